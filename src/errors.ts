@@ -1,0 +1,93 @@
+/**
+ * Errors raised by scelle. Every error carries a stable string code: scripts, the CLI's exit-code
+ * table and the message catalogs key on it, so a code is never renamed once released.
+ * Messages are English, say what failed and what it means, name the object, and never contain a
+ * secret (password, PIN, key material).
+ */
+
+/** Stable error codes. Append only; never rename. */
+export const ERROR_CODES = [
+  // usage and input
+  'USAGE',
+  'PASSWORD_REQUIRED',
+  'PIN_REQUIRED',
+  'FILE_NOT_FOUND',
+  'IO_ERROR',
+  'MALFORMED_PEM',
+  'MALFORMED_ASN1',
+  'UNSUPPORTED_FORMAT',
+  'UNSUPPORTED_ALGORITHM',
+  // secrets
+  'WRONG_PASSWORD',
+  'WRONG_PIN',
+  'PIN_LOCKED',
+  'WRONG_KEY',
+  // identities
+  'NO_SUITABLE_CERTIFICATE',
+  'KEY_CERT_MISMATCH',
+  'NO_PRIVATE_KEY',
+  'PKCS11_MODULE_ERROR',
+  'TOKEN_NOT_FOUND',
+  'PKCS11_ERROR',
+  // certificate path validation (RFC 5280 §6) — negative verdicts
+  'CHAIN_UNTRUSTED',
+  'CERT_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_INVALID',
+  'NOT_A_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'CA_KEY_USAGE_MISSING',
+  'KEY_USAGE_MISMATCH',
+  'EKU_MISMATCH',
+  'WEAK_ALGORITHM',
+  'WEAK_KEY',
+  'UNKNOWN_CRITICAL_EXTENSION',
+  'CRL_INVALID',
+  'CRL_EXPIRED',
+  'OCSP_INVALID',
+  'REVOCATION_UNKNOWN',
+  // network
+  'NETWORK_ERROR',
+  // anything else
+  'INTERNAL',
+] as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Values a message template may interpolate (file names, subjects, counts — never secrets). */
+export type ErrorParams = Readonly<Record<string, string | number>>;
+
+/** Options of {@link ScelleError}. */
+export interface ScelleErrorOptions {
+  /** The lower-level error, kept for debugging; never shown to end users verbatim. */
+  cause?: unknown;
+  /** Values for the message catalogs (e.g. `{ file: 'a.p12' }`). */
+  params?: ErrorParams;
+  /** A short hint on what to do next (English; the CLI translates by code). */
+  hint?: string;
+}
+
+/**
+ * The one error class scelle throws. `code` is stable; `message` is English and safe to show.
+ * Subclasses only add data (which certificate, which signer).
+ */
+export class ScelleError extends Error {
+  readonly code: ErrorCode;
+  readonly params: ErrorParams;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ScelleErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ScelleError';
+    this.code = code;
+    this.params = options.params ?? {};
+    this.hint = options.hint;
+  }
+}
+
+/** True when `e` is a {@link ScelleError}, optionally with the given code. */
+export function isScelleError(e: unknown, code?: ErrorCode): e is ScelleError {
+  return e instanceof ScelleError && (code === undefined || e.code === code);
+}
