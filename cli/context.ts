@@ -1,0 +1,61 @@
+/** What every command handler receives: io, language, output mode, and output helpers. */
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { pickLang, translator, type Lang, type Translate } from './i18n/index.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+  lang?: string;
+  quiet?: boolean;
+}
+
+export interface Ctx {
+  io: CliIo;
+  lang: Lang;
+  t: Translate;
+  json: boolean;
+  quiet: boolean;
+  /** A result line on stdout (text mode only). */
+  line(text?: string): void;
+  /** A log line on stderr (suppressed by --quiet and --json). */
+  log(text: string): void;
+  /** The one JSON document of a --json run, on stdout. */
+  emitJson(value: unknown): void;
+}
+
+export function makeCtx(io: CliIo, globals: GlobalOptions): Ctx {
+  const lang = pickLang(globals.lang, io.env);
+  const json = globals.json === true;
+  const quiet = globals.quiet === true;
+  return {
+    io,
+    lang,
+    t: translator(lang),
+    json,
+    quiet,
+    line: (text = '') => {
+      if (!json) io.stdout.write(`${text}\n`);
+    },
+    log: (text) => {
+      if (!json && !quiet) io.stderr.write(`${text}\n`);
+    },
+    emitJson: (value) => {
+      io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+    },
+  };
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return value;
+}
+
+/** Global options of the command (and its parents). */
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/** Thrown by handlers to end with a given exit code after they printed their own verdict. */
+export class ExitWith {
+  constructor(readonly code: number) {}
+}

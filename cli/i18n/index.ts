@@ -1,0 +1,30 @@
+/** Message catalogs: French when LANG/LC_ALL starts with `fr`, English otherwise; `--lang` wins. */
+import { en } from './en.js';
+import { fr } from './fr.js';
+
+export type Lang = 'fr' | 'en';
+const catalogs: Record<Lang, Record<string, string>> = { en, fr };
+
+/** Picks the language from an explicit `--lang` value, then LC_ALL, LC_MESSAGES, LANG. */
+export function pickLang(explicit: string | undefined, env: NodeJS.ProcessEnv): Lang {
+  if (explicit === 'fr' || explicit === 'en') return explicit;
+  const v = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return v.toLowerCase().startsWith('fr') ? 'fr' : 'en';
+}
+
+/** A translator bound to one language. */
+export type Translate = (key: string, params?: Readonly<Record<string, string | number>>) => string;
+
+/** Returns the translator for `lang`; unknown keys fall back to English, then to the key itself. */
+export function translator(lang: Lang): Translate {
+  const cat = catalogs[lang];
+  return (key, params = {}) => {
+    const template = cat[key] ?? en[key] ?? key;
+    return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  };
+}
+
+/** True when the catalog of `lang` has `key` (English counts as fallback). */
+export function hasMessage(key: string): boolean {
+  return key in en;
+}

@@ -1,0 +1,183 @@
+/**
+ * The scelle command line: program, option parsing, the exit-code table, error rendering.
+ * Commands are thin: parse options → call the library → render text or --json.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ScelleError, type ErrorCode } from '../src/index.js';
+import type { CliIo } from './io.js';
+import { makeCtx, globalsOf, ExitWith, type Ctx } from './context.js';
+import { pickLang, translator } from './i18n/index.js';
+import { registerCertCommands } from './commands/cert.js';
+import { registerPkiCommands } from './commands/pki.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerIdentityCommands } from './commands/identity.js';
+import { registerTokenCommands } from './commands/token.js';
+
+/** The exit codes, one table: printed by --help and the README. */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  NEGATIVE: 3,
+  CORRUPTION: 4,
+  TARGET_MISSING: 10,
+  LOCKED: 11,
+  WRONG_SECRET: 12,
+  INTERRUPTED: 130,
+} as const;
+
+/** Which exit code each error code gives. Codes not listed give 1 (failure). */
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  USAGE: EXIT.USAGE,
+  PASSWORD_REQUIRED: EXIT.USAGE,
+  PIN_REQUIRED: EXIT.USAGE,
+  WRONG_PASSWORD: EXIT.WRONG_SECRET,
+  WRONG_PIN: EXIT.WRONG_SECRET,
+  PIN_LOCKED: EXIT.WRONG_SECRET,
+  WRONG_KEY: EXIT.WRONG_SECRET,
+  CHAIN_UNTRUSTED: EXIT.NEGATIVE,
+  CERT_EXPIRED: EXIT.NEGATIVE,
+  CERT_NOT_YET_VALID: EXIT.NEGATIVE,
+  CERT_REVOKED: EXIT.NEGATIVE,
+  CERT_SIGNATURE_INVALID: EXIT.NEGATIVE,
+  NOT_A_CA: EXIT.NEGATIVE,
+  PATH_LENGTH_EXCEEDED: EXIT.NEGATIVE,
+  CA_KEY_USAGE_MISSING: EXIT.NEGATIVE,
+  KEY_USAGE_MISMATCH: EXIT.NEGATIVE,
+  EKU_MISMATCH: EXIT.NEGATIVE,
+  WEAK_ALGORITHM: EXIT.NEGATIVE,
+  WEAK_KEY: EXIT.NEGATIVE,
+  UNKNOWN_CRITICAL_EXTENSION: EXIT.NEGATIVE,
+  CRL_INVALID: EXIT.NEGATIVE,
+  CRL_EXPIRED: EXIT.NEGATIVE,
+  OCSP_INVALID: EXIT.NEGATIVE,
+  REVOCATION_UNKNOWN: EXIT.NEGATIVE,
+};
+
+/** Exit code for an error code. */
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_BY_CODE[code] ?? EXIT.FAILURE;
+}
+
+/** Builds the commander program; `io` is where output goes. */
+export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Command {
+  const t = translator(lang);
+  const program = new Command('scelle');
+  program
+    .description(t('cli.description'))
+    .version('0.1.0', '-V, --version')
+    .addOption(new Option('--json', 'machine output: one JSON document on stdout'))
+    .addOption(new Option('--lang <lang>', 'message language').choices(['fr', 'en']))
+    .addOption(new Option('-q, --quiet', 'no log lines on stderr'))
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText('after', () => exitCodeHelp(t));
+  registerDemoCommand(program);
+  registerPkiCommands(program);
+  registerCertCommands(program);
+  registerIdentityCommands(program);
+  registerTokenCommands(program);
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  return program;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap(allCommands)];
+}
+
+function exitCodeHelp(t: (k: string) => string): string {
+  const rows = [0, 1, 2, 3, 4, 10, 11, 12, 130].map((c) => `  ${String(c).padStart(3)}  ${t(`exit.${c}`)}`);
+  return `\n${t('cli.exitCodes')}:\n${rows.join('\n')}\n`;
+}
+
+/** The CLI context of the command being run (set by {@link action}). */
+let currentIo: CliIo | undefined;
+
+/**
+ * Wraps a command handler: builds its context from the global options and turns its return value
+ * (or ExitWith) into the exit code.
+ */
+export function action<A extends unknown[]>(
+  handler: (ctx: Ctx, ...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const cmd = args[args.length - 1] as Command;
+    const io = currentIo;
+    if (io === undefined) throw new Error('scelle CLI used outside run()');
+    const ctx = makeCtx(io, globalsOf(cmd));
+    const code = await handler(ctx, ...args);
+    if (typeof code === 'number' && code !== 0) throw new ExitWith(code);
+  };
+}
+
+/**
+ * Runs scelle with `argv` (without node and the script) and returns the exit code.
+ * Never throws and never calls process.exit.
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const explicitLang = langFromArgv(argv);
+  const lang = pickLang(explicitLang, io.env);
+  const json = argv.includes('--json');
+  const program = buildProgram(io, lang);
+  currentIo = io;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof ExitWith) return e.code;
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }, null, 2)}\n`);
+      return EXIT.USAGE;
+    }
+    return renderError(e, io, lang, json);
+  } finally {
+    currentIo = undefined;
+  }
+}
+
+function langFromArgv(argv: string[]): string | undefined {
+  const i = argv.indexOf('--lang');
+  if (i >= 0) return argv[i + 1];
+  const eq = argv.find((a) => a.startsWith('--lang='));
+  return eq?.slice('--lang='.length);
+}
+
+/** Prints an error (`scelle: erreur : …` + hint) and returns its exit code. */
+export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: boolean): number {
+  const t = translator(lang);
+  if ((e as { interrupted?: boolean }).interrupted) return EXIT.INTERRUPTED;
+  const err = e instanceof ScelleError ? e : new ScelleError('INTERNAL', (e as Error)?.message ?? String(e), { params: { detail: (e as Error)?.message ?? String(e) } });
+  const message = localizedMessage(err, lang);
+  const hintKey = `hint.${err.code}`;
+  const hint = t(hintKey) !== hintKey ? t(hintKey) : err.hint;
+  const exit = exitCodeFor(err.code);
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, localized: message, ...(hint ? { hint } : {}) }, exitCode: exit }, null, 2)}\n`);
+  }
+  io.stderr.write(`${t('prefix.error')}${message}\n`);
+  if (hint) io.stderr.write(`${t('prefix.hint')}${hint}\n`);
+  if (err.code === 'INTERNAL' && io.env.SCELLE_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+  return exit;
+}
+
+/**
+ * English shows the library's own message (the most specific); French uses the catalog with the
+ * error's parameters, so the practitioner reads French.
+ */
+export function localizedMessage(err: ScelleError, lang: 'fr' | 'en'): string {
+  if (lang === 'en') return err.message;
+  const t = translator(lang);
+  const key = `error.${err.code}`;
+  const params: Record<string, string | number> = { detail: err.message, file: '', what: 'fichier', purpose: '', source: '', module: '', ...err.params };
+  const text = t(key, params);
+  return text === key ? err.message : text;
+}
