@@ -1,0 +1,117 @@
+/** Options shared by several commands: identity, secrets, trust. */
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import {
+  ScelleError, readInputFile, loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity,
+  parseCertificates, parseCrls, type Identity, type X509Cert, type Crl,
+} from '../src/index.js';
+import type { Ctx } from './context.js';
+import { readSecret } from './secrets.js';
+
+export interface IdentityOptions {
+  identity?: string;
+  key?: string;
+  cert?: string;
+  pkcs11?: string;
+  token?: string;
+  keyLabel?: string;
+  passFile?: string;
+  pinFile?: string;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** `--identity FILE.p12 | --key FILE --cert FILE | --pkcs11 MODULE [--token L] [--key-label L]` + secrets. */
+export function addIdentityOptions(cmd: Command): Command {
+  return cmd
+    .option('--identity <file.p12>', 'PKCS#12 identity (password from --pass-file, SCELLE_PASSWORD or a prompt)')
+    .option('--key <file>', 'private key file (PEM or DER, PKCS#8; with --cert)')
+    .option('--cert <file>', 'certificate file for --key (may carry the chain)')
+    .option('--pkcs11 <module.so>', 'PKCS#11 module of a card or token (PIN from --pin-file, SCELLE_PIN or a prompt)')
+    .option('--token <label>', 'token label (with --pkcs11)')
+    .option('--key-label <label>', 'key label on the token (with --pkcs11)')
+    .option('--pass-file <file>', 'read the password from this file')
+    .option('--pin-file <file>', 'read the card PIN from this file');
+}
+
+/** `--trust`, `--crl`, `--at`. */
+export function addTrustOptions(cmd: Command): Command {
+  return cmd
+    .option('--trust <file>', 'trusted root certificates, PEM bundle or folder (repeatable)', collect, [])
+    .option('--crl <file>', 'certificate revocation list, PEM or DER (repeatable)', collect, [])
+    .option('--at <iso-8601>', 'validate as of this time instead of now');
+}
+
+export function addSecretOptions(cmd: Command): Command {
+  return cmd.option('--pass-file <file>', 'read the password from this file');
+}
+
+export function passwordReader(ctx: Ctx, passFile: string | undefined): () => Promise<string> {
+  return () => readSecret({ ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: 'prompt.password', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+}
+
+export function pinReader(ctx: Ctx, pinFile: string | undefined): () => Promise<string> {
+  return () => readSecret({ ...(pinFile !== undefined ? { file: pinFile } : {}), envVar: 'SCELLE_PIN', promptKey: 'prompt.pin', missingCode: 'PIN_REQUIRED' }, ctx.io, ctx.t);
+}
+
+/** True when the identity options name an identity. */
+export function hasIdentity(o: IdentityOptions): boolean {
+  return o.identity !== undefined || o.key !== undefined || o.pkcs11 !== undefined;
+}
+
+/**
+ * Opens the identity named by the options. Exactly one of --identity, --key/--cert, --pkcs11.
+ * @throws ScelleError `USAGE` on a bad combination.
+ */
+export async function openIdentity(ctx: Ctx, o: IdentityOptions): Promise<Identity> {
+  const given = [o.identity, o.key, o.pkcs11].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new ScelleError('USAGE', 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE', { params: { detail: 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE' } });
+  if (o.identity !== undefined) {
+    const der = await readInputFile(resolve(ctx.io.cwd, o.identity));
+    const password = await passwordReader(ctx, o.passFile)();
+    return loadPkcs12Identity(der, password, { name: o.identity });
+  }
+  if (o.key !== undefined) {
+    if (o.cert === undefined) throw new ScelleError('USAGE', '--key needs --cert', { params: { detail: '--key needs --cert' } });
+    return loadKeyAndCertIdentity(await readInputFile(resolve(ctx.io.cwd, o.key)), await readInputFile(resolve(ctx.io.cwd, o.cert)), {
+      keyName: o.key, certName: o.cert, password: passwordReader(ctx, o.passFile),
+    });
+  }
+  const pin = await pinReader(ctx, o.pinFile)();
+  return openPkcs11Identity({ module: o.pkcs11!, ...(o.token ? { tokenLabel: o.token } : {}), ...(o.keyLabel ? { keyLabel: o.keyLabel } : {}), pin });
+}
+
+/** Reads trust anchors from files or folders (every *.pem, *.crt, *.cer, *.der inside). */
+export async function readTrust(ctx: Ctx, paths: string[]): Promise<X509Cert[]> {
+  const out: X509Cert[] = [];
+  for (const p of paths) {
+    const full = resolve(ctx.io.cwd, p);
+    let files = [full];
+    try {
+      if ((await stat(full)).isDirectory()) {
+        files = (await readdir(full)).filter((f) => /\.(pem|crt|cer|der)$/i.test(f)).sort().map((f) => resolve(full, f));
+      }
+    } catch {
+      // readInputFile reports the missing file
+    }
+    for (const f of files) out.push(...parseCertificates(await readInputFile(f)));
+  }
+  return out;
+}
+
+export async function readCrls(ctx: Ctx, paths: string[]): Promise<Crl[]> {
+  const out: Crl[] = [];
+  for (const p of paths) out.push(...parseCrls(await readInputFile(resolve(ctx.io.cwd, p))));
+  return out;
+}
+
+/** Parses `--at`. @throws ScelleError `USAGE` on a bad date. */
+export function parseAt(at: string | undefined): Date | undefined {
+  if (at === undefined) return undefined;
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) throw new ScelleError('USAGE', `--at: not an ISO-8601 date: ${at}`, { params: { detail: `--at: not an ISO-8601 date: ${at}` } });
+  return d;
+}
+
+export const purposeOption = (): Option => new Option('--purpose <purpose>', 'what the certificate must be fit for').choices(['sign', 'encrypt', 'tsa', 'tls', 'any']);

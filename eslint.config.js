@@ -1,0 +1,85 @@
+// Lint: mostly the layering of HOUSE-STYLE, enforced the way restic enforces its layers.
+//   crypto        → io, errors, libraries
+//   timestamp/mss → crypto, io, errors
+//   backup/target → io, errors only (a target knows nothing about encryption)
+//   backup/*      → crypto, timestamp, target, io, errors
+//   cli           → the public API (src/index.ts) only
+//   src/**        → never process, console, commander, or exiting
+import tseslint from 'typescript-eslint';
+
+const layer = (message, ...group) => ({ group, message });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-vectors/**'] },
+  {
+    files: ['**/*.ts', '**/*.js'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 2023, sourceType: 'module' },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      eqeqeq: ['error', 'always'],
+      'no-debugger': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/ never touches process: pass what you need as a parameter.' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'src/ never exits.' }],
+    },
+  },
+  {
+    files: ['src/crypto/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/timestamp/**/*.ts', 'src/mss/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('timestamp and mss import crypto, io and errors — not backup or the CLI', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/backup/target/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('a backup target imports only io and errors: it knows nothing about encryption', '**/crypto/**', '**/timestamp/**', '**/mss/**', '../*', '!../target/**', '**/cli/**', 'node:crypto', 'crypto')],
+      }],
+    },
+  },
+  {
+    files: ['src/backup/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('backup imports crypto, timestamp, target, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/io/**/*.ts', 'src/errors.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('io and errors are the bottom layer', '**/crypto/**', '**/timestamp/**', '**/mss/**', '**/backup/**', '**/cli/**')],
+      }],
+    },
+  },
+  {
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [layer('the CLI imports only the public API: ../src/index.js', '**/src/*', '**/src/**', '!**/src/index.js')],
+      }],
+    },
+  },
+);

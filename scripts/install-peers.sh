@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the real peers scelle's interop tests run against (Debian packages).
+# Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
+set -euo pipefail
+
+# command or file that proves the package is there → Debian package
+declare -A PEERS=(
+  [openssl]=openssl
+  [gpgsm]=gpgsm
+  [7zz]=7zip
+  [softhsm2-util]=softhsm2
+  [pkcs11-tool]=opensc
+)
+
+missing=()
+for cmd in "${!PEERS[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${PEERS[$cmd]}")
+done
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-peers: all test peers present"
+  exit 0
+fi
+
+# unique
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "install-peers: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-peers: need root to install: ${missing[*]} (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-peers: done"

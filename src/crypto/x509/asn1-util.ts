@@ -1,0 +1,121 @@
+/**
+ * Small strict helpers over asn1js used by the x509 modules (certificate, CRL, OCSP parsing).
+ * DER (X.690 §10) is what RFC 5280 §4.1 requires; these helpers reject trailing bytes and
+ * unexpected tags with `MALFORMED_ASN1` instead of guessing.
+ */
+import * as asn1js from 'asn1js';
+import { ScelleError } from '../../errors.js';
+
+/** asn1js tag classes. */
+export const TAG_UNIVERSAL = 1;
+/** Context-specific tag class (`[n]`). */
+export const TAG_CONTEXT = 3;
+
+/**
+ * Parses exactly one BER/DER element spanning all of `bytes`.
+ * @throws ScelleError MALFORMED_ASN1 when the bytes are not one complete element.
+ */
+export function parseAsn1(bytes: Uint8Array, what: string): asn1js.AsnType {
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parsed = asn1js.fromBER(view);
+  if (parsed.offset === -1 || parsed.result.error !== '') {
+    throw new ScelleError('MALFORMED_ASN1', `${what} is not valid DER: ${parsed.result.error || 'decoding failed'}`);
+  }
+  if (parsed.offset !== view.byteLength) {
+    throw new ScelleError('MALFORMED_ASN1', `${what} has ${view.byteLength - parsed.offset} trailing byte(s) after its DER encoding`);
+  }
+  return parsed.result;
+}
+
+/** The children of a constructed element (SEQUENCE, SET, constructed `[n]`), else throws. */
+export function children(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
+  if (node instanceof asn1js.Constructed || node instanceof asn1js.Sequence || node instanceof asn1js.Set) {
+    return node.valueBlock.value;
+  }
+  const vb = (node as { valueBlock?: { value?: unknown } }).valueBlock;
+  if (vb !== undefined && Array.isArray(vb.value) && node.idBlock.isConstructed) return vb.value as asn1js.AsnType[];
+  throw new ScelleError('MALFORMED_ASN1', `${what}: expected a constructed element`);
+}
+
+/** The contents octets of a primitive element (OCTET STRING, IA5String, `[n]` IMPLICIT…). */
+export function primitiveBytes(node: asn1js.AsnType, what: string): Uint8Array {
+  if (node.idBlock.isConstructed) throw new ScelleError('MALFORMED_ASN1', `${what}: expected a primitive element`);
+  const vb = (node as { valueBlock?: { valueHexView?: Uint8Array } }).valueBlock;
+  if (vb?.valueHexView === undefined) throw new ScelleError('MALFORMED_ASN1', `${what}: no contents`);
+  return new Uint8Array(vb.valueHexView);
+}
+
+/** True when `node` is `[n]` context-specific. */
+export function isContext(node: asn1js.AsnType, n: number): boolean {
+  return node.idBlock.tagClass === TAG_CONTEXT && node.idBlock.tagNumber === n;
+}
+
+/** The dotted string of an OBJECT IDENTIFIER, else throws. */
+export function oidOf(node: asn1js.AsnType | undefined, what: string): string {
+  if (!(node instanceof asn1js.ObjectIdentifier)) throw new ScelleError('MALFORMED_ASN1', `${what}: expected an OBJECT IDENTIFIER`);
+  return node.valueBlock.toString();
+}
+
+/** The raw DER of an element as parsed (not re-encoded). */
+export function rawDer(node: asn1js.AsnType): Uint8Array {
+  return new Uint8Array(node.valueBeforeDecodeView);
+}
+
+/** Uppercase hex of bytes, optionally with a separator. */
+export function toHex(bytes: Uint8Array, separator = ''): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(separator);
+}
+
+/** Constant-shape byte comparison (not secret data; just equality). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The string value of a DirectoryString-like element (PrintableString, UTF8String, IA5String,
+ * BMPString, UniversalString, TeletexString, VisibleString, NumericString), or undefined.
+ */
+export function stringValue(node: asn1js.AsnType): string | undefined {
+  if (
+    node instanceof asn1js.Utf8String ||
+    node instanceof asn1js.PrintableString ||
+    node instanceof asn1js.IA5String ||
+    node instanceof asn1js.BmpString ||
+    node instanceof asn1js.UniversalString ||
+    node instanceof asn1js.TeletexString ||
+    node instanceof asn1js.VisibleString ||
+    node instanceof asn1js.NumericString ||
+    node instanceof asn1js.VideotexString ||
+    node instanceof asn1js.GeneralString ||
+    node instanceof asn1js.GraphicString
+  ) {
+    return node.valueBlock.value;
+  }
+  return undefined;
+}
+
+/**
+ * Extracts the base64 bodies of every `-----BEGIN <label>-----` block in `text` (RFC 7468 §2,
+ * lax on surrounding text, strict on the base64). Private to x509 until the shared PEM module lands.
+ * @throws ScelleError MALFORMED_PEM on unterminated blocks or invalid base64.
+ */
+export function pemBlocks(text: string, labels: readonly string[]): { label: string; der: Uint8Array }[] {
+  const out: { label: string; der: Uint8Array }[] = [];
+  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+  for (const m of text.matchAll(re)) {
+    const [, begin = '', body = '', end = ''] = m;
+    if (begin !== end) throw new ScelleError('MALFORMED_PEM', `PEM block "${begin}" ends with "${end}"`);
+    if (!labels.includes(begin)) continue;
+    const b64 = body.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+      throw new ScelleError('MALFORMED_PEM', `PEM block "${begin}" has invalid base64 (headers are not supported)`);
+    }
+    out.push({ label: begin, der: new Uint8Array(Buffer.from(b64, 'base64')) });
+  }
+  const begins = text.match(/-----BEGIN /g)?.length ?? 0;
+  const ends = text.match(/-----END /g)?.length ?? 0;
+  if (begins !== ends) throw new ScelleError('MALFORMED_PEM', 'PEM input has an unterminated block');
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * The demo tour: every feature that exists, on embedded defaults, without network. Each step is
+ * one line for the user; the tour passes only when every step passes. It grows with scelle.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { ScelleError, type ErrorCode } from './errors.js';
+import { createDemoPki, writeDemoPki } from './crypto/demo-pki.js';
+import { loadPkcs12Identity, selectCertificate, checkIdentityEntry } from './crypto/identity.js';
+import { summarizeCertificate } from './crypto/cert-summary.js';
+import { parseCertificates, type X509Cert } from './crypto/x509/certificate.js';
+import { parseCrls } from './crypto/x509/crl.js';
+import { verifyCertificateChain } from './crypto/x509/verify-chain.js';
+import { describeScheme } from './crypto/signature-scheme.js';
+
+/** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
+export interface DemoStep {
+  id: string;
+  ok: boolean;
+  /** Values for the step's message. */
+  params: Record<string, string | number>;
+  /** Error code when the step failed. */
+  code?: ErrorCode;
+  /** English detail when the step failed. */
+  error?: string;
+  ms: number;
+}
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Folder for the tour's files (the CLI uses a fresh temp folder by default). */
+  dir: string;
+  /** Called after each step, so the CLI prints as it goes. */
+  onStep?: (step: DemoStep) => void;
+}
+
+/** Result of {@link runDemo}. */
+export interface DemoResult {
+  ok: boolean;
+  dir: string;
+  steps: DemoStep[];
+}
+
+/**
+ * Runs the tour. Never throws for a failed step: the step is reported and the tour goes on when it
+ * can (a step whose inputs are missing fails too).
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const steps: DemoStep[] = [];
+  const pkiDir = join(options.dir, 'pki');
+  const step = async (id: string, fn: () => Promise<Record<string, string | number>>): Promise<boolean> => {
+    const t0 = performance.now();
+    let s: DemoStep;
+    try {
+      s = { id, ok: true, params: await fn(), ms: Math.round(performance.now() - t0) };
+    } catch (e) {
+      const err = e instanceof ScelleError ? e : new ScelleError('INTERNAL', (e as Error).message, { cause: e });
+      s = { id, ok: false, params: {}, code: err.code, error: err.message, ms: Math.round(performance.now() - t0) };
+    }
+    steps.push(s);
+    options.onStep?.(s);
+    return s.ok;
+  };
+  const expectCode = (e: unknown, code: ErrorCode): void => {
+    if (!(e instanceof ScelleError) || e.code !== code) throw new ScelleError('INTERNAL', `expected ${code}, got ${e instanceof ScelleError ? e.code : String(e)}`);
+  };
+
+  let passwords: Record<string, string> = {};
+  await step('pki', async () => {
+    const pki = await createDemoPki();
+    await writeDemoPki(pki, pkiDir);
+    passwords = Object.fromEntries((await readFile(join(pkiDir, 'PASSWORDS.txt'), 'utf8')).trim().split('\n').map((l) => {
+      const [f, ...rest] = l.split(': ');
+      return [f!, rest.join(': ')];
+    }));
+    return { dir: pkiDir };
+  });
+
+  const p12 = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(join(pkiDir, `${name}.p12`)));
+  const trust = async (): Promise<X509Cert[]> => parseCertificates(new Uint8Array(await readFile(join(pkiDir, 'trust.pem'))));
+  const crls = async () => parseCrls(new Uint8Array(await readFile(join(pkiDir, 'crl.pem'))));
+
+  await step('p12', async () => {
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const sel = selectCertificate(id, 'sign');
+    if (sel.reason !== 'nonRepudiation') throw new ScelleError('INTERNAL', `picked ${sel.entry.certificate.subject} for ${sel.reason}`);
+    return { count: id.certificates.length };
+  });
+
+  await step('show', async () => {
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const s = summarizeCertificate(selectCertificate(id, 'sign').entry.certificate);
+    if (!s.rpps) throw new ScelleError('INTERNAL', 'no RPPS in the practitioner certificate');
+    return { name: s.holder.displayName, rpps: s.rpps, profession: s.holder.profession ?? '' };
+  });
+
+  await step('verify', async () => {
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const leaf = selectCertificate(id, 'sign').entry.certificate;
+    const v = await verifyCertificateChain(leaf, { trustAnchors: await trust(), intermediates: id.certificates, crls: await crls(), purpose: 'sign' });
+    if (!v.ok) throw new ScelleError(v.code ?? 'INTERNAL', v.problems.map((p) => p.message).join('; '));
+    return { depth: v.path.length };
+  });
+
+  await step('revoked', async () => {
+    const id = loadPkcs12Identity(await p12('revoque'), passwords['revoque.p12'] ?? '', { name: 'revoque.p12' });
+    const leaf = selectCertificate(id, 'sign').entry.certificate;
+    const v = await verifyCertificateChain(leaf, { trustAnchors: await trust(), intermediates: id.certificates, crls: await crls(), purpose: 'sign' });
+    if (v.ok || v.code !== 'CERT_REVOKED') throw new ScelleError('INTERNAL', `a revoked certificate was not refused as revoked (${v.code ?? 'valid'})`);
+    return { code: v.code };
+  });
+
+  await step('wrongPassword', async () => {
+    try {
+      loadPkcs12Identity(await p12('praticien'), 'not the password', { name: 'praticien.p12' });
+    } catch (e) {
+      expectCode(e, 'WRONG_PASSWORD');
+      return { code: 'WRONG_PASSWORD' };
+    }
+    throw new ScelleError('INTERNAL', 'a wrong password opened the p12');
+  });
+
+  await step('sign', async () => {
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const scheme = await checkIdentityEntry(selectCertificate(id, 'sign').entry);
+    return { scheme: describeScheme(scheme) };
+  });
+
+  return { ok: steps.every((s) => s.ok), dir: options.dir, steps };
+}

@@ -1,0 +1,61 @@
+/**
+ * scelle — the library. Everything the CLI does is here, typed; the CLI is a thin layer over it.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { loadPkcs12Identity, selectCertificate, parseCertificates, verifyCertificateChain, summarizeCertificate } from 'scelle';
+ * const id = loadPkcs12Identity(await readFile('praticien.p12'), password, { name: 'praticien.p12' });
+ * const { entry } = selectCertificate(id, 'sign');          // the non-repudiation certificate
+ * console.log(summarizeCertificate(entry.certificate).rpps);
+ * const verdict = await verifyCertificateChain(entry.certificate, {
+ *   trustAnchors: parseCertificates(await readFile('trust.pem')), intermediates: id.certificates, purpose: 'sign',
+ * });
+ * ```
+ */
+
+// errors
+export { ScelleError, isScelleError, ERROR_CODES } from './errors.js';
+export type { ErrorCode, ErrorParams, ScelleErrorOptions } from './errors.js';
+
+// io
+export { writeFileAtomic } from './io/atomic-write.js';
+export type { AtomicWriteOptions } from './io/atomic-write.js';
+export { readInputFile, MAX_STRUCTURE_FILE } from './io/read-file.js';
+
+// encodings and keys
+export { parsePem, formatPem, looksLikePem } from './crypto/pem.js';
+export type { PemBlock } from './crypto/pem.js';
+export { decryptPkcs8, encryptPkcs8 } from './crypto/pkcs8.js';
+export { parsePkcs12, buildPkcs12 } from './crypto/pkcs12.js';
+export type { Pkcs12Contents, Pkcs12Key, Pkcs12Cert, BuildPkcs12Options } from './crypto/pkcs12.js';
+export { loadPrivateKey, isEncryptedKey, publicSpkiOf } from './crypto/private-key.js';
+export type { LoadPrivateKeyOptions } from './crypto/private-key.js';
+export { defaultSchemeFor, describeScheme, signWithKeyObject, verifyWithPublicKey } from './crypto/signature-scheme.js';
+export type { SignatureScheme, SignatureHash } from './crypto/signature-scheme.js';
+
+// certificates
+export { X509Cert, parseCertificates } from './crypto/x509/certificate.js';
+export type { KeyUsageName, NameAttribute } from './crypto/x509/certificate.js';
+export { parseCrls } from './crypto/x509/crl.js';
+export type { Crl } from './crypto/x509/crl.js';
+export { verifyCertificateChain } from './crypto/x509/verify-chain.js';
+export type { ChainVerdict, ChainProblem, VerifyChainOptions, CertificatePurpose } from './crypto/x509/verify-chain.js';
+export { describeHolder, parseIdNat, PROFESSIONS, ID_NAT_KINDS } from './crypto/health-name.js';
+export type { HealthHolder, IdNat } from './crypto/health-name.js';
+export { summarizeCertificate, EKU_NAMES } from './crypto/cert-summary.js';
+export type { CertificateSummary } from './crypto/cert-summary.js';
+export { buildCertificate, buildCrl, certificateSerial, KEY_USAGE_BITS, CRL_REASONS } from './crypto/cert-builder.js';
+export type { CertificateTemplate, CrlTemplate, DnAttribute, KeyUsageBit, CrlReason } from './crypto/cert-builder.js';
+
+// identities: p12, key + cert, PKCS#11 tokens
+export { loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity, selectCertificate, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
+export type { Identity, IdentityEntry, IdentityKey, IdentityPurpose, CertificateRole, PickReason, Selection, Pkcs11IdentityOptions } from './crypto/identity.js';
+export { listPkcs11Tokens, Pkcs11Session } from './crypto/pkcs11.js';
+export type { Pkcs11Options, TokenInfo, TokenCertificate, TokenPrivateKey, TokenIdentity } from './crypto/pkcs11.js';
+
+// demo
+export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-pki.js';
+export type { DemoPki, DemoIdentity, DemoPkiOptions, DemoPkiFiles } from './crypto/demo-pki.js';
+export { runDemo } from './demo.js';
+export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
