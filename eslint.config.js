@@ -52,7 +52,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('a backup target imports only io and errors: it knows nothing about encryption', '**/crypto/**', '**/timestamp/**', '**/mss/**', '../*', '!../target/**', '**/cli/**', 'node:crypto', 'crypto')],
+        patterns: [layer('a backup target imports only io and errors: it knows nothing about encryption', '**/crypto/**', '**/timestamp/**', '**/mss/**', '../*.js', '**/cli/**', 'node:crypto', 'crypto')],
       }],
     },
   },

@@ -143,6 +143,7 @@ export function smallInteger(node: asn1js.AsnType | undefined, what: string): nu
 /**
  * The OID of an OBJECT IDENTIFIER node.
  * @internal
+ * @throws ScelleError `MALFORMED_ASN1` — not an OBJECT IDENTIFIER.
  */
 export function oidOf(node: asn1js.AsnType | undefined, what: string): string {
   if (!(node instanceof asn1js.ObjectIdentifier)) throw new ScelleError('MALFORMED_ASN1', `${what} is not an OBJECT IDENTIFIER`);

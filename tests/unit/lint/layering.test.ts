@@ -1,0 +1,39 @@
+/** The layering rule of `npm run lint` really refuses what HOUSE-STYLE forbids, and allows the rest. */
+import { describe, it, expect } from 'vitest';
+import { ESLint } from 'eslint';
+import { REPO } from '../../helpers/cli.js';
+import { join } from 'node:path';
+
+const eslint = new ESLint({ cwd: REPO });
+const lint = async (file: string, code: string): Promise<string[]> => {
+  const [r] = await eslint.lintText(code, { filePath: join(REPO, file) });
+  return r!.messages.map((m) => m.ruleId ?? m.message);
+};
+
+describe('layering lint', () => {
+  it.each([
+    ['cli/commands/x.ts', "import { parsePem } from '../../src/crypto/pem.js'; parsePem('');", 'no-restricted-imports'],
+    ['src/crypto/x.ts', "import { a } from '../backup/repository.js'; a();", 'no-restricted-imports'],
+    ['src/crypto/x509/x.ts', "import { a } from '../../timestamp/tsp.js'; a();", 'no-restricted-imports'],
+    ['src/backup/target/x.ts', "import { a } from '../../crypto/pem.js'; a();", 'no-restricted-imports'],
+    ['src/backup/target/x.ts', "import { createCipheriv } from 'node:crypto'; createCipheriv;", 'no-restricted-imports'],
+    ['src/backup/target/x.ts', "import { a } from '../repository.js'; a();", 'no-restricted-imports'],
+    ['src/timestamp/x.ts', "import { a } from '../backup/seal.js'; a();", 'no-restricted-imports'],
+    ['src/io/x.ts', "import { a } from '../crypto/pem.js'; a();", 'no-restricted-imports'],
+    ['src/crypto/x.ts', "import { Command } from 'commander'; new Command();", 'no-restricted-imports'],
+    ['src/crypto/x.ts', 'export const home = process.env.HOME;', 'no-restricted-globals'],
+    ['src/crypto/x.ts', "console.log('x');", 'no-console'],
+  ])('%s: refuses %s', async (file, code, rule) => {
+    expect(await lint(file, code)).toContain(rule);
+  });
+
+  it.each([
+    ['cli/commands/x.ts', "import { parsePem } from '../../src/index.js'; parsePem('');"],
+    ['src/timestamp/x.ts', "import { parsePem } from '../crypto/pem.js'; parsePem('');"],
+    ['src/backup/x.ts', "import { a } from './target/local.js'; import { b } from '../crypto/pem.js'; import { c } from '../timestamp/tsp.js'; a(); b(); c();"],
+    ['src/backup/target/local.ts', "import { writeFileAtomic } from '../../io/atomic-write.js'; import { ScelleError } from '../../errors.js'; writeFileAtomic; ScelleError;"],
+    ['src/crypto/x.ts', "import { writeFileAtomic } from '../io/atomic-write.js'; writeFileAtomic;"],
+  ])('%s: allows %s', async (file, code) => {
+    expect(await lint(file, code)).toEqual([]);
+  });
+});
