@@ -5,6 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import { ScelleError } from '../../errors.js';
+import { parsePem } from '../pem.js';
 
 /** asn1js tag classes. */
 export const TAG_UNIVERSAL = 1;
@@ -97,25 +98,10 @@ export function stringValue(node: asn1js.AsnType): string | undefined {
 }
 
 /**
- * Extracts the base64 bodies of every `-----BEGIN <label>-----` block in `text` (RFC 7468 §2,
- * lax on surrounding text, strict on the base64). Private to x509 until the shared PEM module lands.
+ * The DER of every PEM block in `text` whose label is one of `labels` (other blocks are skipped).
+ * Strict RFC 7468 parsing is the shared {@link parsePem}'s.
  * @throws ScelleError MALFORMED_PEM on unterminated blocks or invalid base64.
  */
 export function pemBlocks(text: string, labels: readonly string[]): { label: string; der: Uint8Array }[] {
-  const out: { label: string; der: Uint8Array }[] = [];
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
-  for (const m of text.matchAll(re)) {
-    const [, begin = '', body = '', end = ''] = m;
-    if (begin !== end) throw new ScelleError('MALFORMED_PEM', `PEM block "${begin}" ends with "${end}"`);
-    if (!labels.includes(begin)) continue;
-    const b64 = body.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-      throw new ScelleError('MALFORMED_PEM', `PEM block "${begin}" has invalid base64 (headers are not supported)`);
-    }
-    out.push({ label: begin, der: new Uint8Array(Buffer.from(b64, 'base64')) });
-  }
-  const begins = text.match(/-----BEGIN /g)?.length ?? 0;
-  const ends = text.match(/-----END /g)?.length ?? 0;
-  if (begins !== ends) throw new ScelleError('MALFORMED_PEM', 'PEM input has an unterminated block');
-  return out;
+  return parsePem(text).filter((b) => labels.includes(b.label)).map((b) => ({ label: b.label, der: b.der }));
 }
