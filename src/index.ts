@@ -45,7 +45,9 @@ export { describeHolder, parseIdNat, PROFESSIONS, ID_NAT_KINDS } from './crypto/
 export type { HealthHolder, IdNat } from './crypto/health-name.js';
 export { summarizeCertificate, EKU_NAMES } from './crypto/cert-summary.js';
 export type { CertificateSummary } from './crypto/cert-summary.js';
-export { buildCertificate, buildCrl, certificateSerial, KEY_USAGE_BITS, CRL_REASONS } from './crypto/cert-builder.js';
+export { buildCertificate, buildCrl, certificateSerial } from './crypto/cert-builder.js';
+export { KEY_USAGE_BITS } from './crypto/x509/certificate.js';
+export { CRL_REASON_NAMES } from './crypto/x509/crl.js';
 export type { CertificateTemplate, CrlTemplate, DnAttribute, KeyUsageBit, CrlReason } from './crypto/cert-builder.js';
 
 // identities: p12, key + cert, PKCS#11 tokens

@@ -6,20 +6,11 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { createHash, createPublicKey, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { ScelleError } from '../errors.js';
+import { KEY_USAGE_BITS, type KeyUsageName } from './x509/certificate.js';
+import { CRL_REASON_NAMES, type CrlReason } from './x509/crl.js';
 
-/** Key usages, RFC 5280 §4.2.1.3, in bit order. */
-export const KEY_USAGE_BITS = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
-export type KeyUsageBit = (typeof KEY_USAGE_BITS)[number];
+/** A key usage bit name (RFC 5280 §4.2.1.3). */
+export type KeyUsageBit = KeyUsageName;
 
 /** One relative distinguished name attribute, e.g. `{ type: 'CN', value: '810012345678' }`. */
 export interface DnAttribute {
@@ -229,20 +220,7 @@ export function buildCertificate(tpl: CertificateTemplate): Uint8Array {
   return new Uint8Array(cert.toSchema(false).toBER(false));
 }
 
-/** CRL reason codes, RFC 5280 §5.3.1. */
-export const CRL_REASONS = {
-  unspecified: 0,
-  keyCompromise: 1,
-  cACompromise: 2,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-  certificateHold: 6,
-  removeFromCRL: 8,
-  privilegeWithdrawn: 9,
-  aACompromise: 10,
-} as const;
-export type CrlReason = keyof typeof CRL_REASONS;
+export type { CrlReason };
 
 /** A CRL to build. */
 export interface CrlTemplate {
@@ -267,7 +245,7 @@ export function buildCrl(tpl: CrlTemplate): Uint8Array {
       userCertificate: new asn1js.Integer({ valueHex: r.serialNumber }),
       revocationDate: time(r.revocationDate),
       ...(r.reason
-        ? { crlEntryExtensions: new pkijs.Extensions({ extensions: [ext(OID_EXT.reasonCode, false, new asn1js.Enumerated({ value: CRL_REASONS[r.reason] }))] }) }
+        ? { crlEntryExtensions: new pkijs.Extensions({ extensions: [ext(OID_EXT.reasonCode, false, new asn1js.Enumerated({ value: CRL_REASON_NAMES.indexOf(r.reason) }))] }) }
         : {}),
     }));
   }

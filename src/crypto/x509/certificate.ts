@@ -109,7 +109,8 @@ export type KeyUsageName =
   | 'encipherOnly'
   | 'decipherOnly';
 
-const KEY_USAGE_BITS: readonly KeyUsageName[] = [
+/** KeyUsage bit names in bit order (RFC 5280 §4.2.1.3). */
+export const KEY_USAGE_BITS: readonly KeyUsageName[] = [
   'digitalSignature',
   'nonRepudiation',
   'keyEncipherment',

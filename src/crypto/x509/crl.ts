@@ -26,7 +26,8 @@ export type CrlReason =
   | 'privilegeWithdrawn'
   | 'aACompromise';
 
-const REASONS: readonly (CrlReason | undefined)[] = [
+/** CRLReason by ENUMERATED value (RFC 5280 §5.3.1); 7 is unused. */
+export const CRL_REASON_NAMES: readonly (CrlReason | undefined)[] = [
   'unspecified',
   'keyCompromise',
   'cACompromise',
@@ -185,7 +186,7 @@ export class Crl {
         if (e.extnID === OID.cRLReason) {
           const en = parseAsn1(value, 'CRL entry reasonCode');
           if (!(en instanceof asn1js.Enumerated)) throw new ScelleError('MALFORMED_ASN1', 'CRL entry reasonCode is not an ENUMERATED');
-          const reason = REASONS[en.valueBlock.valueDec];
+          const reason = CRL_REASON_NAMES[en.valueBlock.valueDec];
           if (reason !== undefined) entry.reason = reason;
         } else if (e.extnID === OID.invalidityDate) {
           const gt = parseAsn1(value, 'CRL entry invalidityDate');

@@ -10,7 +10,7 @@ import * as pkijs from 'pkijs';
 import type { ErrorCode } from '../../errors.js';
 import { bytesEqual, parseAsn1, primitiveBytes, toHex } from './asn1-util.js';
 import { OID, X509Cert, namesMatch } from './certificate.js';
-import type { CrlReason } from './crl.js';
+import { CRL_REASON_NAMES, type CrlReason } from './crl.js';
 import { checkSignature, isWeakSignatureAlgorithm } from './signature.js';
 
 /** Clock skew tolerated between the responder and `at` (ms). */
@@ -24,19 +24,6 @@ const HASH_NAMES: Readonly<Record<string, string>> = {
   [OID.sha224]: 'sha224',
 };
 
-const REASONS: readonly CrlReason[] = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'unspecified',
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-];
 
 const RESPONSE_STATUS = ['successful', 'malformedRequest', 'internalError', 'tryLater', '(4)', 'sigRequired', 'unauthorized'];
 
@@ -209,7 +196,7 @@ export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509
     if (reasonNode !== undefined) {
       const en = (reasonNode as asn1js.Constructed).valueBlock.value?.[0];
       if (en instanceof asn1js.Enumerated) {
-        const r = REASONS[en.valueBlock.valueDec];
+        const r = CRL_REASON_NAMES[en.valueBlock.valueDec] ?? 'unspecified';
         if (r !== undefined) result.reason = r;
       }
     }

@@ -3,7 +3,6 @@ import { createCipheriv, pbkdf2Sync } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier } from 'pkijs';
 import { describe, expect, it } from 'vitest';
-import { isScelleError } from '../../../src/errors.js';
 import {
   MAX_ITERATIONS,
   OID,
@@ -15,18 +14,11 @@ import {
   pbeEncrypt,
   pkcs12Kdf,
 } from '../../../src/crypto/pbe.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isScelleError(e) ? e.code : `not a ScelleError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('bmpPassword (RFC 7292 App. B.1)', () => {
   it.each([

@@ -3,19 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isScelleError } from '../../../src/errors.js';
 import { formatPem, looksLikePem, parsePem } from '../../../src/crypto/pem.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const VECTORS = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'pkcs12');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isScelleError(e) ? e.code : `not a ScelleError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('formatPem / parsePem', () => {
   it.each([1, 2, 3, 47, 48, 49, 64, 100, 1000])('round-trips %i random bytes', (n) => {

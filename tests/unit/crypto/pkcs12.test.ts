@@ -9,6 +9,7 @@ import { parsePem } from '../../../src/crypto/pem.js';
 import { OID, bmpPassword, pbeEncrypt, pkcs12Kdf } from '../../../src/crypto/pbe.js';
 import { encodeEncryptedPrivateKeyInfo } from '../../../src/crypto/pkcs8.js';
 import { buildPkcs12, parsePkcs12 } from '../../../src/crypto/pkcs12.js';
+import { caught, codeOf } from '../../helpers/errors.js';
 
 const VECTORS = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'pkcs12');
 const pem = (file: string): Uint8Array => parsePem(readFileSync(join(VECTORS, file), 'utf8'))[0]!.der;
@@ -20,19 +21,6 @@ const CA_CERT = pem('ca.pem');
 const PASSWORD = 'Mot de passe Ω';
 const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex');
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-function codeOf(fn: () => unknown): string | undefined {
-  const e = caught(fn);
-  if (e === undefined) return undefined;
-  return isScelleError(e) ? e.code : `not a ScelleError: ${String(e)}`;
-}
 
 // --- a tiny hand-made PFX writer, to build files buildPkcs12 never writes --------------------
 const seq = (...value: asn1js.AsnType[]): asn1js.Sequence => new asn1js.Sequence({ value });

@@ -5,22 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { isScelleError } from '../../../src/errors.js';
 import { type PbeAlgorithm, pbeEncrypt } from '../../../src/crypto/pbe.js';
 import { checkPrivateKeyInfo, decryptPkcs8, describeEncryptedPkcs8, encodeEncryptedPrivateKeyInfo, encryptPkcs8 } from '../../../src/crypto/pkcs8.js';
+import { caught, codeOf } from '../../helpers/errors.js';
 
 const PASSWORD = 'correct horse é battery';
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-function codeOf(fn: () => unknown): string | undefined {
-  const e = caught(fn);
-  if (e === undefined) return undefined;
-  return isScelleError(e) ? e.code : `not a ScelleError: ${String(e)}`;
-}
 
 const KEYS = {
   'RSA-2048': generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isScelleError } from '../../../../src/errors.js';
 import { OID, X509Cert, namesMatch, parseCertificates } from '../../../../src/crypto/x509/certificate.js';
 import { havePeers, runPeer } from '../../../helpers/peers.js';
 import { makeTempDir } from '../../../helpers/tmp.js';
+import { codeOf } from '../../../helpers/errors.js';
 
 const CHAINS = join(import.meta.dirname, '../../../../test-vectors/chains');
 const read = (p: string): Uint8Array => new Uint8Array(readFileSync(join(CHAINS, p)));
@@ -14,14 +14,6 @@ const one = (p: string): X509Cert => {
   return c;
 };
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isScelleError(e) ? e.code : `not a ScelleError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('X509Cert: the IGC-Santé-like signing leaf', () => {
   const leaf = one('valid/leaf.pem');
