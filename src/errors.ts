@@ -49,6 +49,14 @@ export const ERROR_CODES = [
   'REVOCATION_UNKNOWN',
   // network
   'NETWORK_ERROR',
+  // signatures (CMS / CAdES) — negative verdicts
+  'SIGNATURE_INVALID',
+  'CONTENT_TAMPERED',
+  'CONTENT_MISMATCH',
+  'SIGNER_CERT_MISSING',
+  'SIGNING_CERT_MISMATCH',
+  'CONTENT_REQUIRED',
+  'TIMESTAMP_INVALID',
   // anything else
   'INTERNAL',
 ] as const;
