@@ -17,6 +17,8 @@ for cmd in "${!PEERS[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PEERS[$cmd]}")
 done
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+# GNU time measures peak memory in `npm run bench`
+[ -x /usr/bin/time ] || missing+=(time)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

@@ -76,10 +76,13 @@ const OID_EXT = {
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
 };
 
-/** Builds a pkijs RDNSequence from attributes (C as PrintableString, others UTF8String). */
+/**
+ * Builds a Name (RFC 5280 §4.1.2.4) with one attribute per RDN, in the given order
+ * (C as PrintableString, e-mail as IA5String, others UTF8String). The DER is built here and parsed
+ * back, because pkijs would put every attribute into one multi-valued RDN.
+ */
 export function buildName(attrs: DnAttribute[]): pkijs.RelativeDistinguishedNames {
-  const name = new pkijs.RelativeDistinguishedNames();
-  for (const a of attrs) {
+  const rdns = attrs.map((a) => {
     const oid = DN_OIDS[a.type] ?? (/^\d+(\.\d+)+$/.test(a.type) ? a.type : undefined);
     if (oid === undefined) throw new ScelleError('USAGE', `unknown name attribute ${a.type}`);
     const printable = a.type === 'C' || a.type === 'serialNumber';
@@ -88,14 +91,16 @@ export function buildName(attrs: DnAttribute[]): pkijs.RelativeDistinguishedName
       : printable
         ? new asn1js.PrintableString({ value: a.value })
         : new asn1js.Utf8String({ value: a.value });
-    name.typesAndValues.push(new pkijs.AttributeTypeAndValue({ type: oid, value }));
-  }
-  return name;
+    return new asn1js.Set({ value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid }), value] })] });
+  });
+  return pkijs.RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: rdns }).toBER(false));
 }
 
 function time(d: Date): pkijs.Time {
-  // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
-  return new pkijs.Time({ type: d.getUTCFullYear() < 2050 ? 0 : 1, value: d });
+  // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, whole seconds only
+  // (§4.1.2.5.2 forbids fractional seconds; gpgsm rejects them).
+  const whole = new Date(Math.floor(d.getTime() / 1000) * 1000);
+  return new pkijs.Time({ type: whole.getUTCFullYear() < 2050 ? 0 : 1, value: whole });
 }
 
 function keyUsageBitString(bits: KeyUsageBit[]): asn1js.BitString {

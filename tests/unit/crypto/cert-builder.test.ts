@@ -46,6 +46,20 @@ describe.skipIf(!havePeers('openssl'))('certificates and CRLs we build are accep
     expect(r.status).toBe(0);
   });
 
+  it('one attribute per RDN, in order, and whole-second times (RFC 5280 §4.1.2.4, §4.1.2.5.2)', () => {
+    const subject = runPeer('openssl', ['x509', '-in', join(d, 'leaf.pem'), '-noout', '-subject', '-nameopt', 'RFC2253']);
+    expect(subject.trim()).toMatch(/^subject=CN=810012345678,title=[^,+]+,C=FR$/);
+    expect(subject).not.toContain('+');
+    const odd = buildCertificate({
+      subject: [{ type: 'CN', value: 'x' }], publicKey: rootKeys.publicKey, signingKey: rootKeys.privateKey,
+      notBefore: new Date('2026-01-01T10:00:00.750Z'), notAfter: new Date('2060-01-01T10:00:00.250Z'),
+    });
+    writeFileSync(join(d, 'odd.pem'), pem('CERTIFICATE', odd));
+    const asn = runPeer('openssl', ['asn1parse', '-in', join(d, 'odd.pem')]);
+    expect(asn).toContain('UTCTIME           :260101100000Z');
+    expect(asn).toContain('GENERALIZEDTIME   :20600101100000Z');
+  });
+
   it('openssl shows the extensions we wrote', () => {
     const text = runPeer('openssl', ['x509', '-in', join(d, 'leaf.pem'), '-noout', '-text']);
     expect(text).toMatch(/Key Usage: critical\s+Non Repudiation/);
