@@ -12,6 +12,8 @@ import { registerPkiCommands } from './commands/pki.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerSignCommand } from './commands/sign.js';
+import { registerVerifyCommand } from './commands/verify.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -85,6 +87,8 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
     .addHelpText('after', () => exitCodeHelp(t));
   registerDemoCommand(program);
   registerPkiCommands(program);
+  registerSignCommand(program);
+  registerVerifyCommand(program);
   registerCertCommands(program);
   registerIdentityCommands(program);
   registerTokenCommands(program);

@@ -3,7 +3,7 @@
  * one line for the user; the tour passes only when every step passes. It grows with scelle.
  */
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile, copyFile, appendFile } from 'node:fs/promises';
 import { ScelleError, type ErrorCode } from './errors.js';
 import { createDemoPki, writeDemoPki } from './crypto/demo-pki.js';
 import { loadPkcs12Identity, selectCertificate, checkIdentityEntry } from './crypto/identity.js';
@@ -12,6 +12,9 @@ import { parseCertificates, type X509Cert } from './crypto/x509/certificate.js';
 import { parseCrls } from './crypto/x509/crl.js';
 import { verifyCertificateChain } from './crypto/x509/verify-chain.js';
 import { describeScheme } from './crypto/signature-scheme.js';
+import { signFile } from './crypto/cms/sign.js';
+import { verifySignatureFile } from './crypto/cms/verify.js';
+import { readFileChunks } from './io/file-chunks.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
 export interface DemoStep {
@@ -126,5 +129,42 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { scheme: describeScheme(scheme) };
   });
 
+  const letter = join(options.dir, 'courrier-confrere.txt');
+  await step('signLetter', async () => {
+    await writeFile(letter, DEMO_LETTER);
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const entry = selectCertificate(id, 'sign').entry;
+    const r = await signFile(letter, { signer: entry, chain: id.certificates.filter((c) => c !== entry.certificate) });
+    return { file: r.outPath };
+  });
+
+  await step('verifyLetter', async () => {
+    const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(letter) });
+    const signer = v.signers[0];
+    if (!v.ok || !signer?.signer) throw new ScelleError(v.code ?? 'INTERNAL', `the demo signature did not verify: ${signer?.problems.map((p) => p.message).join('; ') ?? 'no signer'}`);
+    const who = summarizeCertificate(signer.signer);
+    return { name: who.holder.displayName, rpps: who.rpps ?? '' };
+  });
+
+  await step('tamperedLetter', async () => {
+    const altered = join(options.dir, 'courrier-modifie.txt');
+    await copyFile(letter, altered);
+    await appendFile(altered, 'Posologie : 10 comprimés par jour.\n');
+    const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(altered) });
+    if (v.ok || v.code !== 'CONTENT_MISMATCH') throw new ScelleError('INTERNAL', `an altered letter was not refused (${v.code ?? 'valid'})`);
+    return { code: v.code };
+  });
+
   return { ok: steps.every((s) => s.ok), dir: options.dir, steps };
 }
+
+/** The sample letter the tour signs. */
+const DEMO_LETTER = `Dr Claire DURAND — Médecin généraliste (DÉMONSTRATION)
+À l'attention du Dr Paul MARTIN
+
+Cher confrère,
+Je vous adresse Mme X., 54 ans, pour avis concernant une hypertension artérielle
+résistante à une trithérapie bien conduite. Bilan biologique joint.
+Bien confraternellement,
+Dr Claire DURAND
+`;

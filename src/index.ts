@@ -21,6 +21,8 @@ export type { ErrorCode, ErrorParams, ScelleErrorOptions } from './errors.js';
 // io
 export { writeFileAtomic } from './io/atomic-write.js';
 export type { AtomicWriteOptions } from './io/atomic-write.js';
+export { openAtomicOutput, writeStreamAtomic, syncFolder } from './io/atomic-output.js';
+export type { AtomicOutput, AtomicOutputOptions } from './io/atomic-output.js';
 export { readInputFile, MAX_STRUCTURE_FILE } from './io/read-file.js';
 
 // encodings and keys
@@ -50,11 +52,20 @@ export { KEY_USAGE_BITS } from './crypto/x509/certificate.js';
 export { CRL_REASON_NAMES } from './crypto/x509/crl.js';
 export type { CertificateTemplate, CrlTemplate, DnAttribute, KeyUsageBit, CrlReason } from './crypto/cert-builder.js';
 
+// signatures: CMS / CAdES verification
+export { verifySignature, verifySignatureFile, verifySignatureStream, MAX_PEM_SIGNATURE } from './crypto/cms/verify.js';
+export type { VerifySignatureOptions, SignatureVerdict, SignerVerdict, SignerProblem } from './crypto/cms/verify.js';
+export { readFileChunks, FILE_CHUNK_SIZE } from './io/file-chunks.js';
+
 // identities: p12, key + cert, PKCS#11 tokens
 export { loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity, selectCertificate, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
 export type { Identity, IdentityEntry, IdentityKey, IdentityPurpose, CertificateRole, PickReason, Selection, Pkcs11IdentityOptions } from './crypto/identity.js';
 export { listPkcs11Tokens, Pkcs11Session } from './crypto/pkcs11.js';
 export type { Pkcs11Options, TokenInfo, TokenCertificate, TokenPrivateKey, TokenIdentity } from './crypto/pkcs11.js';
+
+// signatures (CMS / CAdES)
+export { createSigner, signDetached, signAttached, signFile, signFiles } from './crypto/cms/sign.js';
+export type { Signer, SignOptions, SignCallOptions, SignFileOptions, SignFileResult, SignFilesOptions, SignFileOutcome, SignatureDigest, RsaSignatureOid, ContentSource } from './crypto/cms/sign.js';
 
 // demo
 export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-pki.js';

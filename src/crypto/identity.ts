@@ -10,7 +10,7 @@ import { X509Cert, parseCertificates } from './x509/certificate.js';
 import { parsePkcs12 } from './pkcs12.js';
 import { loadPrivateKey, publicSpkiOf } from './private-key.js';
 import { Pkcs11Session } from './pkcs11.js';
-import { defaultSchemeFor, signWithKeyObject, verifyWithPublicKey, type SignatureScheme } from './signature-scheme.js';
+import { defaultSchemeFor, signWithKeyObjectAsync, verifyWithPublicKey, type SignatureScheme } from './signature-scheme.js';
 
 /** What an identity certificate is for. */
 export type IdentityPurpose = 'sign' | 'encrypt' | 'auth' | 'tsa';
@@ -142,7 +142,7 @@ function softwareKey(privateKey: KeyObject): IdentityKey {
     kind: 'software',
     keyType: privateKey.asymmetricKeyType ?? 'unknown',
     privateKey,
-    sign: async (scheme, data) => signWithKeyObject(privateKey, scheme, data),
+    sign: (scheme, data) => signWithKeyObjectAsync(privateKey, scheme, data),
   };
 }
 

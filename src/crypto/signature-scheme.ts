@@ -51,6 +51,18 @@ export function signWithKeyObject(key: KeyObject, scheme: SignatureScheme, data:
   return new Uint8Array(cryptoSign(scheme.hash, data, nodeOptions(key, scheme)));
 }
 
+/**
+ * Signs `data` with a software private key on Node's thread pool (libuv), so that several
+ * signatures in flight use several cores and the event loop stays free.
+ * @throws ScelleError `UNSUPPORTED_ALGORITHM` when the scheme does not fit the key.
+ */
+export async function signWithKeyObjectAsync(key: KeyObject, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array> {
+  checkSchemeFits(key.asymmetricKeyType ?? 'unknown', scheme);
+  return new Promise((resolve, reject) => {
+    cryptoSign(scheme.hash, data, nodeOptions(key, scheme), (err, signature) => (err ? reject(err) : resolve(new Uint8Array(signature))));
+  });
+}
+
 /** Verifies a signature made with {@link signWithKeyObject} or a token; returns true when it verifies. */
 export function verifyWithPublicKey(key: KeyObject, scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array): boolean {
   try {

@@ -1,0 +1,196 @@
+/**
+ * Streamed atomic file output: bytes go to a temp file in the destination folder (same
+ * filesystem, so the final rename is atomic), then fsync, rename over the destination, fsync the
+ * folder. Until {@link AtomicOutput.commit} the destination is untouched; {@link AtomicOutput.abort}
+ * (or any failure) removes the temp file, so an interrupted or failed run leaves nothing behind.
+ *
+ * The whole-buffer variant is {@link writeFileAtomic}; this one is for outputs too large to hold
+ * in memory (an attached signature of a multi-gigabyte file).
+ */
+import { open, rename, rm, mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ScelleError } from '../errors.js';
+import type { AtomicWriteOptions } from './atomic-write.js';
+
+/** Small writes are gathered up to this many bytes before one `writev`. */
+const COALESCE_BYTES = 64 * 1024;
+
+/** Options of {@link openAtomicOutput}. */
+export interface AtomicOutputOptions extends AtomicWriteOptions {
+  /**
+   * fsync the folder after the rename (default true), which makes the new name durable. A batch
+   * writing many files may pass false and call {@link syncFolder} once per folder at the end: each
+   * file is still complete or absent after a crash; only the last renames may be undone.
+   */
+  syncFolder?: boolean;
+}
+
+/** An output file being written; see {@link openAtomicOutput}. */
+export interface AtomicOutput {
+  /** The destination path. */
+  readonly path: string;
+  /** The temp file the bytes go to until {@link AtomicOutput.commit}. */
+  readonly tempPath: string;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+  /**
+   * Appends bytes. The chunk may be kept until the next flush: do not modify it afterwards.
+   * @throws ScelleError `IO_ERROR` when the write fails (the output is then aborted).
+   */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Flushes, fsyncs, renames the temp file over the destination and fsyncs the folder.
+   * @throws ScelleError `IO_ERROR` (the temp file is removed).
+   */
+  commit(): Promise<void>;
+  /** Closes and removes the temp file; the destination is untouched. Never throws. */
+  abort(): Promise<void>;
+}
+
+function ioError(path: string, what: string, e: unknown): ScelleError {
+  if (e instanceof ScelleError) return e;
+  return new ScelleError('IO_ERROR', `cannot ${what} ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
+}
+
+/**
+ * Opens a temp file next to `path` for a streamed atomic write.
+ * @throws ScelleError `IO_ERROR` when the folder cannot be written or (`exclusive`) `path` exists.
+ */
+export async function openAtomicOutput(path: string, options: AtomicOutputOptions = {}): Promise<AtomicOutput> {
+  const dir = dirname(path);
+  const tempPath = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle;
+  try {
+    if (options.exclusive && (await exists(path))) {
+      throw new ScelleError('IO_ERROR', `refusing to overwrite existing file ${path}`, { params: { file: path } });
+    }
+    try {
+      handle = await open(tempPath, 'wx', options.mode ?? 0o644);
+    } catch (e) {
+      // The folder is created only when missing: one system call less per file in a batch.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await mkdir(dir, { recursive: true });
+      handle = await open(tempPath, 'wx', options.mode ?? 0o644);
+    }
+  } catch (e) {
+    throw ioError(path, 'write', e);
+  }
+
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let written = 0;
+  let state: 'open' | 'committed' | 'aborted' = 'open';
+
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    // writev may write partially: loop until every byte of the batch is on its way to disk.
+    let buffers = batch;
+    while (buffers.length > 0) {
+      const { bytesWritten } = await handle.writev(buffers);
+      let left = bytesWritten;
+      const rest: Uint8Array[] = [];
+      for (const b of buffers) {
+        if (left >= b.byteLength) left -= b.byteLength;
+        else {
+          rest.push(left === 0 ? b : b.subarray(left));
+          left = 0;
+        }
+      }
+      buffers = rest;
+    }
+  };
+
+  const abort = async (): Promise<void> => {
+    if (state !== 'open') return;
+    state = 'aborted';
+    pending = [];
+    await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true }).catch(() => undefined);
+  };
+
+  return {
+    path,
+    tempPath,
+    get bytesWritten() {
+      return written;
+    },
+    async write(chunk) {
+      if (state !== 'open') throw new ScelleError('IO_ERROR', `${path}: write after the output was ${state}`, { params: { file: path } });
+      if (chunk.byteLength === 0) return;
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      written += chunk.byteLength;
+      if (pendingBytes >= COALESCE_BYTES) {
+        try {
+          await flush();
+        } catch (e) {
+          await abort();
+          throw ioError(path, 'write', e);
+        }
+      }
+    },
+    async commit() {
+      if (state !== 'open') throw new ScelleError('IO_ERROR', `${path}: commit after the output was ${state}`, { params: { file: path } });
+      try {
+        await flush();
+        await handle.sync();
+        await handle.close();
+        state = 'committed';
+        await rename(tempPath, path);
+      } catch (e) {
+        if (state === 'open') await abort();
+        else await rm(tempPath, { force: true }).catch(() => undefined);
+        throw ioError(path, 'write', e);
+      }
+      if (options.syncFolder !== false) await syncFolder(dir);
+    },
+    abort,
+  };
+}
+
+/**
+ * Runs `produce` with a writer into a temp file, then commits it to `path`; when `produce` throws,
+ * the temp file is removed, the destination is untouched and the error is rethrown.
+ * @throws whatever `produce` throws; ScelleError `IO_ERROR` for failures of the file itself.
+ */
+export async function writeStreamAtomic<T>(path: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<T>, options: AtomicOutputOptions = {}): Promise<{ result: T; bytes: number }> {
+  const out = await openAtomicOutput(path, options);
+  try {
+    const result = await produce((chunk) => out.write(chunk));
+    await out.commit();
+    return { result, bytes: out.bytesWritten };
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * fsyncs a folder, making the renames done in it durable. Never throws: some filesystems refuse
+ * fsync on a folder, and the renames themselves are atomic anyway.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  try {
+    const h = await open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on a folder; the rename itself is still atomic.
+  }
+}
