@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await writeFile(letter, DEMO_LETTER);
     const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
     const entry = selectCertificate(id, 'sign').entry;
-    const r = await signFile(letter, { signer: entry, chain: id.certificates.filter((c) => c !== entry.certificate) });
+    const r = await signFile(letter, { signer: entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true) });
     return { file: r.outPath };
   });
 
