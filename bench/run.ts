@@ -5,6 +5,7 @@
  *
  *   npm run bench                 every benchmark
  *   npm run bench -- sign         only the CAdES signature benchmarks
+ *   npm run bench -- tsa          only the RFC 3161 TSA benchmark
  *   npm run bench -- --letters 200 --large-gib 1
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDemoPki, writeDemoPki, formatPem } from '../src/index.js';
+import { benchTsa } from './tsa.js';
 
 const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'scelle-bench-'));
   try {
     if (only.length === 0 || only.includes('sign')) await benchSign(work);
+    if (only.length === 0 || only.includes('tsa')) await benchTsa(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

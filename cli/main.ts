@@ -68,6 +68,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TSA_EKU_NOT_CRITICAL: EXIT.NEGATIVE,
   TSA_CERT_MISMATCH: EXIT.NEGATIVE,
   TSA_INJECTED_CA: EXIT.NEGATIVE,
+  LOCKED: EXIT.LOCKED,
 };
 
 /** Exit code for an error code. */

@@ -44,8 +44,9 @@ export async function readSecret(src: SecretSource, io: CliIo, t: Translate): Pr
 function promptNoEcho(prompt: string, io: CliIo): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const stdin = io.stdin;
-    io.stderr.write(prompt);
+    // Echo off first, then the prompt: an answer typed as soon as the prompt shows is never echoed.
     stdin.setRawMode?.(true);
+    io.stderr.write(prompt);
     stdin.resume();
     let value = '';
     const onData = (chunk: Buffer | string): void => {

@@ -17,6 +17,8 @@ for cmd in "${!PEERS[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PEERS[$cmd]}")
 done
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+# the RFC 3161 client of the python3-rfc3161ng package (Debian's python3, not a pyenv one)
+/usr/bin/python3 -c 'import rfc3161ng' >/dev/null 2>&1 || missing+=(python3-rfc3161ng)
 # GNU time measures peak memory in `npm run bench`
 [ -x /usr/bin/time ] || missing+=(time)
 

@@ -67,6 +67,8 @@ export const ERROR_CODES = [
   'TSA_CERT_MISMATCH',
   'TSA_INJECTED_CA',
   'TSA_UNAVAILABLE',
+  // concurrency: a resource (a TSA state folder) is held by another process (exit 11)
+  'LOCKED',
   // anything else
   'INTERNAL',
 ] as const;

@@ -57,6 +57,26 @@ export { verifySignature, verifySignatureFile, verifySignatureStream, MAX_PEM_SI
 export type { VerifySignatureOptions, SignatureVerdict, SignerVerdict, SignerProblem } from './crypto/cms/verify.js';
 export { readFileChunks, FILE_CHUNK_SIZE } from './io/file-chunks.js';
 
+// timestamps (RFC 3161): structures, TSA, HTTP server and client, strict verification, CAdES-T
+export {
+  buildTimeStampReq, parseTimeStampReq, buildTimeStampResp, parseTimeStampResp, parseTimeStampToken, parseTstInfo,
+  TSP_HASHES, PKI_STATUS, PKI_FAILURE_BITS, TIMESTAMP_QUERY_TYPE, TIMESTAMP_REPLY_TYPE,
+} from './timestamp/tsp.js';
+export type { TspHash, TimeStampRequest, TstInfo, TimeStampResponse, TimeStampToken, PkiFailureName } from './timestamp/tsp.js';
+export { createTimeStampAuthority, DEMO_TSA_POLICY } from './timestamp/tsa.js';
+export type { TsaOptions, TimeStampAuthority, IssuedToken } from './timestamp/tsa.js';
+export { openSerialState, SERIAL_STATE_FILE } from './timestamp/serial-state.js';
+export type { SerialState, SerialStateOptions } from './timestamp/serial-state.js';
+export { startTsaServer } from './timestamp/server.js';
+export type { TsaServer, TsaServerOptions, TsaRequestEvent } from './timestamp/server.js';
+export { requestTimestamp } from './timestamp/client.js';
+export type { RequestTimestampOptions, TimestampResult, Fetcher as TspFetcher } from './timestamp/client.js';
+export { verifyTimestampResponse, verifyTimestampToken, hashForTimestamp, imprintFromDigest } from './timestamp/verify-token.js';
+export type { TimestampVerdict, VerifyTimestampOptions, TimestampExpectation, TimestampHash } from './timestamp/verify-token.js';
+export { addSignatureTimestamp, verifySignatureTimestamps, upgradeSignatureFile } from './timestamp/cades-t.js';
+export type { SignerTimestampVerdict, UpgradeSignatureFileResult, TimestampTokenSource } from './timestamp/cades-t.js';
+export { digestFile } from './io/digest-file.js';
+
 // identities: p12, key + cert, PKCS#11 tokens
 export { loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity, selectCertificate, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
 export type { Identity, IdentityEntry, IdentityKey, IdentityPurpose, CertificateRole, PickReason, Selection, Pkcs11IdentityOptions } from './crypto/identity.js';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
   ScelleError, isScelleError, verifySignatureFile, readFileChunks, summarizeCertificate, parseCertificates, readInputFile,
-  type SignatureVerdict, type VerifySignatureOptions,
+  type SignatureVerdict, type VerifySignatureOptions, type X509Cert, type CertificateSummary,
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
@@ -39,26 +39,44 @@ export function registerVerifyCommand(program: Command): void {
     const at = parseAt(opts.at);
     if (at) base.at = at;
 
-    const results: { file: string; verdict?: SignatureVerdict; error?: { code: string; message: string } }[] = [];
-    for (const sig of sigs) {
+    type Result = { file: string; verdict?: SignatureVerdict; error?: ScelleError };
+    const verifyOne = async (sig: string): Promise<Result> => {
       const path = resolve(ctx.io.cwd, sig);
       try {
-        let verdict: SignatureVerdict;
-        try {
-          verdict = await verifySignatureFile(path, base);
-        } catch (e) {
-          if (!isScelleError(e, 'CONTENT_REQUIRED')) throw e;
-          const contentPath = opts.content !== undefined ? resolve(ctx.io.cwd, opts.content) : defaultContentPath(path);
-          verdict = await verifySignatureFile(path, { ...base, content: readFileChunks(contentPath) });
-        }
-        results.push({ file: sig, verdict });
-        renderVerdict(ctx, sig, verdict);
+        // The content is opened only if the signature turns out to be detached: one pass over the signature.
+        const verdict = await verifySignatureFile(path, {
+          ...base,
+          detachedContent: () => readFileChunks(opts.content !== undefined ? resolve(ctx.io.cwd, opts.content) : defaultContentPath(path)),
+        });
+        return { file: sig, verdict };
       } catch (e) {
         if (!isScelleError(e)) throw e;
-        results.push({ file: sig, error: { code: e.code, message: e.message } });
-        if (!ctx.json) ctx.line(`${sig}: ${ctx.t('sig.error')} [${e.code}] ${localizedMessage(e, ctx.lang)}`);
+        return { file: sig, error: e };
       }
-    }
+    };
+    const render = (r: Result): void => {
+      if (r.verdict) renderVerdict(ctx, r.file, r.verdict);
+      else if (r.error && !ctx.json) ctx.line(`${r.file}: ${ctx.t('sig.error')} [${r.error.code}] ${localizedMessage(r.error, ctx.lang)}`);
+    };
+
+    // A few files in flight, so that reading one overlaps checking another; verdicts are printed in
+    // the order the files were given, each as soon as those before it are done.
+    const results = new Array<Result>(sigs.length);
+    let printed = 0;
+    let next = 0;
+    let stop = false;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < sigs.length && !stop; i = next++) {
+        try {
+          results[i] = await verifyOne(sigs[i]!);
+        } catch (e) {
+          stop = true; // an unexpected failure ends the run, as it did file by file
+          throw e;
+        }
+        while (printed < sigs.length && results[printed] !== undefined) render(results[printed++]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, sigs.length) }, worker));
     const valid = results.filter((r) => r.verdict?.ok).length;
     const allValid = valid === results.length;
     if (ctx.json) {
@@ -66,7 +84,7 @@ export function registerVerifyCommand(program: Command): void {
         ok: allValid,
         valid,
         invalid: results.length - valid,
-        results: results.map((r) => (r.verdict ? { file: r.file, ...jsonVerdict(r.verdict) } : { file: r.file, ok: false, error: r.error })),
+        results: results.map((r) => (r.verdict ? { file: r.file, ...jsonVerdict(r.verdict) } : { file: r.file, ok: false, error: r.error ? { code: r.error.code, message: r.error.message } : undefined })),
       });
     } else if (sigs.length > 1) {
       ctx.line(ctx.t('sig.summary', { valid, total: results.length }));
@@ -76,6 +94,9 @@ export function registerVerifyCommand(program: Command): void {
     return results.some((r) => r.verdict && !r.verdict.ok) || results.some((r) => r.error && NEGATIVE.has(r.error.code)) ? 3 : 1;
   }));
 }
+
+/** Signatures verified at once: enough for file reads to overlap the checks, few enough to bound memory. */
+const VERIFY_CONCURRENCY = 8;
 
 const NEGATIVE = new Set(['SIGNATURE_INVALID', 'CONTENT_TAMPERED', 'CONTENT_MISMATCH', 'SIGNER_CERT_MISSING', 'SIGNING_CERT_MISMATCH', 'CHAIN_UNTRUSTED', 'CERT_REVOKED']);
 
@@ -92,7 +113,7 @@ function jsonVerdict(v: SignatureVerdict): Record<string, unknown> {
     contentType: v.contentType,
     contentDigests: v.contentDigests,
     signers: v.signers.map((s) => {
-      const who = s.signer ? summarizeCertificate(s.signer, s.validatedAt) : undefined;
+      const who = s.signer ? summaryOf(s.signer, s.validatedAt) : undefined;
       return {
         ok: s.ok,
         ...(s.code ? { code: s.code } : {}),
@@ -112,25 +133,40 @@ function jsonVerdict(v: SignatureVerdict): Record<string, unknown> {
   };
 }
 
+/** The summary of a signer's certificate, made once per certificate (the fields shown do not depend on the time). */
+const summaries = new WeakMap<X509Cert, CertificateSummary>();
+
+function summaryOf(cert: X509Cert, at: Date): CertificateSummary {
+  let s = summaries.get(cert);
+  if (s === undefined) {
+    s = summarizeCertificate(cert, at);
+    summaries.set(cert, s);
+  }
+  return s;
+}
+
 function renderVerdict(ctx: Ctx, file: string, v: SignatureVerdict): void {
   if (ctx.json) return;
   const { t } = ctx;
-  ctx.line(`${file}: ${v.ok ? t('sig.valid') : t('sig.invalid')}${v.code ? ` [${v.code}]` : ''}`);
+  // One write per file: a thousand verdicts are a thousand writes, not six thousand.
+  const lines: string[] = [];
+  lines.push(`${file}: ${v.ok ? t('sig.valid') : t('sig.invalid')}${v.code ? ` [${v.code}]` : ''}`);
   for (const s of v.signers) {
-    const who = s.signer ? summarizeCertificate(s.signer, s.validatedAt) : undefined;
+    const who = s.signer ? summaryOf(s.signer, s.validatedAt) : undefined;
     const name = who ? `${who.holder.displayName}${who.rpps ? ` (RPPS ${who.rpps})` : ''}${who.holder.profession ? `, ${who.holder.profession}` : ''}` : s.sid;
     const c = t('punct.colon');
-    ctx.line(`  ${t('sig.signer')}${c}${name}`);
-    if (s.signingTime) ctx.line(`  ${t('sig.when')}${c}${s.signingTime.toISOString()}`);
-    if (s.timestamp) ctx.line(`  ${t('sig.timestamp')}${c}${s.timestamp.genTime.toISOString()}${s.timestamp.tsa ? ` — ${s.timestamp.tsa}` : ''}`);
-    ctx.line(`  ${t('sig.algorithms')}${c}${s.digestAlgorithm}, ${s.signatureAlgorithm} — ${s.cades.level}${s.weakAlgorithms.length ? ` — ${t('sig.weak', { algs: s.weakAlgorithms.join(', ') })}` : ''}`);
+    lines.push(`  ${t('sig.signer')}${c}${name}`);
+    if (s.signingTime) lines.push(`  ${t('sig.when')}${c}${s.signingTime.toISOString()}`);
+    if (s.timestamp) lines.push(`  ${t('sig.timestamp')}${c}${s.timestamp.genTime.toISOString()}${s.timestamp.tsa ? ` — ${s.timestamp.tsa}` : ''}`);
+    lines.push(`  ${t('sig.algorithms')}${c}${s.digestAlgorithm}, ${s.signatureAlgorithm} — ${s.cades.level}${s.weakAlgorithms.length ? ` — ${t('sig.weak', { algs: s.weakAlgorithms.join(', ') })}` : ''}`);
     if (s.chain) {
       const rev = s.chain.revocation.find((r) => r.depth === 0);
-      ctx.line(`  ${t('sig.chain', { at: s.validatedAt.toISOString() })}${c}${s.chain.ok ? t('sig.chainOk') : s.chain.code ?? ''}${rev ? ` — ${t(`revocation.${rev.status}`, { source: rev.source ?? '', date: rev.revokedAt?.toISOString() ?? '' })}` : ''}`);
+      lines.push(`  ${t('sig.chain', { at: s.validatedAt.toISOString() })}${c}${s.chain.ok ? t('sig.chainOk') : s.chain.code ?? ''}${rev ? ` — ${t(`revocation.${rev.status}`, { source: rev.source ?? '', date: rev.revokedAt?.toISOString() ?? '' })}` : ''}`);
     }
     for (const p of s.problems) {
       const fr = ctx.lang === 'fr' ? `${t(`error.${p.code}`)} — ` : '';
-      ctx.line(`  ${t('verify.problem')} [${p.code}] ${fr}${p.message}`);
+      lines.push(`  ${t('verify.problem')} [${p.code}] ${fr}${p.message}`);
     }
   }
+  ctx.line(lines.join('\n'));
 }

@@ -67,8 +67,13 @@ function malformed(message: string): ScelleError {
  * @throws ScelleError MALFORMED_ASN1 for a reserved length octet or a length beyond 2^53.
  */
 export function decodeHeader(bytes: Uint8Array, offset: number, what: string): BerHeader | 'short' {
+  return decodeHeaderBefore(bytes, offset, bytes.length, what);
+}
+
+/** {@link decodeHeader} reading no byte at or after `limit` (no subarray: parsing allocates little). */
+function decodeHeaderBefore(bytes: Uint8Array, offset: number, limit: number, what: string): BerHeader | 'short' {
   let p = offset;
-  if (p >= bytes.length) return 'short';
+  if (p >= limit) return 'short';
   const first = bytes[p++]!;
   const tagClass = CLASSES[first >> 6]!;
   const constructed = (first & 0x20) !== 0;
@@ -76,7 +81,7 @@ export function decodeHeader(bytes: Uint8Array, offset: number, what: string): B
   if (tagNumber === 0x1f) {
     tagNumber = 0;
     for (let i = 0; ; i++) {
-      if (p >= bytes.length) return 'short';
+      if (p >= limit) return 'short';
       const b = bytes[p++]!;
       if (i === 0 && b === 0x80) throw malformed(`${what}: tag number with a leading zero octet (X.690 §8.1.2.4.2)`);
       if (i >= 4) throw malformed(`${what}: tag number too large`);
@@ -84,7 +89,7 @@ export function decodeHeader(bytes: Uint8Array, offset: number, what: string): B
       if ((b & 0x80) === 0) break;
     }
   }
-  if (p >= bytes.length) return 'short';
+  if (p >= limit) return 'short';
   const l0 = bytes[p++]!;
   let length: number | undefined;
   if (l0 < 0x80) {
@@ -96,7 +101,7 @@ export function decodeHeader(bytes: Uint8Array, offset: number, what: string): B
     const n = l0 & 0x7f;
     if (n === 0x7f) throw malformed(`${what}: reserved length octet 0xFF (X.690 §8.1.3.5)`);
     if (n > 6) throw malformed(`${what}: length of ${n} octets is beyond any real file`);
-    if (p + n > bytes.length) return 'short';
+    if (p + n > limit) return 'short';
     length = 0;
     for (let i = 0; i < n; i++) length = length * 256 + bytes[p++]!;
   }
@@ -117,7 +122,7 @@ export function parseBer(bytes: Uint8Array, what: string): BerNode {
 
 function parseNode(bytes: Uint8Array, offset: number, limit: number, what: string, depth: number): BerNode {
   if (depth > MAX_DEPTH) throw malformed(`${what}: nested more than ${MAX_DEPTH} levels deep`);
-  const h = decodeHeader(bytes.subarray(0, limit), offset, what);
+  const h = decodeHeaderBefore(bytes, offset, limit, what);
   if (h === 'short') throw malformed(`${what}: truncated (the data ends inside a header)`);
   const contentStart = offset + h.headerLength;
   const children: BerNode[] = [];
@@ -133,18 +138,33 @@ function parseNode(bytes: Uint8Array, offset: number, limit: number, what: strin
         p = child.end;
       }
     }
-    return { ...h, buffer: bytes, start: offset, contentStart, contentEnd: end, end, children };
+    return berNode(h, bytes, offset, contentStart, end, end, children);
   }
   let p = contentStart;
   for (;;) {
     if (p >= limit) throw malformed(`${what}: truncated (an indefinite-length element has no end-of-contents)`);
     const child = parseNode(bytes, p, limit, what, depth + 1);
-    if (isEoc(child)) {
-      return { ...h, buffer: bytes, start: offset, contentStart, contentEnd: p, end: child.end, children };
-    }
+    if (isEoc(child)) return berNode(h, bytes, offset, contentStart, p, child.end, children);
     children.push(child);
     p = child.end;
   }
+}
+
+/** One object shape for every node (an object spread would make each a dictionary-mode copy). */
+function berNode(h: BerHeader, buffer: Uint8Array, start: number, contentStart: number, contentEnd: number, end: number, children: BerNode[]): BerNode {
+  return {
+    tagClass: h.tagClass,
+    constructed: h.constructed,
+    tagNumber: h.tagNumber,
+    length: h.length,
+    headerLength: h.headerLength,
+    buffer,
+    start,
+    contentStart,
+    contentEnd,
+    end,
+    children,
+  };
 }
 
 function isEoc(h: BerHeader): boolean {
@@ -252,12 +272,51 @@ export function encodeDer(node: BerNode, tagOverride?: { tagClass: TagClass; tag
     if (node.tagNumber === UNIVERSAL.BIT_STRING) contents = joinBitString(node);
     return concat([encodeHeader(tagClass, false, tagNumber, contents.length), contents]);
   }
+  const sortSet = isTag(node, 'universal', UNIVERSAL.SET) || (tagOverride !== undefined && tagOverride.tagClass === 'universal' && tagOverride.tagNumber === UNIVERSAL.SET);
+  if (node.length !== undefined && childrenAreDer(node, sortSet)) {
+    // Already canonical below this node (what nearly every signer writes): its contents are their
+    // own DER; only this node's header is rebuilt.
+    const contents = node.buffer.subarray(node.contentStart, node.contentEnd);
+    return concat([encodeHeader(tagClass, true, tagNumber, contents.length), contents]);
+  }
   let parts = node.children.map((c) => encodeDer(c));
-  if (isTag(node, 'universal', UNIVERSAL.SET) || (tagOverride !== undefined && tagOverride.tagClass === 'universal' && tagOverride.tagNumber === UNIVERSAL.SET)) {
+  if (sortSet) {
     parts = [...parts].sort(compareBytes);
   }
   const contents = concat(parts);
   return concat([encodeHeader(tagClass, true, tagNumber, contents.length), contents]);
+}
+
+/** Size of the header {@link encodeHeader} writes: the minimal identifier and length octets. */
+function derHeaderLength(tagNumber: number, length: number): number {
+  let n = 2;
+  if (tagNumber >= 31) for (let t = tagNumber; t > 0; t = Math.floor(t / 128)) n++;
+  if (length >= 0x80) for (let l = length; l > 0; l = Math.floor(l / 256)) n++;
+  return n;
+}
+
+/**
+ * True when {@link encodeDer} would give back `node`'s own bytes: a definite, minimal header,
+ * no constructed string, every descendant likewise, and (for a SET) children already in order.
+ */
+function isDer(node: BerNode): boolean {
+  if (node.length === undefined || node.headerLength !== derHeaderLength(node.tagNumber, node.length)) return false;
+  if (!node.constructed) return true;
+  if (node.tagClass === 'universal' && STRING_TAGS.has(node.tagNumber)) return false;
+  return childrenAreDer(node, isTag(node, 'universal', UNIVERSAL.SET));
+}
+
+function childrenAreDer(node: BerNode, sorted: boolean): boolean {
+  let previous: Uint8Array | undefined;
+  for (const c of node.children) {
+    if (!isDer(c)) return false;
+    if (sorted) {
+      const raw = rawBytes(c);
+      if (previous !== undefined && compareBytes(previous, raw) > 0) return false;
+      previous = raw;
+    }
+  }
+  return true;
 }
 
 function joinBitString(node: BerNode): Uint8Array {

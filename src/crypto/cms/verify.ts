@@ -25,7 +25,7 @@ import { ScelleError, type ErrorCode } from '../../errors.js';
 import { readFileChunks } from '../../io/file-chunks.js';
 import { parsePem, looksLikePem } from '../pem.js';
 import { bytesEqual, toHex } from '../x509/asn1-util.js';
-import { X509Cert, formatNameDer, namesMatch } from '../x509/certificate.js';
+import { X509Cert, formatNameDer, namesMatch, parseCertificateCached } from '../x509/certificate.js';
 import type { Crl } from '../x509/crl.js';
 import type { Fetcher } from '../x509/fetch.js';
 import { checkSignature, describeSignatureAlgorithm } from '../x509/signature.js';
@@ -50,6 +50,12 @@ export interface VerifySignatureOptions {
   trustAnchors: X509Cert[];
   /** Detached content (streamed through the digest). Must be absent when the content is attached. */
   content?: AsyncIterable<Uint8Array>;
+  /**
+   * Where the content is when the signature turns out to be detached: called (once) only then, and
+   * ignored for an attached signature. Lets a caller that does not know which kind a file is open
+   * the content without a second pass over the signature. `content`, when given, wins.
+   */
+  detachedContent?: () => AsyncIterable<Uint8Array>;
   /** CRLs for revocation checking (offline). */
   crls?: Crl[];
   /** Fetch CRLs / ask OCSP responders named in the certificates. */
@@ -100,6 +106,18 @@ export interface SignerVerdict {
   chain?: ChainVerdict;
   /** The signature time-stamp (unsigned attribute), when present. */
   timestamp?: { genTime: Date; tsa?: string; imprintMatches: boolean };
+  /**
+   * The SignerInfo's signature value (the contents of its `signature` OCTET STRING): what a
+   * signature time-stamp's message imprint covers (RFC 3161 Appendix A).
+   */
+  signatureValue: Uint8Array;
+  /**
+   * The signature time-stamp token exactly as encoded in the signature: the TimeStampToken
+   * ContentInfo (RFC 3161 §2.4.2) of the first value of the unsigned attribute
+   * id-aa-signatureTimeStampToken (1.2.840.113549.1.9.16.2.14), when present — even when it cannot
+   * be read. For a strict verification of the token elsewhere.
+   */
+  timestampToken?: Uint8Array;
 }
 
 /** The verdict on a whole SignedData. */
@@ -362,13 +380,14 @@ async function verifyCore(r: BerStreamReader, options: VerifySignatureOptions): 
 
   let digester = attached;
   if (digester === undefined) {
-    if (options.content === undefined) {
+    const source = options.content ?? options.detachedContent?.();
+    if (source === undefined) {
       throw new ScelleError('CONTENT_REQUIRED', 'the signature is detached: give the signed content to verify it', {
         hint: 'pass the signed file as content',
       });
     }
     digester = new ContentDigester([...announced, ...infos.map((i) => i.digestOid)]);
-    for await (const chunk of guardSource(options.content, 'the content')) digester.update(chunk);
+    for await (const chunk of guardSource(source, 'the content')) digester.update(chunk);
   }
   const content = digester.finish();
   const contentDigests: Record<string, string> = {};
@@ -473,7 +492,7 @@ function parseCertificateSet(set: BerNode | undefined): X509Cert[] {
     // "other" certificates ([1]–[3]) are skipped.
     if (!isTag(choice, 'universal', UNIVERSAL.SEQUENCE)) continue;
     try {
-      out.push(X509Cert.fromDer(rawBytes(choice)));
+      out.push(parseCertificateCached(rawBytes(choice)));
     } catch {
       // An undecodable extra certificate must not hide a valid signer; if it was the signer's,
       // SIGNER_CERT_MISSING says so.
@@ -629,10 +648,12 @@ async function verifySigner(info: ParsedSignerInfo, ctx: SignerContext): Promise
 
   // CAdES-T: signature time-stamp (unsigned attribute) over the signature value.
   let timestamp: SignerVerdict['timestamp'];
+  let timestampToken: Uint8Array | undefined;
   if (info.unsignedAttrs !== undefined) {
     const tokens = parseAttributes(info.unsignedAttrs, `unsigned attributes of ${sid}`).filter((a) => a.oid === CMS_OID.timeStampToken);
     const token = tokens[0]?.values[0];
     if (token !== undefined) {
+      timestampToken = rawBytes(token).slice();
       try {
         timestamp = inspectTimestamp(token, info.signature);
         if (!timestamp.imprintMatches) add('TIMESTAMP_INVALID', `signer ${sid}: the time-stamp token does not cover this signature (message imprint differs)`);
@@ -673,12 +694,14 @@ async function verifySigner(info: ParsedSignerInfo, ctx: SignerContext): Promise
     signatureAlgorithm: sigInfo.name,
     weakAlgorithms: [...weak],
     cades: { signingCertificateV2: essV2, signingCertificateV1: essV1, level },
+    signatureValue: info.signature.slice(),
   };
   if (problems[0] !== undefined) verdict.code = problems[0].code;
   if (signer !== undefined) verdict.signer = signer;
   if (signingTime !== undefined) verdict.signingTime = signingTime;
   if (chain !== undefined) verdict.chain = chain;
   if (timestamp !== undefined) verdict.timestamp = timestamp;
+  if (timestampToken !== undefined) verdict.timestampToken = timestampToken;
   return verdict;
 }
 
@@ -698,20 +721,18 @@ function fromSignatureCheck(check: ReturnType<typeof checkSignature>, over: stri
 function checkSignedAttrs(info: ParsedSignerInfo, alg: pkijs.AlgorithmIdentifier, signer: X509Cert): Check {
   const attrs = info.signedAttrs!;
   const key = signer.publicKey;
-  const candidates: Uint8Array[] = [];
   if (attrs.length !== undefined) {
     const raw = rawBytes(attrs).slice();
     raw[0] = 0x31;
-    candidates.push(raw);
+    const check = fromSignatureCheck(checkSignature(alg, raw, info.signature, key), 'the signed attributes');
+    // The usual case: the bytes as sent verify, and re-encoding them as DER is not needed.
+    if (check === undefined) return undefined;
+    const der = encodeDer(attrs, { tagClass: 'universal', tagNumber: UNIVERSAL.SET });
+    if (bytesEqual(raw, der)) return check;
+    return fromSignatureCheck(checkSignature(alg, der, info.signature, key), 'the signed attributes');
   }
   const der = encodeDer(attrs, { tagClass: 'universal', tagNumber: UNIVERSAL.SET });
-  if (!candidates.some((c) => bytesEqual(c, der))) candidates.push(der);
-  let last: Check;
-  for (const data of candidates) {
-    last = fromSignatureCheck(checkSignature(alg, data, info.signature, key), 'the signed attributes');
-    if (last === undefined) return undefined;
-  }
-  return last;
+  return fromSignatureCheck(checkSignature(alg, der, info.signature, key), 'the signed attributes');
 }
 
 /** Without signed attributes the signature is over the content itself (RFC 5652 §5.4). */
@@ -796,8 +817,7 @@ function checkSigningCertificate(value: BerNode, version: 1 | 2, signer: X509Cer
   const certHash = octets(id.children[i++], `${name} certHash`);
   const digest = DIGESTS[hashOid];
   if (digest === undefined) return `the ${name} attribute uses an unsupported hash algorithm ${hashOid}`;
-  const actual = crypto.createHash(digest.node).update(signer.der).digest();
-  if (!bytesEqual(new Uint8Array(actual), certHash)) {
+  if (!bytesEqual(certificateHash(signer, digest.node), certHash)) {
     return `the ${name} attribute names another certificate (its ${digest.name} certHash is not the signer certificate's): the signature may have been moved onto a different certificate`;
   }
   const issuerSerial = id.children[i];
@@ -818,6 +838,23 @@ function checkSigningCertificate(value: BerNode, version: 1 | 2, signer: X509Cer
     }
   }
   return undefined;
+}
+
+/** Digests of signer certificates by algorithm: a batch by one signer hashes its certificate once. */
+const CERT_HASHES = new WeakMap<X509Cert, Map<string, Uint8Array>>();
+
+function certificateHash(cert: X509Cert, node: string): Uint8Array {
+  let byAlg = CERT_HASHES.get(cert);
+  if (byAlg === undefined) {
+    byAlg = new Map();
+    CERT_HASHES.set(cert, byAlg);
+  }
+  let h = byAlg.get(node);
+  if (h === undefined) {
+    h = new Uint8Array(crypto.createHash(node).update(cert.der).digest());
+    byAlg.set(node, h);
+  }
+  return h;
 }
 
 /** UTCTime / GeneralizedTime (X.690 §11.7–§11.8, RFC 5652 §11.3). */
@@ -886,3 +923,10 @@ function inspectTimestamp(token: BerNode, signatureValue: Uint8Array): { genTime
   return out;
 }
 
+
+// ----------------------------------------------------------------- shared with src/timestamp/
+// A time-stamp token (RFC 3161 §2.4.2) is itself a SignedData, and CAdES-T (ETSI EN 319 122-1
+// §5.3) rewrites SignerInfos: src/timestamp/ reuses these internals instead of copying them. They
+// are not part of the public API (src/index.ts does not re-export them).
+export { DIGESTS, checkSigningCertificate, effectiveSignatureAlgorithm, findSigner, parseAttributes, parseSignerInfo, sidText };
+export type { ParsedSignerInfo };

@@ -64,14 +64,16 @@ export function rawDer(node: asn1js.AsnType): Uint8Array {
 
 /** Uppercase hex of bytes, optionally with a separator. */
 export function toHex(bytes: Uint8Array, separator = ''): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(separator);
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
+  if (separator === '' || hex.length <= 2) return hex;
+  return hex.match(/../g)!.join(separator);
 }
 
-/** Constant-shape byte comparison (not secret data; just equality). */
+/** Byte equality (not secret data: a native comparison, not a constant-time one). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
+  if (a === b) return true;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /**

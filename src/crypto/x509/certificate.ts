@@ -27,6 +27,7 @@ import {
   TAG_CONTEXT,
 } from './asn1-util.js';
 import { describeSignatureAlgorithm, type SignatureAlgorithmInfo } from './signature.js';
+import { BoundedCache, bytesKey } from './bounded-cache.js';
 
 /** Named OIDs used across scelle. */
 export const OID = {
@@ -236,7 +237,25 @@ function nameKey(rdns: NameAttribute[][]): string {
  */
 export function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
   if (bytesEqual(a, b)) return true;
-  return nameKey(parseName(a, 'Name')) === nameKey(parseName(b, 'Name'));
+  return nameKeyOfDer(a) === nameKeyOfDer(b);
+}
+
+/** Decoded Names by their exact DER: path building and SignerInfo lookups compare the same few Names over and over. */
+const NAME_CACHE = new BoundedCache<string, { key: string; text: string }>(512);
+
+function decodedName(der: Uint8Array): { key: string; text: string } {
+  const id = bytesKey(der);
+  let hit = NAME_CACHE.get(id);
+  if (hit === undefined) {
+    const rdns = parseName(der, 'Name'); // throws MALFORMED_ASN1: failures are not cached
+    hit = { key: nameKey(rdns), text: formatName(rdns) };
+    NAME_CACHE.set(id, hit);
+  }
+  return hit;
+}
+
+function nameKeyOfDer(der: Uint8Array): string {
+  return decodedName(der).key;
 }
 
 /**
@@ -244,7 +263,7 @@ export function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
  * @throws ScelleError MALFORMED_ASN1 when the Name cannot be decoded.
  */
 export function formatNameDer(der: Uint8Array): string {
-  return formatName(parseName(der, 'Name'));
+  return decodedName(der).text;
 }
 
 // ------------------------------------------------------------------------------------ extensions
@@ -471,6 +490,7 @@ export class X509Cert {
   readonly #publicKey: crypto.KeyObject | undefined;
   readonly #subjectRdns: NameAttribute[][];
   readonly #issuerRdns: NameAttribute[][];
+  #selfIssued: boolean | undefined;
 
   private constructor(der: Uint8Array) {
     this.der = new Uint8Array(der);
@@ -498,12 +518,7 @@ export class X509Cert {
     this.notAfter = cert.notAfter.value;
 
     this.spkiDer = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
-    let key: crypto.KeyObject | undefined;
-    try {
-      key = crypto.createPublicKey({ key: Buffer.from(this.spkiDer), format: 'der', type: 'spki' });
-    } catch {
-      key = undefined; // unsupported algorithm: reported lazily by `publicKey`
-    }
+    const key = publicKeyOf(this.spkiDer);
     this.#publicKey = key;
     this.keyAlgorithm = keyAlgorithmOf(key);
     this.signatureAlgorithm = describeSignatureAlgorithm(cert.signatureAlgorithm);
@@ -584,7 +599,8 @@ export class X509Cert {
 
   /** True when subject and issuer are the same Name (RFC 5280 §3.2 "self-issued"). */
   isSelfIssued(): boolean {
-    return bytesEqual(this.subjectDer, this.issuerDer) || nameKey(this.#subjectRdns) === nameKey(this.#issuerRdns);
+    this.#selfIssued ??= bytesEqual(this.subjectDer, this.issuerDer) || nameKey(this.#subjectRdns) === nameKey(this.#issuerRdns);
+    return this.#selfIssued;
   }
 
   /** True when this certificate's subject matches `issuerDer` (exact DER or RFC 5280 §7.1 normalized). */
@@ -594,8 +610,42 @@ export class X509Cert {
 
   /** True when both certificates have the same DER encoding. */
   equals(other: X509Cert): boolean {
-    return bytesEqual(this.der, other.der);
+    return other === this || bytesEqual(this.der, other.der);
   }
+}
+
+/** Public keys by their exact SubjectPublicKeyInfo DER; `null` when OpenSSL cannot load the algorithm. */
+const KEY_CACHE = new BoundedCache<string, crypto.KeyObject | null>(256);
+
+function publicKeyOf(spkiDer: Uint8Array): crypto.KeyObject | undefined {
+  const id = bytesKey(spkiDer);
+  let key = KEY_CACHE.get(id);
+  if (key === undefined) {
+    try {
+      key = crypto.createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+    } catch {
+      key = null; // unsupported algorithm: reported lazily by `publicKey`
+    }
+    KEY_CACHE.set(id, key);
+  }
+  return key ?? undefined;
+}
+
+/** Parsed certificates by their exact DER. */
+const CERT_CACHE = new BoundedCache<string, X509Cert>(256);
+
+/**
+ * {@link X509Cert.fromDer} through a bounded cache keyed on the exact DER: the certificates embedded
+ * in a batch of signatures by one signer are parsed once. The instance returned may be shared.
+ * @throws ScelleError MALFORMED_ASN1 as {@link X509Cert.fromDer} (failures are not cached).
+ */
+export function parseCertificateCached(der: Uint8Array): X509Cert {
+  const id = bytesKey(der);
+  const hit = CERT_CACHE.get(id);
+  if (hit !== undefined) return hit;
+  const cert = X509Cert.fromDer(der);
+  CERT_CACHE.set(id, cert);
+  return cert;
 }
 
 /**

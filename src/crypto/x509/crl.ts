@@ -263,7 +263,43 @@ export type CrlVerdict = { ok: true } | { ok: false; code: ErrorCode; message: s
  * extension not understood, thisUpdate after `at`), CRL_EXPIRED (nextUpdate before `at`).
  */
 export function verifyCrl(crl: Crl, issuer: X509Cert, at: Date): CrlVerdict {
-  const name = `CRL of "${crl.issuer}" (thisUpdate ${crl.thisUpdate.toISOString()})`;
+  const name = crlName(crl);
+  const fixed = verifyCrlOnce(crl, issuer, name);
+  if (!fixed.ok) return fixed;
+  if (crl.thisUpdate.getTime() > at.getTime()) {
+    return { ok: false, code: 'CRL_INVALID', message: `${name} is not valid yet at ${at.toISOString()}` };
+  }
+  if (crl.nextUpdate !== undefined && crl.nextUpdate.getTime() < at.getTime()) {
+    return { ok: false, code: 'CRL_EXPIRED', message: `${name} expired: its nextUpdate ${crl.nextUpdate.toISOString()} is before ${at.toISOString()}` };
+  }
+  return { ok: true };
+}
+
+function crlName(crl: Crl): string {
+  return `CRL of "${crl.issuer}" (thisUpdate ${crl.thisUpdate.toISOString()})`;
+}
+
+/**
+ * The time-independent checks of {@link verifyCrl}, per CRL and issuer object (both immutable DER):
+ * checking a thousand certificates against one CRL verifies its signature once. Weak maps: the
+ * entries go with the CRL and the certificate.
+ */
+const CRL_CHECKS = new WeakMap<Crl, WeakMap<X509Cert, CrlVerdict>>();
+
+function verifyCrlOnce(crl: Crl, issuer: X509Cert, name: string): CrlVerdict {
+  let byIssuer = CRL_CHECKS.get(crl);
+  const hit = byIssuer?.get(issuer);
+  if (hit !== undefined) return hit;
+  const verdict = checkCrlSignature(crl, issuer, name);
+  if (byIssuer === undefined) {
+    byIssuer = new WeakMap();
+    CRL_CHECKS.set(crl, byIssuer);
+  }
+  byIssuer.set(issuer, verdict);
+  return verdict;
+}
+
+function checkCrlSignature(crl: Crl, issuer: X509Cert, name: string): CrlVerdict {
   if (!crl.isIssuedBy(issuer)) {
     return { ok: false, code: 'CRL_INVALID', message: `${name} was not issued by "${issuer.subject}"` };
   }
@@ -293,12 +329,6 @@ export function verifyCrl(crl: Crl, issuer: X509Cert, at: Date): CrlVerdict {
   }
   if (crl.unknownCriticalExtensions.length > 0) {
     return { ok: false, code: 'CRL_INVALID', message: `${name} has critical extension(s) scelle does not process: ${crl.unknownCriticalExtensions.join(', ')}` };
-  }
-  if (crl.thisUpdate.getTime() > at.getTime()) {
-    return { ok: false, code: 'CRL_INVALID', message: `${name} is not valid yet at ${at.toISOString()}` };
-  }
-  if (crl.nextUpdate !== undefined && crl.nextUpdate.getTime() < at.getTime()) {
-    return { ok: false, code: 'CRL_EXPIRED', message: `${name} expired: its nextUpdate ${crl.nextUpdate.toISOString()} is before ${at.toISOString()}` };
   }
   return { ok: true };
 }

@@ -256,6 +256,43 @@ const CA_EKU_FOR_PURPOSE: Readonly<Record<CertificatePurpose, string | undefined
   any: undefined,
 };
 
+/** The time-independent outcome of checking a certificate's signature with a candidate issuer's key. */
+type IssuerSignature = { kind: 'valid' } | { kind: 'algorithm-mismatch' } | { kind: 'weak' } | { kind: 'invalid'; detail: string };
+
+/**
+ * Signature checks already made, per certificate and issuer object (both immutable DER): a batch of
+ * signatures by one practitioner checks the same leaf-by-CA signature once. Weak maps: entries go
+ * with the certificates. Validity dates, revocation and purpose are not cached: they depend on the
+ * time and the caller, and are checked on every call.
+ */
+const ISSUER_SIGNATURES = new WeakMap<X509Cert, WeakMap<X509Cert, IssuerSignature>>();
+
+function issuerSignatureOf(cert: X509Cert, issuer: X509Cert): IssuerSignature {
+  let byIssuer = ISSUER_SIGNATURES.get(cert);
+  const hit = byIssuer?.get(issuer);
+  if (hit !== undefined) return hit;
+  let outcome: IssuerSignature;
+  if (!algorithmIdentifiersEqual(cert.pkijs.signature, cert.pkijs.signatureAlgorithm)) {
+    outcome = { kind: 'algorithm-mismatch' };
+  } else if (isWeakSignatureAlgorithm(cert.pkijs.signatureAlgorithm)) {
+    outcome = { kind: 'weak' };
+  } else {
+    let check;
+    try {
+      check = checkSignature(cert.pkijs.signatureAlgorithm, cert.pkijs.tbsView, new Uint8Array(cert.pkijs.signatureValue.valueBlock.valueHexView), issuer.publicKey);
+    } catch (e) {
+      check = { valid: false as const, unsupported: true, detail: (e as Error).message };
+    }
+    outcome = check.valid ? { kind: 'valid' } : { kind: 'invalid', detail: check.detail };
+  }
+  if (byIssuer === undefined) {
+    byIssuer = new WeakMap();
+    ISSUER_SIGNATURES.set(cert, byIssuer);
+  }
+  byIssuer.set(issuer, outcome);
+  return outcome;
+}
+
 function checkPath(candidate: CandidatePath, at: Date, purpose: CertificatePurpose, minRsaBits: number): ChainProblem[] {
   const problems: ChainProblem[] = [];
   const { certs, anchored } = candidate;
@@ -294,20 +331,13 @@ function checkPath(candidate: CandidatePath, at: Date, purpose: CertificatePurpo
 
     // Signature by the issuer (§6.1.3 (a)(1)); the anchor's self-signature is not checked (§6.1.1 (d)).
     if (!isAnchor && issuer !== undefined) {
-      if (!algorithmIdentifiersEqual(cert.pkijs.signature, cert.pkijs.signatureAlgorithm)) {
+      const signed = issuerSignatureOf(cert, issuer);
+      if (signed.kind === 'algorithm-mismatch') {
         add('CERT_SIGNATURE_INVALID', cert, depth, `${role} ${q(cert)}: signatureAlgorithm differs from tbsCertificate.signature (RFC 5280 §4.1.1.2)`);
-      } else if (isWeakSignatureAlgorithm(cert.pkijs.signatureAlgorithm)) {
+      } else if (signed.kind === 'weak') {
         add('WEAK_ALGORITHM', cert, depth, `${role} ${q(cert)} is signed with ${cert.signatureAlgorithm.name}, a broken digest that is no longer accepted`);
-      } else {
-        let check;
-        try {
-          check = checkSignature(cert.pkijs.signatureAlgorithm, cert.pkijs.tbsView, new Uint8Array(cert.pkijs.signatureValue.valueBlock.valueHexView), issuer.publicKey);
-        } catch (e) {
-          check = { valid: false as const, unsupported: true, detail: (e as Error).message };
-        }
-        if (!check.valid) {
-          add('CERT_SIGNATURE_INVALID', cert, depth, `${role} ${q(cert)} is not validly signed by ${q(issuer)}: ${check.detail}`);
-        }
+      } else if (signed.kind === 'invalid') {
+        add('CERT_SIGNATURE_INVALID', cert, depth, `${role} ${q(cert)} is not validly signed by ${q(issuer)}: ${signed.detail}`);
       }
     }
 
