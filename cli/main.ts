@@ -14,6 +14,7 @@ import { registerIdentityCommands } from './commands/identity.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerSignCommand } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerTimestampCommands } from './commands/timestamp.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -98,6 +99,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerPkiCommands(program);
   registerSignCommand(program);
   registerVerifyCommand(program);
+  registerTimestampCommands(program);
   registerCertCommands(program);
   registerIdentityCommands(program);
   registerTokenCommands(program);

@@ -15,6 +15,11 @@ import { describeScheme } from './crypto/signature-scheme.js';
 import { signFile } from './crypto/cms/sign.js';
 import { verifySignatureFile } from './crypto/cms/verify.js';
 import { readFileChunks } from './io/file-chunks.js';
+import { randomBytes } from 'node:crypto';
+import { createTimeStampAuthority } from './timestamp/tsa.js';
+import { openSerialState } from './timestamp/serial-state.js';
+import { buildTimeStampReq } from './timestamp/tsp.js';
+import { upgradeSignatureFile, verifySignatureTimestamps } from './timestamp/cades-t.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
 export interface DemoStep {
@@ -134,7 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await writeFile(letter, DEMO_LETTER);
     const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
     const entry = selectCertificate(id, 'sign').entry;
-    const r = await signFile(letter, { signer: entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true) });
+    const r = await signFile(letter, { signer: entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) });
     return { file: r.outPath };
   });
 
@@ -153,6 +158,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(altered) });
     if (v.ok || v.code !== 'CONTENT_MISMATCH') throw new ScelleError('INTERNAL', `an altered letter was not refused (${v.code ?? 'valid'})`);
     return { code: v.code };
+  });
+
+  let genTime = '';
+  await step('timestampLetter', async () => {
+    // An in-process TSA: the demo's TSA identity answers DER requests directly, no socket.
+    const id = loadPkcs12Identity(await p12('tsa'), passwords['tsa.p12'] ?? '', { name: 'tsa.p12' });
+    const state = await openSerialState(join(options.dir, 'tsa-state'));
+    try {
+      const tsa = createTimeStampAuthority({ signer: selectCertificate(id, 'tsa').entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()), state });
+      await upgradeSignatureFile(`${letter}.p7s`, (hash, imprint) => tsa.respond(buildTimeStampReq({ hash, imprint, certReq: true, nonce: new Uint8Array(randomBytes(8)) })));
+    } finally {
+      await state.close();
+    }
+    const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(letter) });
+    const t = v.signers[0]?.timestamp;
+    if (!v.ok || !t) throw new ScelleError(v.code ?? 'INTERNAL', 'the timestamped signature did not verify');
+    genTime = t.genTime.toISOString();
+    return { genTime };
+  });
+
+  await step('verifyTimestamp', async () => {
+    const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(letter) });
+    const [r] = await verifySignatureTimestamps(v.signers, { trustAnchors: await trust(), crls: await crls() });
+    if (!r?.ok || !r.genTime) throw new ScelleError(r?.code ?? 'TIMESTAMP_INVALID', r?.timestamps.flatMap((x) => x.problems.map((p) => p.message)).join('; ') ?? 'no timestamp');
+    const tsa = r.timestamps[0]?.tsa?.certificate;
+    return { tsa: tsa ? summarizeCertificate(tsa).holder.displayName : '?', genTime: r.genTime.toISOString() };
   });
 
   return { ok: steps.every((s) => s.ok), dir: options.dir, steps };

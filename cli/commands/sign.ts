@@ -5,13 +5,15 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { selectCertificate, signFiles, type SignFileOutcome } from '../../src/index.js';
+import { selectCertificate, signFiles, upgradeSignatureFile, isScelleError, type SignFileOutcome } from '../../src/index.js';
 import { action, localizedMessage } from '../main.js';
+import { tsaTokenSource } from './timestamp.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';
 
 interface SignCliOptions extends IdentityOptions {
   attached?: boolean;
+  tsa?: string;
   outDir?: string;
   hash?: 'sha256' | 'sha384' | 'sha512';
   pss?: boolean;
@@ -24,6 +26,7 @@ export function registerSignCommand(program: Command): void {
       .description('sign files (CAdES-B, detached FILE.p7s by default; --attached writes FILE.p7m)')
       .argument('<file...>', 'files to sign')
       .option('--attached', 'embed the content in the signature (FILE.p7m)')
+      .option('--tsa <url>', 'add a signature timestamp from this TSA (CAdES-T)')
       .option('--out-dir <dir>', 'write the signatures into this folder')
       .addOption(new Option('--hash <alg>', 'content digest').choices(['sha256', 'sha384', 'sha512']))
       .option('--pss', 'RSA-PSS instead of RSA PKCS#1 v1.5 (RSA keys)')
@@ -39,7 +42,8 @@ export function registerSignCommand(program: Command): void {
       const hash = opts.hash ?? 'sha256';
       outcomes = await signFiles(files.map((f) => resolve(ctx.io.cwd, f)), {
         signer: sel.entry,
-        chain: identity.certificates.filter((c) => c !== sel.entry.certificate),
+        // the CA chain without the root: the verifier brings its own trust anchors
+        chain: identity.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()),
         ...(opts.hash ? { hash: opts.hash } : {}),
         ...(opts.pss ? { scheme: { type: 'rsa-pss' as const, hash, saltLength: { sha256: 32, sha384: 48, sha512: 64 }[hash] } } : {}),
       }, {
@@ -58,6 +62,7 @@ export function registerSignCommand(program: Command): void {
     } finally {
       identity.close();
     }
+    if (opts.tsa) outcomes = await addTimestamps(ctx, outcomes, opts.tsa);
     const ok = outcomes.filter((o) => o.ok).length;
     if (ctx.json) {
       ctx.emitJson({
@@ -73,4 +78,29 @@ export function registerSignCommand(program: Command): void {
     }
     return ok === outcomes.length ? 0 : 1;
   }));
+}
+
+/**
+ * CAdES-T: each signature gets a signature timestamp from the TSA (the file is rewritten
+ * atomically). A file whose timestamp fails keeps its CAdES-B signature and is reported as failed.
+ */
+async function addTimestamps(ctx: Ctx, outcomes: SignFileOutcome[], url: string): Promise<SignFileOutcome[]> {
+  const source = tsaTokenSource(url);
+  const out: SignFileOutcome[] = [];
+  for (const o of outcomes) {
+    if (!o.ok) {
+      out.push(o);
+      continue;
+    }
+    try {
+      await upgradeSignatureFile(o.result.outPath, source);
+      if (!ctx.json && !ctx.quiet) ctx.line(ctx.t('ts.upgraded', { file: o.result.outPath, signers: 1 }));
+      out.push(o);
+    } catch (e) {
+      if (!isScelleError(e)) throw e;
+      if (!ctx.json) ctx.line(ctx.t('ts.fail', { file: o.result.outPath, message: `[${e.code}] ${localizedMessage(e, ctx.lang)}` }));
+      out.push({ path: o.path, ok: false, error: e });
+    }
+  }
+  return out;
 }

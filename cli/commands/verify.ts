@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, verifySignatureFile, readFileChunks, summarizeCertificate, parseCertificates, readInputFile,
+  ScelleError, isScelleError, verifySignatureFile, verifySignatureTimestamps, readFileChunks, summarizeCertificate, parseCertificates, readInputFile,
   type SignatureVerdict, type VerifySignatureOptions, type X509Cert, type CertificateSummary,
 } from '../../src/index.js';
 import { action } from '../main.js';
@@ -48,6 +48,7 @@ export function registerVerifyCommand(program: Command): void {
           ...base,
           detachedContent: () => readFileChunks(opts.content !== undefined ? resolve(ctx.io.cwd, opts.content) : defaultContentPath(path)),
         });
+        await checkTimestampsStrictly(verdict, base);
         return { file: sig, verdict };
       } catch (e) {
         if (!isScelleError(e)) throw e;
@@ -127,7 +128,7 @@ function jsonVerdict(v: SignatureVerdict): Record<string, unknown> {
         weakAlgorithms: s.weakAlgorithms,
         level: s.cades.level,
         chain: s.chain ? { ok: s.chain.ok, code: s.chain.code, path: s.chain.path.map((c) => c.subject), revocation: s.chain.revocation } : undefined,
-        timestamp: s.timestamp ? { genTime: s.timestamp.genTime.toISOString(), tsa: s.timestamp.tsa, imprintMatches: s.timestamp.imprintMatches } : undefined,
+        timestamp: s.timestamp ? { genTime: s.timestamp.genTime.toISOString(), tsa: s.timestamp.tsa, imprintMatches: s.timestamp.imprintMatches, verified: strictTimestamps.get(s)?.ok ?? false, ...(strictTimestamps.get(s)?.code ? { code: strictTimestamps.get(s)!.code } : {}) } : undefined,
       };
     }),
   };
@@ -157,7 +158,7 @@ function renderVerdict(ctx: Ctx, file: string, v: SignatureVerdict): void {
     const c = t('punct.colon');
     lines.push(`  ${t('sig.signer')}${c}${name}`);
     if (s.signingTime) lines.push(`  ${t('sig.when')}${c}${s.signingTime.toISOString()}`);
-    if (s.timestamp) lines.push(`  ${t('sig.timestamp')}${c}${s.timestamp.genTime.toISOString()}${s.timestamp.tsa ? ` — ${s.timestamp.tsa}` : ''}`);
+    if (s.timestamp) lines.push(`  ${t('sig.timestamp')}${c}${s.timestamp.genTime.toISOString()}${s.timestamp.tsa ? ` — ${s.timestamp.tsa}` : ''} — ${strictTimestamps.get(s)?.ok ? t('sig.tsVerified') : t('sig.tsNotVerified')}`);
     lines.push(`  ${t('sig.algorithms')}${c}${s.digestAlgorithm}, ${s.signatureAlgorithm} — ${s.cades.level}${s.weakAlgorithms.length ? ` — ${t('sig.weak', { algs: s.weakAlgorithms.join(', ') })}` : ''}`);
     if (s.chain) {
       const rev = s.chain.revocation.find((r) => r.depth === 0);
@@ -169,4 +170,40 @@ function renderVerdict(ctx: Ctx, file: string, v: SignatureVerdict): void {
     }
   }
   ctx.line(lines.join('\n'));
+}
+
+/** Strict CAdES-T check of each signer's signature time-stamp, recorded for rendering. */
+const strictTimestamps = new WeakMap<object, { ok: boolean; code?: string; tsa?: string }>();
+
+/**
+ * A time-stamp read by verifySignature is only parsed; here every token is verified strictly
+ * (imprint over that signer's signature value, TSA certificate with a critical timeStamping EKU
+ * and ESSCertID, chain at genTime). A failing time-stamp makes the signer's verdict negative.
+ */
+async function checkTimestampsStrictly(verdict: SignatureVerdict, base: VerifySignatureOptions): Promise<void> {
+  if (!verdict.signers.some((s) => s.timestampToken !== undefined)) return;
+  const results = await verifySignatureTimestamps(verdict.signers, {
+    trustAnchors: base.trustAnchors,
+    ...(base.crls ? { crls: base.crls } : {}),
+    ...(base.online ? { online: true } : {}),
+    ...(base.extraCertificates ? { extraCertificates: base.extraCertificates } : {}),
+  });
+  verdict.signers.forEach((signer, i) => {
+    const r = results[i];
+    if (!r || !r.present) return;
+    const tsa = r.timestamps.find((t) => t.tsa)?.tsa?.subject;
+    strictTimestamps.set(signer, { ok: r.ok, ...(r.code ? { code: r.code } : {}), ...(tsa ? { tsa } : {}) });
+    if (r.ok) return;
+    const code = r.code ?? 'TIMESTAMP_INVALID';
+    const messages = r.timestamps.flatMap((t) => t.problems.map((p) => p.message));
+    signer.problems.push({ code, message: `signature timestamp: ${messages.join('; ') || 'invalid'}` });
+    if (signer.ok) {
+      signer.ok = false;
+      signer.code = code;
+    }
+    if (verdict.ok) {
+      verdict.ok = false;
+      verdict.code = code;
+    }
+  });
 }

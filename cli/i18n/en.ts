@@ -193,7 +193,7 @@ export const en: Record<string, string> = {
   'error.TSA_INJECTED_CA': 'the timestamp chains only to an authority it brought itself, which is not trusted',
   'error.TSA_UNAVAILABLE': 'the timestamping authority could not be reached: {detail}',
   'ts.written': 'timestamped: {file} → {out} ({genTime}, serial {serial})',
-  'ts.upgraded': 'timestamp added to the signature: {file} ({genTime})',
+  'ts.upgraded': 'timestamp added to the signature: {file} ({signers} signer(s))',
   'ts.fail': 'NOT timestamped: {file} — {message}',
   'ts.valid': 'VALID timestamp',
   'ts.invalid': 'INVALID timestamp',
@@ -206,4 +206,6 @@ export const en: Record<string, string> = {
   'tsa.stopped': 'TSA stopped after {count} requests',
   'demo.step.timestampLetter': 'signature timestamped by an in-process TSA (CAdES-T): {genTime}',
   'demo.step.verifyTimestamp': 'timestamp verified strictly: TSA {tsa}, EKU critical, chain valid at {genTime}',
+  'sig.tsVerified': 'verified (RFC 3161, TSA chain at genTime)',
+  'sig.tsNotVerified': 'NOT verified',
 };

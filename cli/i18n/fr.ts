@@ -182,7 +182,7 @@ export const fr: Record<string, string> = {
   'error.TSA_INJECTED_CA': 'l’horodatage ne remonte qu’à une autorité qu’il apporte lui-même, non reconnue',
   'error.TSA_UNAVAILABLE': 'l’autorité d’horodatage est injoignable : {detail}',
   'ts.written': 'horodaté : {file} → {out} ({genTime}, n° {serial})',
-  'ts.upgraded': 'horodatage ajouté à la signature : {file} ({genTime})',
+  'ts.upgraded': 'horodatage ajouté à la signature : {file} ({signers} signataire(s))',
   'ts.fail': 'NON horodaté : {file} — {message}',
   'ts.valid': 'horodatage VALIDE',
   'ts.invalid': 'horodatage INVALIDE',
@@ -195,4 +195,6 @@ export const fr: Record<string, string> = {
   'tsa.stopped': 'horodateur arrêté après {count} requêtes',
   'demo.step.timestampLetter': 'signature horodatée par un horodateur local (CAdES-T) : {genTime}',
   'demo.step.verifyTimestamp': 'horodatage vérifié strictement : TSA {tsa}, EKU critique, chaîne valide au {genTime}',
+  'sig.tsVerified': 'vérifié (RFC 3161, chaîne de l’horodateur à genTime)',
+  'sig.tsNotVerified': 'NON vérifié',
 };
