@@ -2,8 +2,8 @@
  * Building X.509 v3 certificates (RFC 5280 §4) and v2 CRLs (RFC 5280 §5) — for the demo PKI and
  * for tests. Structures come from pkijs/asn1js; signatures from Node's native crypto.
  */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from './asn1js-lib.cjs';
+import pkijs from './pkijs-lib.cjs';
 import { createHash, createPublicKey, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { KEY_USAGE_BITS, type KeyUsageName } from './x509/certificate.js';

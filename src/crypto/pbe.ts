@@ -20,8 +20,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { AlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
+import asn1js from './asn1js-lib.cjs';
+import pkijs from './pkijs-lib.cjs';
+const { AlgorithmIdentifier, PBES2Params, PBKDF2Params } = pkijs;
+type AlgorithmIdentifier = pkijs.AlgorithmIdentifier;
+type PBES2Params = pkijs.PBES2Params;
+type PBKDF2Params = pkijs.PBKDF2Params;
 import { createRequire } from 'node:module';
 import type forgeTypes from 'node-forge';
 import { ScelleError } from '../errors.js';

@@ -21,8 +21,19 @@
  */
 import { Buffer } from 'node:buffer';
 import { X509Certificate, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { type AlgorithmIdentifier, AuthenticatedSafe, CertBag, ContentInfo, DigestInfo, EncryptedData, MacData, PFX, SafeBag, SafeContents } from 'pkijs';
+import asn1js from './asn1js-lib.cjs';
+import pkijs from './pkijs-lib.cjs';
+const { AuthenticatedSafe, CertBag, ContentInfo, DigestInfo, EncryptedData, MacData, PFX, SafeBag, SafeContents } = pkijs;
+type AuthenticatedSafe = pkijs.AuthenticatedSafe;
+type CertBag = pkijs.CertBag;
+type ContentInfo = pkijs.ContentInfo;
+type DigestInfo = pkijs.DigestInfo;
+type EncryptedData = pkijs.EncryptedData;
+type MacData = pkijs.MacData;
+type PFX = pkijs.PFX;
+type SafeBag = pkijs.SafeBag;
+type SafeContents = pkijs.SafeContents;
+type AlgorithmIdentifier = pkijs.AlgorithmIdentifier;
 import { ScelleError, isScelleError } from '../errors.js';
 import {
   DEFAULT_ITERATIONS,

@@ -8,8 +8,10 @@
  * padding about once in 256 tries with 8-byte-block ciphers, by requiring the plaintext to be a
  * well-formed PrivateKeyInfo: either failure is `WRONG_PASSWORD`.
  */
-import * as asn1js from 'asn1js';
-import { AlgorithmIdentifier } from 'pkijs';
+import asn1js from './asn1js-lib.cjs';
+import pkijs from './pkijs-lib.cjs';
+const { AlgorithmIdentifier } = pkijs;
+type AlgorithmIdentifier = pkijs.AlgorithmIdentifier;
 import { ScelleError, isScelleError } from '../errors.js';
 import {
   DEFAULT_ITERATIONS,

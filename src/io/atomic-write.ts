@@ -6,6 +6,7 @@ import { open, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ScelleError } from '../errors.js';
+import { syncFolder } from './atomic-output.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -41,23 +42,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
       await h.close();
     }
     await rename(tmp, path);
-    await fsyncDir(dir);
+    await syncFolder(dir);
   } catch (e) {
     await rm(tmp, { force: true });
     if (e instanceof ScelleError) throw e;
     throw new ScelleError('IO_ERROR', `cannot write ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const h = await open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a folder; the rename itself is still atomic.
   }
 }

@@ -88,7 +88,8 @@ describe.skipIf(!havePeers('openssl'))('RFC 3161 tokens of our TSA verified by o
     expect(text).toMatch(/Status: Granted\./);
     expect(text).toContain(`Policy OID: ${DEMO_TSA_POLICY}`);
     const nonceHex = Buffer.from(parsedQuery.nonce!).toString('hex').toUpperCase().replace(/^0+/, '');
-    expect(text.replace(/\s/g, '')).toContain(`Nonce:0x${nonceHex}`);
+    // openssl prints the nonce in whole bytes, so it may keep one leading zero nibble
+    expect(text.replace(/\s/g, '')).toMatch(new RegExp(`Nonce:0x0*${nonceHex}TSA`));
     expect(text).toMatch(/Accuracy: 0x01 seconds, unspecified millis, unspecified micros/);
     const parsed = parseTimeStampResp(reply);
     const serialText = /Serial number: 0x([0-9A-F]+)/.exec(text)?.[1];

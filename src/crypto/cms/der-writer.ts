@@ -8,7 +8,7 @@
  * and concatenating a few pre-encoded parts costs microseconds where a pkijs round trip costs
  * milliseconds. OIDs are still encoded by asn1js.
  */
-import * as asn1js from 'asn1js';
+import asn1js from '../asn1js-lib.cjs';
 
 /** Universal and context tags used by CMS. */
 export const TAG = {

@@ -18,7 +18,7 @@
  * SHA-1 and MD5 are refused for new signatures.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../../errors.js';
@@ -405,6 +405,15 @@ const SMALL_FILE = 64 * 1024;
  * @throws ScelleError `FILE_NOT_FOUND`, `IO_ERROR` (unreadable, a folder).
  */
 function readSmallFile(path: string): Uint8Array | undefined {
+  // stat before opening: opening then closing a named pipe would cut its writer off (EPIPE).
+  try {
+    const pre = statSync(path);
+    if (pre.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (!pre.isFile() || pre.size > SMALL_FILE) return undefined;
+  } catch (e) {
+    if (e instanceof ScelleError) throw e;
+    throw readError(e, path);
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');

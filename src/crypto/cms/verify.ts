@@ -19,8 +19,8 @@
  * certificate (the token's genTime is reported and its imprint checked), counter-signatures.
  */
 import * as crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from '../asn1js-lib.cjs';
+import pkijs from '../pkijs-lib.cjs';
 import { ScelleError, type ErrorCode } from '../../errors.js';
 import { readFileChunks } from '../../io/file-chunks.js';
 import { parsePem, looksLikePem } from '../pem.js';

@@ -3,7 +3,7 @@
  * DER (X.690 §10) is what RFC 5280 §4.1 requires; these helpers reject trailing bytes and
  * unexpected tags with `MALFORMED_ASN1` instead of guessing.
  */
-import * as asn1js from 'asn1js';
+import asn1js from '../asn1js-lib.cjs';
 import { ScelleError } from '../../errors.js';
 import { parsePem } from '../pem.js';
 

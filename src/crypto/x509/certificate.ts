@@ -10,8 +10,8 @@
  * checked natively.
  */
 import * as crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from '../asn1js-lib.cjs';
+import pkijs from '../pkijs-lib.cjs';
 import { ScelleError } from '../../errors.js';
 import {
   bytesEqual,

@@ -6,8 +6,8 @@
  * Only complete, direct CRLs are used for status: delta CRLs (§5.2.4) and indirect CRLs (§5.2.5)
  * parse but are reported as not applicable by {@link crlCoversCertificate}.
  */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from '../asn1js-lib.cjs';
+import pkijs from '../pkijs-lib.cjs';
 import { ScelleError, type ErrorCode } from '../../errors.js';
 import { bytesEqual, children, isContext, parseAsn1, pemBlocks, primitiveBytes, toHex } from './asn1-util.js';
 import { OID, X509Cert, formatNameDer, namesMatch, parseGeneralNames } from './certificate.js';

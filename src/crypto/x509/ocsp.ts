@@ -5,8 +5,8 @@
  * CA issued with the id-kp-OCSPSigning EKU (§4.2.2.2), matching CertID, thisUpdate/nextUpdate.
  */
 import * as crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from '../asn1js-lib.cjs';
+import pkijs from '../pkijs-lib.cjs';
 import type { ErrorCode } from '../../errors.js';
 import { bytesEqual, parseAsn1, primitiveBytes, toHex } from './asn1-util.js';
 import { OID, X509Cert, namesMatch } from './certificate.js';

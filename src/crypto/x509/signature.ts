@@ -9,8 +9,8 @@
  * pkijs/asn1js parse the structures; the cryptographic check itself is `crypto.verify`.
  */
 import * as crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import asn1js from '../asn1js-lib.cjs';
+import pkijs from '../pkijs-lib.cjs';
 
 /** Digest names scelle reports for signature algorithms. */
 export type SignatureHash = 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
