@@ -4,6 +4,7 @@
  * verification so both sides speak of the same OIDs.
  */
 import type { SignatureHash } from '../signature-scheme.js';
+import { OID } from '../x509/certificate.js';
 
 /** CMS content types and attribute types. */
 export const CMS_OID = {
@@ -23,23 +24,26 @@ export const CMS_OID = {
   timeStampToken: '1.2.840.113549.1.9.16.2.14',
 } as const;
 
-/** Digest and signature algorithm OIDs. */
+/**
+ * Digest and signature algorithm OIDs: the ones certificates use (x509 `OID`), plus RSASSA-PSS
+ * and MGF1 for CMS.
+ */
 export const ALG_OID = {
-  md5: '1.2.840.113549.2.5',
-  sha1: '1.3.14.3.2.26',
-  sha224: '2.16.840.1.101.3.4.2.4',
-  sha256: '2.16.840.1.101.3.4.2.1',
-  sha384: '2.16.840.1.101.3.4.2.2',
-  sha512: '2.16.840.1.101.3.4.2.3',
-  rsaEncryption: '1.2.840.113549.1.1.1',
-  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
-  sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
-  sha512WithRSAEncryption: '1.2.840.113549.1.1.13',
+  md5: OID.md5,
+  sha1: OID.sha1,
+  sha224: OID.sha224,
+  sha256: OID.sha256,
+  sha384: OID.sha384,
+  sha512: OID.sha512,
+  rsaEncryption: OID.rsaEncryption,
+  sha256WithRSAEncryption: OID.sha256WithRSAEncryption,
+  sha384WithRSAEncryption: OID.sha384WithRSAEncryption,
+  sha512WithRSAEncryption: OID.sha512WithRSAEncryption,
   rsassaPss: '1.2.840.113549.1.1.10',
   mgf1: '1.2.840.113549.1.1.8',
-  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
-  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
-  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  ecdsaWithSHA256: OID.ecdsaWithSHA256,
+  ecdsaWithSHA384: OID.ecdsaWithSHA384,
+  ecdsaWithSHA512: OID.ecdsaWithSHA512,
 } as const;
 
 /** Digest OID of each digest scelle signs with (RFC 5754 §2). */
