@@ -86,7 +86,13 @@ const BER_LIMITS: asn1js.FromBerOptions = { maxDepth: 64, maxNodes: 200_000, max
  */
 export function parseBer(bytes: Uint8Array, what: string): asn1js.AsnType {
   if (bytes.length === 0) throw new ScelleError('MALFORMED_ASN1', `${what} is empty`);
-  const r = asn1js.fromBER(bytes, BER_LIMITS);
+  let r: ReturnType<typeof asn1js.fromBER>;
+  try {
+    r = asn1js.fromBER(bytes, BER_LIMITS);
+  } catch (e) {
+    // asn1js can throw on hostile bytes (e.g. a RangeError on an odd-length BMPString)
+    throw new ScelleError('MALFORMED_ASN1', `${what} is not valid ASN.1 (BER/DER): the file is truncated or damaged`, { cause: e });
+  }
   if (r.offset === -1 || r.result.error) {
     throw new ScelleError('MALFORMED_ASN1', `${what} is not valid ASN.1 (BER/DER): the file is truncated or damaged`);
   }

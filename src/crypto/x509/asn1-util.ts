@@ -18,7 +18,13 @@ export const TAG_CONTEXT = 3;
  */
 export function parseAsn1(bytes: Uint8Array, what: string): asn1js.AsnType {
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parsed = asn1js.fromBER(view);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(view);
+  } catch (e) {
+    // asn1js can throw on hostile bytes (e.g. a RangeError on an odd-length BMPString)
+    throw new ScelleError('MALFORMED_ASN1', `${what} is not valid DER: ${(e as Error).message}`, { cause: e });
+  }
   if (parsed.offset === -1 || parsed.result.error !== '') {
     throw new ScelleError('MALFORMED_ASN1', `${what} is not valid DER: ${parsed.result.error || 'decoding failed'}`);
   }
