@@ -11,7 +11,7 @@
  * - gpgsm asks for a passphrase twice (to open the p12, then to protect the key in gpg-agent); with
  *   `--pinentry-mode loopback --passphrase-fd 0` one line on stdin serves both.
  * - gpgsm refuses certificates whose GeneralizedTime carries fractional seconds ("Invalid time"),
- *   which RFC 5280 §4.1.2.5.2 forbids anyway; give createDemoPki a `now` on a whole second.
+ *   which RFC 5280 §4.1.2.5.2 forbids anyway; scelle's certificate builder writes whole seconds.
  *
  * Passwords go through stdin or an environment variable, never argv.
  */

@@ -27,9 +27,9 @@ export interface SigningFixture {
   caPem: string;
 }
 
-/** Makes the demo PKI (created at a whole second: gpgsm rejects fractional seconds) and writes root.pem/ca.pem into `dir`. */
+/** Makes the demo PKI and writes root.pem/ca.pem into `dir`. */
 export async function createSigningFixture(dir: string): Promise<SigningFixture> {
-  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const now = new Date();
   const pki = await createDemoPki({ now });
   const identity = loadPkcs12Identity(pki.praticien.p12, pki.praticien.password, { name: 'praticien.p12' });
   const rsa = selectCertificate(identity, 'sign').entry;

@@ -25,8 +25,7 @@ export interface TsaFixture {
 
 /** Makes the demo PKI and writes the TSA's files into `dir`. */
 export async function createTsaFixture(dir: string): Promise<TsaFixture> {
-  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const pki = await createDemoPki({ now });
+  const pki = await createDemoPki();
   const identity = loadPkcs12Identity(pki.tsa.p12, pki.tsa.password, { name: 'tsa.p12' });
   const entry = selectCertificate(identity, 'tsa').entry;
   const chain = identity.certificates.filter((c) => c.basicConstraints?.ca === true);
