@@ -3,6 +3,7 @@
 //   timestamp/mss → crypto, io, errors
 //   backup/target → io, errors only (a target knows nothing about encryption)
 //   backup/*      → crypto, timestamp, target, io, errors
+//   export        → crypto, timestamp, io, errors (the sealed USB export)
 //   cli           → the public API (src/index.ts) only
 //   src/**        → never process, console, commander, or exiting
 import tseslint from 'typescript-eslint';
@@ -62,6 +63,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
         patterns: [layer('backup imports crypto, timestamp, target, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/export/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('export imports crypto, timestamp, io and errors — not backup, mss or the CLI', '**/backup/**', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },

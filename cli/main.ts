@@ -15,6 +15,7 @@ import { registerTokenCommands } from './commands/token.js';
 import { registerSignCommand } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerTimestampCommands } from './commands/timestamp.js';
+import { registerPasswordCommands } from './commands/password.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -70,6 +71,26 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TSA_CERT_MISMATCH: EXIT.NEGATIVE,
   TSA_INJECTED_CA: EXIT.NEGATIVE,
   LOCKED: EXIT.LOCKED,
+  NOT_A_RECIPIENT: EXIT.WRONG_SECRET,
+  DECRYPTION_FAILED: EXIT.NEGATIVE,
+  TRUNCATED: EXIT.NEGATIVE,
+  WEAK_PASSWORD: EXIT.USAGE,
+  UNSAFE_PATH: EXIT.NEGATIVE,
+  ARCHIVE_BOMB: EXIT.NEGATIVE,
+  DUPLICATE_ENTRY: EXIT.NEGATIVE,
+  SYMLINK_REFUSED: EXIT.NEGATIVE,
+  MANIFEST_MISMATCH: EXIT.NEGATIVE,
+  RECIPIENT_CERT_INVALID: EXIT.NEGATIVE,
+  REPO_CORRUPT: EXIT.CORRUPTION,
+  OBJECT_MISSING: EXIT.CORRUPTION,
+  OBJECT_CORRUPT: EXIT.CORRUPTION,
+  SEAL_INVALID: EXIT.NEGATIVE,
+  TARGET_OFFLINE: EXIT.TARGET_MISSING,
+  CONFIG_INVALID: EXIT.USAGE,
+  INTERRUPTED: EXIT.INTERRUPTED,
+  XDM_MISMATCH: EXIT.NEGATIVE,
+  TLS_UNTRUSTED: EXIT.NEGATIVE,
+  AUTH_FAILED: EXIT.WRONG_SECRET,
 };
 
 /** Exit code for an error code. */
@@ -103,6 +124,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerCertCommands(program);
   registerIdentityCommands(program);
   registerTokenCommands(program);
+  registerPasswordCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -199,6 +221,12 @@ export function localizedMessage(err: ScelleError, lang: 'fr' | 'en'): string {
   const t = translator(lang);
   const key = `error.${err.code}`;
   const params: Record<string, string | number> = { detail: err.message, file: '', what: 'fichier', purpose: '', source: '', module: '', ...err.params };
+  // A reason code from the library (e.g. `password.reason.too-short`) reads in the user's language.
+  if (typeof err.params.reasonKey === 'string' && t(err.params.reasonKey) !== err.params.reasonKey) {
+    const codes = typeof err.params.reasons === 'string' ? err.params.reasons.split(',') : [];
+    const prefix = err.params.reasonKey.slice(0, err.params.reasonKey.lastIndexOf('.') + 1);
+    params.reason = codes.length > 0 ? codes.map((c) => t(`${prefix}${c}`)).join(' ; ') : t(err.params.reasonKey);
+  }
   const text = t(key, params);
   return text === key ? err.message : text;
 }

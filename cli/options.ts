@@ -7,7 +7,7 @@ import {
   parseCertificates, parseCrls, type Identity, type X509Cert, type Crl,
 } from '../src/index.js';
 import type { Ctx } from './context.js';
-import { readSecret } from './secrets.js';
+import { readSecret, readNewSecret } from './secrets.js';
 
 export interface IdentityOptions {
   identity?: string;
@@ -49,6 +49,11 @@ export function addSecretOptions(cmd: Command): Command {
 
 export function passwordReader(ctx: Ctx, passFile: string | undefined): () => Promise<string> {
   return () => readSecret({ ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: 'prompt.password', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+}
+
+/** Reads a password that will protect new data: typed twice on a terminal. */
+export function newPasswordReader(ctx: Ctx, passFile: string | undefined): () => Promise<string> {
+  return () => readNewSecret({ ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: 'prompt.newPassword', confirmKey: 'prompt.confirmPassword', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
 }
 
 export function pinReader(ctx: Ctx, pinFile: string | undefined): () => Promise<string> {

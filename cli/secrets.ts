@@ -40,6 +40,23 @@ export async function readSecret(src: SecretSource, io: CliIo, t: Translate): Pr
   throw new ScelleError(src.missingCode, `${src.missingCode === 'PIN_REQUIRED' ? 'a PIN' : 'a password'} is required: use a file option, ${src.envVar}, or a terminal`);
 }
 
+/**
+ * Reads a new secret (one that will protect data: an export, a PWRI envelope, a backup
+ * passphrase). From a file or the environment it is read once; on a terminal it is typed twice
+ * and both must match, so a typo does not lock the practitioner out of their own data.
+ */
+export async function readNewSecret(src: SecretSource & { confirmKey: string }, io: CliIo, t: Translate): Promise<string> {
+  if (src.file !== undefined || (io.env[src.envVar] ?? '') !== '') return readSecret(src, io, t);
+  const first = await readSecret(src, io, t);
+  if (io.stdin.isTTY && typeof io.stdin.setRawMode === 'function') {
+    const again = await promptNoEcho(t(src.confirmKey), io);
+    if (again !== first) {
+      throw new ScelleError('USAGE', 'the two passwords typed differ', { params: { detail: t('prompt.mismatch') } });
+    }
+  }
+  return first;
+}
+
 /** Reads one line from the terminal without echoing it. Ctrl-C aborts with exit 130. */
 function promptNoEcho(prompt: string, io: CliIo): Promise<string> {
   return new Promise((resolvePromise, reject) => {

@@ -69,6 +69,38 @@ export const ERROR_CODES = [
   'TSA_UNAVAILABLE',
   // concurrency: a resource (a TSA state folder) is held by another process (exit 11)
   'LOCKED',
+  // encryption: CMS envelopes and AES zips
+  'NOT_A_RECIPIENT',
+  'DECRYPTION_FAILED',
+  'TRUNCATED',
+  'WEAK_PASSWORD',
+  'OUTPUT_EXISTS',
+  'UNSAFE_PATH',
+  'ARCHIVE_BOMB',
+  'DUPLICATE_ENTRY',
+  'SYMLINK_REFUSED',
+  'MANIFEST_MISMATCH',
+  'RECIPIENT_CERT_INVALID',
+  // backups
+  'REPO_NOT_FOUND',
+  'REPO_EXISTS',
+  'REPO_CORRUPT',
+  'OBJECT_MISSING',
+  'OBJECT_CORRUPT',
+  'SEAL_INVALID',
+  'TARGET_OFFLINE',
+  'TARGET_ERROR',
+  'CONFIG_INVALID',
+  'SNAPSHOT_NOT_FOUND',
+  'POLICY_BROKEN',
+  'INTERRUPTED',
+  // secure messaging
+  'MIME_MALFORMED',
+  'XDM_MISMATCH',
+  'TLS_UNTRUSTED',
+  'SMTP_ERROR',
+  'IMAP_ERROR',
+  'AUTH_FAILED',
   // anything else
   'INTERNAL',
 ] as const;

@@ -25,6 +25,10 @@ export { openAtomicOutput, writeStreamAtomic, syncFolder } from './io/atomic-out
 export type { AtomicOutput, AtomicOutputOptions } from './io/atomic-output.js';
 export { readInputFile, MAX_STRUCTURE_FILE } from './io/read-file.js';
 
+// passwords: the CNIL policy and generation
+export { checkPassword, assertStrongPassword, generatePassword, generatedPasswordBits, describePasswordReason, PASSWORD_POLICY } from './crypto/password.js';
+export type { PasswordVerdict, PasswordReason, GeneratePasswordOptions } from './crypto/password.js';
+
 // encodings and keys
 export { parsePem, formatPem, looksLikePem } from './crypto/pem.js';
 export type { PemBlock } from './crypto/pem.js';

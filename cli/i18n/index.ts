@@ -1,6 +1,13 @@
 /** Message catalogs: French when LANG/LC_ALL starts with `fr`, English otherwise; `--lang` wins. */
-import { en } from './en.js';
-import { fr } from './fr.js';
+import { en as enCore } from './en.js';
+import { fr as frCore } from './fr.js';
+import { encryptEn, encryptFr } from './encrypt.js';
+import { backupEn, backupFr } from './backup.js';
+import { mssEn, mssFr } from './mss.js';
+
+// One catalog per area (core, encryption, backups, messaging), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };
@@ -27,4 +34,9 @@ export function translator(lang: Lang): Translate {
 /** True when the catalog of `lang` has `key` (English counts as fallback). */
 export function hasMessage(key: string): boolean {
   return key in en;
+}
+
+/** The message of `key` in `lang` only (no fallback), or undefined: for catalog completeness tests. */
+export function ownMessage(lang: Lang, key: string): string | undefined {
+  return catalogs[lang][key];
 }
