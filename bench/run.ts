@@ -6,6 +6,7 @@
  *   npm run bench                 every benchmark
  *   npm run bench -- sign         only the CAdES signature benchmarks
  *   npm run bench -- tsa          only the RFC 3161 TSA benchmark
+ *   npm run bench -- cms          only the CMS envelope benchmark (1 GiB encrypt/decrypt vs openssl cms)
  *   npm run bench -- --letters 200 --large-gib 1
  */
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, openSync, ftruncateSync, closeSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDemoPki, writeDemoPki, formatPem } from '../src/index.js';
 import { benchTsa } from './tsa.js';
+import { benchCms } from './cms.js';
 import { BIN, arg, measure, row, words, lcg } from './util.js';
 
 async function benchSign(work: string): Promise<void> {
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
   try {
     if (only.length === 0 || only.includes('sign')) await benchSign(work);
     if (only.length === 0 || only.includes('tsa')) await benchTsa(work);
+    if (only.length === 0 || only.includes('cms')) await benchCms(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

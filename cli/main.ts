@@ -16,6 +16,7 @@ import { registerSignCommand } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerTimestampCommands } from './commands/timestamp.js';
 import { registerPasswordCommands } from './commands/password.js';
+import { registerEncryptCommands } from './commands/encrypt.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -121,6 +122,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerSignCommand(program);
   registerVerifyCommand(program);
   registerTimestampCommands(program);
+  registerEncryptCommands(program);
   registerCertCommands(program);
   registerIdentityCommands(program);
   registerTokenCommands(program);

@@ -18,6 +18,8 @@ export interface IdentityOptions {
   keyLabel?: string;
   passFile?: string;
   pinFile?: string;
+  /** `--identity-pass-file`, on commands that have a password of their own. */
+  identityPassFile?: string;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -66,21 +68,40 @@ export function hasIdentity(o: IdentityOptions): boolean {
 }
 
 /**
+ * Where the identity's password comes from when the command has another password of its own
+ * (an export's archive password, a mail account): `--identity-pass-file` or
+ * `SCELLE_IDENTITY_PASSWORD`, else a prompt that names the identity.
+ */
+export interface IdentitySecret {
+  separate?: boolean;
+}
+
+/** The option of commands whose own password is `--pass-file`. */
+export function addIdentityPassOption(cmd: Command): Command {
+  return cmd.option('--identity-pass-file <file>', 'read the identity’s password from this file (env SCELLE_IDENTITY_PASSWORD)');
+}
+
+function identityPasswordReader(ctx: Ctx, o: IdentityOptions & { identityPassFile?: string }, secret: IdentitySecret): () => Promise<string> {
+  if (!secret.separate) return passwordReader(ctx, o.passFile);
+  return () => readSecret({ ...(o.identityPassFile !== undefined ? { file: o.identityPassFile } : {}), envVar: 'SCELLE_IDENTITY_PASSWORD', promptKey: 'prompt.identityPassword', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+}
+
+/**
  * Opens the identity named by the options. Exactly one of --identity, --key/--cert, --pkcs11.
  * @throws ScelleError `USAGE` on a bad combination.
  */
-export async function openIdentity(ctx: Ctx, o: IdentityOptions): Promise<Identity> {
+export async function openIdentity(ctx: Ctx, o: IdentityOptions, secret: IdentitySecret = {}): Promise<Identity> {
   const given = [o.identity, o.key, o.pkcs11].filter((v) => v !== undefined).length;
   if (given !== 1) throw new ScelleError('USAGE', 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE', { params: { detail: 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE' } });
   if (o.identity !== undefined) {
     const der = await readInputFile(resolve(ctx.io.cwd, o.identity));
-    const password = await passwordReader(ctx, o.passFile)();
+    const password = await identityPasswordReader(ctx, o, secret)();
     return loadPkcs12Identity(der, password, { name: o.identity });
   }
   if (o.key !== undefined) {
     if (o.cert === undefined) throw new ScelleError('USAGE', '--key needs --cert', { params: { detail: '--key needs --cert' } });
     return loadKeyAndCertIdentity(await readInputFile(resolve(ctx.io.cwd, o.key)), await readInputFile(resolve(ctx.io.cwd, o.cert)), {
-      keyName: o.key, certName: o.cert, password: passwordReader(ctx, o.passFile),
+      keyName: o.key, certName: o.cert, password: identityPasswordReader(ctx, o, secret),
     });
   }
   const pin = await pinReader(ctx, o.pinFile)();

@@ -96,3 +96,10 @@ export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-p
 export type { DemoPki, DemoIdentity, DemoPkiOptions, DemoPkiFiles } from './crypto/demo-pki.js';
 export { runDemo } from './demo.js';
 export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
+// encryption: CMS envelopes
+export { encryptStream, encryptFile, checkRecipientCertificate } from './crypto/cms/envelope.js';
+export type { EncryptOptions, EncryptFileOptions, EncryptInfo, EnvelopeCipher, RecipientCertificate } from './crypto/cms/envelope.js';
+export { decryptFile, decryptStream, describeEnvelope, describeEnvelopeFile } from './crypto/cms/envelope-open.js';
+export type { DecryptOptions, DecryptFileOptions, DecryptInfo, DecryptionKey, EnvelopeDescription } from './crypto/cms/envelope-open.js';
+export type { RecipientDescription } from './crypto/cms/recipients.js';
+export { PWRI_ITERATIONS } from './crypto/cms/envelope-algorithms.js';

@@ -67,6 +67,7 @@ export const en: Record<string, string> = {
   'exit.130': 'interrupted',
   'prompt.password': 'Password: ',
   'prompt.pin': 'PIN: ',
+  'prompt.identityPassword': 'Password of the identity (p12 or key): ',
 
   // cert show
   'cert.certificate': 'Certificate',

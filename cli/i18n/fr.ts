@@ -64,6 +64,7 @@ export const fr: Record<string, string> = {
   'exit.130': 'interrompu',
   'prompt.password': 'Mot de passe : ',
   'prompt.pin': 'Code PIN : ',
+  'prompt.identityPassword': 'Mot de passe de l’identité (p12 ou clé) : ',
 
   'cert.certificate': 'Certificat',
   'cert.holder': 'Titulaire',
