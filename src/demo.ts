@@ -20,6 +20,8 @@ import { createTimeStampAuthority } from './timestamp/tsa.js';
 import { openSerialState } from './timestamp/serial-state.js';
 import { buildTimeStampReq } from './timestamp/tsp.js';
 import { upgradeSignatureFile, verifySignatureTimestamps } from './timestamp/cades-t.js';
+import { encryptFile } from './crypto/cms/envelope.js';
+import { decryptFile } from './crypto/cms/envelope-open.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
 export interface DemoStep {
@@ -184,6 +186,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (!r?.ok || !r.genTime) throw new ScelleError(r?.code ?? 'TIMESTAMP_INVALID', r?.timestamps.flatMap((x) => x.problems.map((p) => p.message)).join('; ') ?? 'no timestamp');
     const tsa = r.timestamps[0]?.tsa?.certificate;
     return { tsa: tsa ? summarizeCertificate(tsa).holder.displayName : '?', genTime: r.genTime.toISOString() };
+  });
+
+  const envelope = `${letter}.p7m`;
+  await step('encryptLetter', async () => {
+    const colleague = loadPkcs12Identity(await p12('confrere'), passwords['confrere.p12'] ?? '', { name: 'confrere.p12' });
+    const self = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const to = selectCertificate(colleague, 'encrypt').entry.certificate;
+    const info = await encryptFile(letter, envelope, {
+      recipients: [{ certificate: to, name: 'confrere' }, { certificate: selectCertificate(self, 'encrypt').entry.certificate, name: 'praticien' }],
+      trustAnchors: await trust(), intermediates: colleague.certificates, crls: await crls(),
+    });
+    return { name: summarizeCertificate(to).holder.displayName, cipher: info.cipher, recipients: info.recipients.length };
+  });
+
+  await step('decryptLetter', async () => {
+    const colleague = loadPkcs12Identity(await p12('confrere'), passwords['confrere.p12'] ?? '', { name: 'confrere.p12' });
+    const out = join(options.dir, 'courrier-recu.txt');
+    const info = await decryptFile(envelope, out, { identity: colleague, name: 'courrier-confrere.txt.p7m' });
+    if ((await readFile(out, 'utf8')) !== DEMO_LETTER) throw new ScelleError('INTERNAL', 'the decrypted letter differs from the original');
+    return { name: summarizeCertificate(info.usedRecipient.certificate ?? selectCertificate(colleague, 'encrypt').entry.certificate).holder.displayName };
   });
 
   return { ok: steps.every((s) => s.ok), dir: options.dir, steps };

@@ -47,6 +47,8 @@ export const encryptEn: Record<string, string> = {
   'import.plainEntries': '{count} entrie(s) were not encrypted: {names}',
   'progress.files': 'files',
   'progress.eta': 'remaining',
+  'demo.step.encryptLetter': 'letter encrypted for {name} and for yourself (CMS AuthEnvelopedData, {cipher}, {recipients} recipients, certificates checked)',
+  'demo.step.decryptLetter': 'letter decrypted by {name}: identical, GCM tag verified',
 };
 
 export const encryptFr: Record<string, string> = {
@@ -97,4 +99,6 @@ export const encryptFr: Record<string, string> = {
   'import.plainEntries': '{count} entrée(s) n’étaient pas chiffrées : {names}',
   'progress.files': 'fichiers',
   'progress.eta': 'reste',
+  'demo.step.encryptLetter': 'courrier chiffré pour {name} et pour vous-même (CMS AuthEnvelopedData, {cipher}, {recipients} destinataires, certificats vérifiés)',
+  'demo.step.decryptLetter': 'courrier déchiffré par {name} : identique, étiquette GCM vérifiée',
 };
