@@ -10,6 +10,8 @@ declare -A PEERS=(
   [7zz]=7zip
   [softhsm2-util]=softhsm2
   [pkcs11-tool]=opensc
+  [ssh-keygen]=openssh-client
+  [restic]=restic
 )
 
 missing=()
@@ -19,6 +21,10 @@ done
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 # the RFC 3161 client of the python3-rfc3161ng package (Debian's python3, not a pyenv one)
 /usr/bin/python3 -c 'import rfc3161ng' >/dev/null 2>&1 || missing+=(python3-rfc3161ng)
+# the real OpenSSH server (sshd + sftp-server) the SFTP backup target is tested against; it is
+# started by the tests on a loopback port, never as a system service
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+[ -x /usr/lib/openssh/sftp-server ] || missing+=(openssh-sftp-server)
 # GNU time measures peak memory in `npm run bench`
 [ -x /usr/bin/time ] || missing+=(time)
 

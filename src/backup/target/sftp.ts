@@ -1,0 +1,495 @@
+/**
+ * `sftp://user@host:port/path` — a folder on an SSH server (a NAS, a host), through SFTP v3
+ * (draft-ietf-secsh-filexfer-02) and OpenSSH's extensions (PROTOCOL, §4.3 posix-rename,
+ * §4.6 hardlink, §4.7 fsync) with the `ssh2` package.
+ *
+ * Security: the server's host key is always checked — against a pinned fingerprint
+ * (`host_key=SHA256:…`, as `ssh-keygen -lf` prints it) or a known_hosts file (`known_hosts=`,
+ * default `~/.ssh/known_hosts`). An unknown or changed host key is refused (TARGET_ERROR),
+ * never accepted silently. Authentication is by private key file (`key=`); a password callback
+ * may be given programmatically. No secret ever reaches a message.
+ *
+ * Atomicity: `put` writes `KEY~tmp~<random>`, fsyncs it (fsync@openssh.com) and renames it over
+ * the key with posix-rename@openssh.com (rename(2): atomic replace). Without that extension the
+ * old object is removed first (a short window where the key is absent, never partial).
+ * `putIfAbsent` publishes the complete temp file with hardlink@openssh.com (link(2) fails when
+ * the key exists) or a plain SFTP rename, which OpenSSH also implements with link(2).
+ */
+import { readFile } from 'node:fs/promises';
+import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper } from 'ssh2';
+import { ScelleError } from '../../errors.js';
+import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, targetError, targetOffline, tempName } from './common.js';
+import type { ObjectInfo, ProbeResult, Target, TargetInfo } from './target.js';
+
+/** Where and how to connect. */
+export interface SftpTargetOptions {
+  host: string;
+  port: number;
+  username: string;
+  /** Folder on the server (absolute, or relative to the login folder). */
+  path: string;
+  /** Path of the private key file (OpenSSH or PEM format). */
+  privateKeyPath?: string;
+  /** Passphrase of an encrypted private key (from a file or the environment, never the URL). */
+  privateKeyPassphrase?: string;
+  /** Asked when the server wants a password (no key, or the key was refused). */
+  password?: () => Promise<string>;
+  /** Pinned host key fingerprints, `SHA256:<base64>` as `ssh-keygen -lf` prints them. */
+  hostKeyFingerprints?: string[];
+  /** known_hosts file to check the host key against when no fingerprint is pinned. */
+  knownHostsPath?: string;
+  /** Connection (handshake) timeout in milliseconds; default 20 000. */
+  timeoutMs?: number;
+}
+
+/** SFTP status codes (filexfer-02 §7). */
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+/** Socket errors that mean the server cannot be reached. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+interface Session {
+  client: Client;
+  sftp: SFTPWrapper;
+  /** Rejects when the connection closes: SFTP callbacks in flight are then never called. */
+  lost: Promise<never>;
+}
+
+const sftpCode = (e: unknown): number | undefined => {
+  const c = (e as { code?: unknown }).code;
+  return typeof c === 'number' ? c : undefined;
+};
+
+/** The SFTP destination. Connects on first use and again after the connection dropped. */
+export class SftpTarget implements Target {
+  readonly info: TargetInfo;
+  private readonly options: SftpTargetOptions;
+  private session: Promise<Session> | undefined;
+  private readonly madeDirs = new Set<string>();
+  private closed = false;
+
+  constructor(info: TargetInfo, options: SftpTargetOptions) {
+    this.info = info;
+    this.options = options;
+  }
+
+  private remote(key: string): string {
+    const base = this.options.path.replace(/\/+$/, '');
+    return base === '' ? `/${key}` : `${base}/${key}`;
+  }
+
+  /** Opens (or reuses) the SSH connection and the SFTP channel. */
+  private connect(): Promise<Session> {
+    if (this.closed) return Promise.reject(targetError(this.info, 'connect', 'the destination was closed'));
+    if (this.session !== undefined) return this.session;
+    const attempt = this.open();
+    this.session = attempt;
+    attempt.then(
+      (s) => {
+        const reset = (): void => {
+          if (this.session === attempt) this.session = undefined;
+        };
+        s.client.on('close', reset);
+        s.client.on('end', reset);
+        s.sftp.on('close', reset);
+      },
+      () => {
+        if (this.session === attempt) this.session = undefined;
+      },
+    );
+    return attempt;
+  }
+
+  private async open(): Promise<Session> {
+    const o = this.options;
+    let privateKey: Buffer | undefined;
+    if (o.privateKeyPath !== undefined) {
+      try {
+        privateKey = await readFile(o.privateKeyPath);
+      } catch (e) {
+        throw targetError(this.info, 'connect', `cannot read the private key file ${o.privateKeyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+      }
+    }
+    const pins = o.hostKeyFingerprints ?? [];
+    let knownHosts: string | undefined;
+    if (pins.length === 0) {
+      if (o.knownHostsPath === undefined) {
+        throw targetError(this.info, 'connect', 'no host key to check the server against: pin it with host_key=SHA256:… or give known_hosts=FILE');
+      }
+      try {
+        knownHosts = await readFile(o.knownHostsPath, 'utf8');
+      } catch (e) {
+        throw targetError(this.info, 'connect', `cannot read known_hosts file ${o.knownHostsPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+      }
+    }
+
+    let hostKeyProblem: string | undefined;
+    const client = new Client();
+    const config: ConnectConfig = {
+      host: o.host,
+      port: o.port,
+      username: o.username,
+      readyTimeout: o.timeoutMs ?? 20_000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 4,
+      tryKeyboard: false,
+      hostVerifier: ((key: Buffer, verify: (valid: boolean) => void) => {
+        checkHostKey(key, o.host, o.port, pins, knownHosts).then(
+          (problem) => {
+            hostKeyProblem = problem;
+            verify(problem === undefined);
+          },
+          (e: unknown) => {
+            hostKeyProblem = `the host key could not be checked (${errorText(e)})`;
+            verify(false);
+          },
+        );
+      }) as ConnectConfig['hostVerifier'],
+    };
+    if (privateKey !== undefined) config.privateKey = privateKey;
+    if (o.privateKeyPassphrase !== undefined) config.passphrase = o.privateKeyPassphrase;
+    const methods: Array<'publickey' | 'password'> = [];
+    if (privateKey !== undefined) methods.push('publickey');
+    let password: string | undefined;
+    if (o.password !== undefined) methods.push('password');
+    let next = 0;
+    config.authHandler = ((_methodsLeft: string[] | null, _partial: boolean | null, cb: (m: unknown) => void) => {
+      const m = methods[next++];
+      if (m === undefined) return cb(false);
+      if (m === 'publickey') return cb({ type: 'publickey', username: o.username, key: privateKey, passphrase: o.privateKeyPassphrase });
+      const ask = o.password as () => Promise<string>;
+      ask().then(
+        (p) => {
+          password = p;
+          cb({ type: 'password', username: o.username, password });
+        },
+        () => cb(false),
+      );
+    }) as ConnectConfig['authHandler'];
+
+    return await new Promise<Session>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: Error & { level?: string; code?: string }): void => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        reject(this.connectError(e, hostKeyProblem));
+      };
+      client.once('error', fail);
+      client.once('close', () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' })));
+      client.once('ready', () => {
+        client.sftp((err, sftp) => {
+          if (err) return fail(err);
+          if (settled) return;
+          settled = true;
+          client.removeListener('error', fail);
+          // A later socket error only ends this session; the next call reconnects.
+          client.on('error', () => undefined);
+          const lost = new Promise<never>((_, rejectLost) => {
+            client.once('close', () => rejectLost(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
+          });
+          lost.catch(() => undefined);
+          resolve({ client, sftp, lost });
+        });
+      });
+      try {
+        client.connect(config);
+      } catch (e) {
+        // ssh2 throws synchronously for an unparsable or encrypted key without passphrase.
+        fail(e as Error);
+      }
+    });
+  }
+
+  private connectError(e: Error & { level?: string; code?: string }, hostKeyProblem: string | undefined): ScelleError {
+    if (hostKeyProblem !== undefined) {
+      return new ScelleError('TARGET_ERROR', `destination "${this.info.name}" (${this.info.url}): host key refused: ${hostKeyProblem}`, {
+        cause: e,
+        params: { target: this.info.name, url: this.info.url, detail: `host key refused: ${hostKeyProblem}` },
+        hint: 'if the server was reinstalled, check its new fingerprint with its administrator, then update host_key= or known_hosts',
+      });
+    }
+    if (e.level === 'client-authentication') return targetError(this.info, 'log in', 'the server refused the key (or password)', e);
+    if (e.level === 'client-timeout' || (e.code !== undefined && UNREACHABLE.has(e.code))) return targetOffline(this.info, errorText(e), e);
+    if (/parse|passphrase|privatekey|private key/i.test(e.message)) return targetError(this.info, 'connect', 'the private key cannot be used (wrong format or passphrase)', e);
+    return targetError(this.info, 'connect', errorText(e), e);
+  }
+
+  /** Runs one SFTP call; maps errors (a dropped connection is TARGET_OFFLINE). */
+  private async call<T>(what: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const s = await this.connect();
+    try {
+      return await this.guard(s, fn(s.sftp));
+    } catch (e) {
+      throw this.fail(what, e);
+    }
+  }
+
+  /** `op`, or a rejection as soon as the connection is lost. */
+  private guard<T>(s: Session, op: Promise<T>): Promise<T> {
+    op.catch(() => undefined);
+    return Promise.race([op, s.lost]);
+  }
+
+  private fail(what: string, e: unknown): ScelleError {
+    if (e instanceof ScelleError) return e;
+    const code = sftpCode(e);
+    if (code === PERMISSION_DENIED) return targetError(this.info, what, 'permission denied', e);
+    if (code === undefined) {
+      const sys = (e as { code?: unknown }).code;
+      if (typeof sys === 'string' && UNREACHABLE.has(sys)) return targetOffline(this.info, errorText(e), e);
+      if (/no response|not connected|closed|No SFTP|end/i.test(errorText(e))) return targetOffline(this.info, `the connection was lost (${errorText(e)})`, e);
+    }
+    return targetError(this.info, what, errorText(e), e);
+  }
+
+  async probe(): Promise<ProbeResult> {
+    try {
+      // Logged in with the SFTP channel open: usable (the folder is created by the first put).
+      const s = await this.connect();
+      await this.guard(s, p<unknown>((cb) => s.sftp.realpath('.', cb)));
+      return { online: true };
+    } catch (e) {
+      const err = this.fail('probe', e);
+      if (err.code === 'TARGET_OFFLINE') return { online: false, reason: String(err.params.detail ?? err.message) };
+      throw err;
+    }
+  }
+
+  /** mkdir -p of the folder holding `remotePath`, remembering what exists. */
+  private async mkdirs(sftp: SFTPWrapper, remotePath: string): Promise<void> {
+    const dir = remotePath.slice(0, remotePath.lastIndexOf('/'));
+    if (dir === '' || this.madeDirs.has(dir)) return;
+    const parts = dir.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const d = parts.slice(0, i).join('/');
+      if (d === '' || this.madeDirs.has(d)) continue;
+      try {
+        await p<void>((cb) => sftp.mkdir(d, cb));
+      } catch (e) {
+        // Exists already (SFTP v3 has no EEXIST: check), or a real failure.
+        const st = await p<{ isDirectory(): boolean }>((cb) => sftp.stat(d, cb)).catch(() => undefined);
+        if (st === undefined || !st.isDirectory()) throw e;
+      }
+      this.madeDirs.add(d);
+    }
+  }
+
+  /** Writes the whole object to a temp file and fsyncs it; returns the temp path. */
+  private async writeTemp(sftp: SFTPWrapper, path: string, data: Uint8Array): Promise<string> {
+    await this.mkdirs(sftp, path);
+    const tmp = tempName(path);
+    const handle = await p<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
+    try {
+      if (data.byteLength > 0) {
+        const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        await p<void>((cb) => sftp.write(handle, buf, 0, buf.length, 0, cb));
+      }
+      await p<unknown>((cb) => sftp.ext_openssh_fsync(handle, cb)).catch((e: unknown) => {
+        if (!/not support/i.test(errorText(e))) throw e;
+      });
+    } catch (e) {
+      await p<void>((cb) => sftp.close(handle, cb)).catch(() => undefined);
+      await p<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw e;
+    }
+    await p<void>((cb) => sftp.close(handle, cb));
+    return tmp;
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    checkKey(this.info, key);
+    const path = this.remote(key);
+    await this.call(`write ${key}`, async (sftp) => {
+      const tmp = await this.writeTemp(sftp, path, data);
+      try {
+        try {
+          await p<void>((cb) => sftp.ext_openssh_rename(tmp, path, cb));
+        } catch (e) {
+          if (!/not support/i.test(errorText(e))) throw e;
+          // Plain SFTP rename refuses to replace: remove the old object first.
+          await p<void>((cb) => sftp.unlink(path, cb)).catch(() => undefined);
+          await p<void>((cb) => sftp.rename(tmp, path, cb));
+        }
+      } catch (e) {
+        await p<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    checkKey(this.info, key);
+    const path = this.remote(key);
+    return await this.call(`write ${key}`, async (sftp) => {
+      const tmp = await this.writeTemp(sftp, path, data);
+      try {
+        try {
+          await p<void>((cb) => sftp.ext_openssh_hardlink(tmp, path, cb));
+        } catch (e) {
+          if (/not support/i.test(errorText(e))) await p<void>((cb) => sftp.rename(tmp, path, cb));
+          else throw e;
+        }
+        return true;
+      } catch (e) {
+        // SFTP v3 reports EEXIST as a generic failure: the key being there is the answer.
+        const exists = await p<unknown>((cb) => sftp.stat(path, cb)).then(() => true, () => false);
+        if (exists) return false;
+        throw e;
+      } finally {
+        await p<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      }
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    checkKey(this.info, key);
+    const path = this.remote(key);
+    const s = await this.connect();
+    try {
+      const buf = await this.guard(s, p<Buffer>((cb) => s.sftp.readFile(path, cb)));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (e) {
+      if (sftpCode(e) === NO_SUCH_FILE) throw objectMissing(this.info, key, e);
+      throw this.fail(`read ${key}`, e);
+    }
+  }
+
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    checkKey(this.info, key);
+    const path = this.remote(key);
+    const s = await this.connect();
+    try {
+      const st = await this.guard(s, p<{ size: number; isFile(): boolean }>((cb) => s.sftp.stat(path, cb)));
+      return st.isFile() ? { size: st.size } : undefined;
+    } catch (e) {
+      if (sftpCode(e) === NO_SUCH_FILE) return undefined;
+      throw this.fail(`read ${key}`, e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    checkPrefix(this.info, prefix);
+    const cut = prefix.lastIndexOf('/');
+    const stack: string[] = [cut < 0 ? '' : prefix.slice(0, cut + 1)];
+    while (stack.length > 0) {
+      const rel = stack.pop() as string;
+      const dir = rel === '' ? this.options.path.replace(/\/+$/, '') || '/' : this.remote(rel.slice(0, -1));
+      const s = await this.connect();
+      let entries: FileEntryWithStats[];
+      try {
+        entries = await this.guard(s, p<FileEntryWithStats[]>((cb) => s.sftp.readdir(dir, cb)));
+      } catch (e) {
+        if (sftpCode(e) === NO_SUCH_FILE) continue;
+        throw this.fail(`list ${prefix || '/'}`, e);
+      }
+      for (const entry of entries) {
+        const key = rel + entry.filename;
+        if (!isValidKey(key)) continue; // temp files, `.` and `..`
+        if (entry.attrs.isDirectory()) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) stack.push(`${key}/`);
+        } else if (entry.attrs.isFile() && key.startsWith(prefix)) {
+          yield { key, size: entry.attrs.size };
+        }
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(this.info, key);
+    const path = this.remote(key);
+    const s = await this.connect();
+    try {
+      await this.guard(s, p<void>((cb) => s.sftp.unlink(path, cb)));
+    } catch (e) {
+      if (sftpCode(e) === NO_SUCH_FILE) return;
+      throw this.fail(`delete ${key}`, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const session = this.session;
+    this.session = undefined;
+    if (session === undefined) return;
+    try {
+      const s = await session;
+      await new Promise<void>((resolve) => {
+        s.client.once('close', () => resolve());
+        s.client.end();
+        setTimeout(resolve, 2000).unref();
+      });
+    } catch {
+      // never connected
+    }
+  }
+}
+
+/** Promise of a node-style callback call. */
+function p<T>(start: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      start((err, value) => (err ? reject(err) : resolve(value)));
+    } catch (e) {
+      reject(e as Error);
+    }
+  });
+}
+
+/**
+ * Checks the server's host key (the SSH wire encoding, RFC 4253 §6.6) against pinned SHA-256
+ * fingerprints or known_hosts lines. Returns undefined when it matches, else why not.
+ */
+export async function checkHostKey(key: Uint8Array, host: string, port: number, pins: string[], knownHosts: string | undefined): Promise<string | undefined> {
+  const fingerprint = `SHA256:${Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', key)).toString('base64').replace(/=+$/, '')}`;
+  if (pins.length > 0) {
+    if (pins.some((pin) => pin.replace(/=+$/, '') === fingerprint)) return undefined;
+    return `the server presented ${fingerprint}, which is not the pinned fingerprint (a different server, or a man-in-the-middle)`;
+  }
+  const names = port === 22 ? [host, `[${host}]:22`] : [`[${host}]:${port}`];
+  let hostKnown = false;
+  for (const raw of (knownHosts ?? '').split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    if (fields[0]?.startsWith('@')) {
+      if (fields[0] === '@revoked' && fields[3] !== undefined && Buffer.from(fields[3], 'base64').equals(Buffer.from(key))) {
+        return `the server presented ${fingerprint}, which known_hosts marks as revoked`;
+      }
+      continue; // @cert-authority: certificates are not used here
+    }
+    const [patterns, , b64] = fields;
+    if (patterns === undefined || b64 === undefined) continue;
+    if (!(await matchesHost(patterns, names))) continue;
+    hostKnown = true;
+    if (Buffer.from(b64, 'base64').equals(Buffer.from(key))) return undefined;
+  }
+  if (hostKnown) return `the server presented ${fingerprint}, which does not match its known_hosts entry (the host key changed: a reinstalled server, or a man-in-the-middle)`;
+  return `the server (${fingerprint}) is not in known_hosts: check the fingerprint with its administrator, then add it (ssh-keyscan) or pin it with host_key=`;
+}
+
+/** known_hosts host patterns: plain names, `[host]:port`, and hashed `|1|salt|hmac` entries. */
+async function matchesHost(patterns: string, names: string[]): Promise<boolean> {
+  if (patterns.startsWith('|1|')) {
+    const [, , salt, hash] = patterns.split('|');
+    if (salt === undefined || hash === undefined) return false;
+    const subtle = globalThis.crypto.subtle;
+    const k = await subtle.importKey('raw', Buffer.from(salt, 'base64'), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+    for (const n of names) {
+      const mac = Buffer.from(await subtle.sign('HMAC', k, Buffer.from(n))).toString('base64');
+      if (mac === hash) return true;
+    }
+    return false;
+  }
+  let match = false;
+  for (const pat of patterns.split(',')) {
+    const negated = pat.startsWith('!');
+    const re = new RegExp(`^${(negated ? pat.slice(1) : pat).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    if (names.some((n) => re.test(n))) {
+      if (negated) return false;
+      match = true;
+    }
+  }
+  return match;
+}
