@@ -15,6 +15,7 @@ import { registerTokenCommands } from './commands/token.js';
 import { registerSignCommand } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerTimestampCommands } from './commands/timestamp.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerPasswordCommands } from './commands/password.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
 
@@ -122,6 +123,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerSignCommand(program);
   registerVerifyCommand(program);
   registerTimestampCommands(program);
+  registerBackupCommands(program);
   registerEncryptCommands(program);
   registerCertCommands(program);
   registerIdentityCommands(program);

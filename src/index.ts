@@ -96,6 +96,40 @@ export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-p
 export type { DemoPki, DemoIdentity, DemoPkiOptions, DemoPkiFiles } from './crypto/demo-pki.js';
 export { runDemo } from './demo.js';
 export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
+// backups: repository, runs, seals, checks, restore, policy (src/backup/*)
+export { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
+export type { InitBackupOptions, InitBackupResult, ConfiguredTarget, BackupStatusOptions } from './backup/setup.js';
+export { parseBackupConfig, readBackupConfig, formatBackupConfig, stateDirOf } from './backup/config.js';
+export type { BackupConfig } from './backup/config.js';
+export { runBackup, sourceLabels } from './backup/run.js';
+export type { RunBackupOptions, BackupRunResult, BackupEvent, TargetOutcome, WriterRepository } from './backup/run.js';
+export { initRepository, unlockRepository, readRepoConfig, readSlots, addKeySlot, loadIndex, DEFAULT_PACK_SIZE } from './backup/repository.js';
+export type { RepoConfig, InitRepositoryOptions, InitRepositoryResult, RepoIndex, BlobLocation } from './backup/repository.js';
+export {
+  newMasterSecret, deriveWriteKeys, writeKeysOf, makePassphraseSlot, makeRecoverySlot, makeCertificateSlot, openSlot,
+  formatRecoveryKey, parseRecoveryKey, recoveryKitHtml, recoveryKitText, DEFAULT_KDF_LOG_N, MIN_KDF_LOG_N,
+} from './backup/keys.js';
+export type { MasterSecret, WriteKeys, KeySlot, Unlock, RecoveryKitInfo } from './backup/keys.js';
+export { verifyWithoutKey, verifyRepository } from './backup/check.js';
+export type { VerifyReport, VerifyProblem, VerifyWithoutKeyOptions, VerifyRepositoryOptions } from './backup/check.js';
+export { listSnapshots, findSnapshot, readSnapshot, restoreSnapshot, drillRestore } from './backup/restore.js';
+export type { SnapshotListing, RestoreOptions, RestoreResult, DrillResult } from './backup/restore.js';
+export { pruneRepository } from './backup/prune.js';
+export type { PruneResult } from './backup/prune.js';
+export { evaluateStatus, selectKept, DEFAULT_POLICY } from './backup/policy.js';
+export type { BackupPolicy, RuleName, RuleVerdict, StatusReport, TargetStatus, TargetStatusInput } from './backup/policy.js';
+export { formatSeal, parseSeal, signSeal, verifySealSignature } from './backup/seal.js';
+export type { Seal, SealedObject, SealSigning, SealSignatureVerdict } from './backup/seal.js';
+export type { SnapshotDoc, SnapshotEntry, ChunkRef } from './backup/snapshot.js';
+export { readState, writeState } from './backup/state.js';
+export type { BackupState, TargetState } from './backup/state.js';
+export { acquireLock } from './backup/lock.js';
+export type { LockOwner, HeldLock } from './backup/lock.js';
+export { Chunker, gearTable, DEFAULT_CHUNKER } from './backup/chunker.js';
+export type { ChunkerParams } from './backup/chunker.js';
+export { parseTargetUrl, openTarget, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/target/index.js';
+export type { ParsedTarget, OpenTargetContext, DriveLabel } from './backup/target/index.js';
+export type { Target, TargetInfo, MediaKind, TargetScheme, ObjectInfo, ProbeResult } from './backup/target/target.js';
 // encryption: CMS envelopes
 export { encryptStream, encryptFile, checkRecipientCertificate } from './crypto/cms/envelope.js';
 export type { EncryptOptions, EncryptFileOptions, EncryptInfo, EnvelopeCipher, RecipientCertificate } from './crypto/cms/envelope.js';

@@ -1,0 +1,160 @@
+/**
+ * The data path of a backup run: read a file, cut it into chunks (chunker.ts), name each chunk
+ * (HMAC of its SHA-256), compress and encrypt the new ones into sealed boxes, and gather them into
+ * pack objects of a few MiB named by the SHA-256 of their bytes. Runs in a worker thread
+ * (chunk-worker.ts) or, when workers are not available, in the caller's thread.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { ScelleError } from '../errors.js';
+import { Chunker, gearTable, type ChunkerParams } from './chunker.js';
+import { compressChunk } from './compress.js';
+import { objectHeader, sealBox } from './envelope.js';
+import { chunkId } from './keys.js';
+
+/** One blob in a pack: id (hex), offset, stored length (box), plaintext length, compression. */
+export type BlobEntry = [id: string, offset: number, length: number, rawLength: number, z: number];
+
+/** A finished pack. */
+export interface PackOut {
+  /** SHA-256 of `data`, hex. */
+  name: string;
+  data: Uint8Array;
+  blobs: BlobEntry[];
+}
+
+/** What a file became. */
+export interface FileOut {
+  size: number;
+  sha256: string;
+  /** Chunk ids in order. */
+  chunks: string[];
+  /** Bytes of new (not deduplicated) chunks. */
+  newBytes: number;
+}
+
+/** What a processor needs (plain data: it crosses to a worker). */
+export interface ProcessorInit {
+  runKey: Uint8Array;
+  ephPub: Uint8Array;
+  idKey: Uint8Array;
+  gearSeed: Uint8Array;
+  chunker: ChunkerParams;
+  packSize: number;
+  /** Ids already in the repository. */
+  known: string[];
+  level?: number;
+}
+
+export class FileProcessor {
+  readonly #init: ProcessorInit;
+  readonly #chunker: Chunker;
+  readonly #known: Set<string>;
+  readonly #emit: (p: PackOut) => Promise<void> | void;
+  #buf: Buffer;
+  #parts: Buffer[] = [];
+  #packBytes = 0;
+  #blobs: BlobEntry[] = [];
+
+  constructor(init: ProcessorInit, emit: (p: PackOut) => Promise<void> | void) {
+    this.#init = init;
+    this.#chunker = new Chunker(gearTable(init.gearSeed), init.chunker);
+    this.#known = new Set(init.known);
+    this.#emit = emit;
+    this.#buf = Buffer.allocUnsafeSlow(init.chunker.max + Math.max(init.chunker.min, 1024 * 1024));
+  }
+
+  /**
+   * Backs up one file. `onBytes` reports progress.
+   * @throws ScelleError IO_ERROR when the file cannot be read.
+   */
+  async processFile(path: string, onBytes?: (n: number) => void): Promise<FileOut> {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new ScelleError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
+    }
+    try {
+      const buf = this.#buf;
+      let have = 0;
+      let eof = false;
+      let size = 0;
+      const chunks: string[] = [];
+      let newBytes = 0;
+      const fileHash = createHash('sha256');
+      let single: Buffer | undefined;
+      let count = 0;
+      for (;;) {
+        while (!eof && have < buf.length) {
+          const n = readSync(fd, buf, have, buf.length - have, null);
+          if (n === 0) eof = true;
+          have += n;
+          size += n;
+          if (have >= this.#init.chunker.max) break;
+        }
+        let p = 0;
+        while (p < have) {
+          const len = this.#chunker.cut(buf, p, have, eof);
+          if (len < 0) break;
+          const chunk = buf.subarray(p, p + len);
+          const sha = createHash('sha256').update(chunk).digest();
+          count++;
+          if (count === 1 && eof && p + len === have) single = sha;
+          else fileHash.update(chunk);
+          const id = chunkId(this.#init.idKey, sha).toString('hex');
+          chunks.push(id);
+          if (!this.#known.has(id)) {
+            this.#known.add(id);
+            await this.#add(id, chunk);
+            newBytes += len;
+          }
+          p += len;
+          onBytes?.(len);
+        }
+        if (p > 0 && p < have) buf.copy(buf, 0, p, have);
+        have -= p;
+        if (eof && have === 0) break;
+      }
+      const sha256 = single !== undefined ? single.toString('hex') : (count === 0 ? createHash('sha256').digest('hex') : fileHash.digest('hex'));
+      return { size, sha256, chunks, newBytes };
+    } catch (e) {
+      if (e instanceof ScelleError) throw e;
+      throw new ScelleError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async #add(id: string, chunk: Uint8Array): Promise<void> {
+    if (this.#parts.length === 0) {
+      const h = objectHeader('pack', this.#init.ephPub);
+      this.#parts.push(h);
+      this.#packBytes = h.length;
+    }
+    const { data, z } = compressChunk(chunk, this.#init.level ?? 4);
+    const box = sealBox(this.#init.runKey, data);
+    this.#blobs.push([id, this.#packBytes, box.length, chunk.length, z]);
+    this.#parts.push(box);
+    this.#packBytes += box.length;
+    if (this.#packBytes >= this.#init.packSize) await this.flush();
+  }
+
+  /** Emits the pack being filled, if any. */
+  async flush(): Promise<void> {
+    if (this.#blobs.length === 0) return;
+    const data = Buffer.allocUnsafeSlow(this.#packBytes);
+    let o = 0;
+    const hash = createHash('sha256');
+    for (const part of this.#parts) {
+      part.copy(data, o);
+      o += part.length;
+      hash.update(part);
+    }
+    const blobs = this.#blobs;
+    this.#parts = [];
+    this.#blobs = [];
+    this.#packBytes = 0;
+    await this.#emit({ name: hash.digest('hex'), data, blobs });
+  }
+}

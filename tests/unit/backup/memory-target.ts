@@ -1,0 +1,50 @@
+/** An in-memory Target for the backup unit tests (a dumb blob store, as target.ts describes). */
+import { ScelleError } from '../../../src/errors.js';
+import type { MediaKind, ObjectInfo, ProbeResult, Target, TargetInfo } from '../../../src/backup/target/target.js';
+
+export class MemoryTarget implements Target {
+  readonly info: TargetInfo;
+  readonly objects = new Map<string, Uint8Array>();
+  online = true;
+  puts = 0;
+  constructor(name: string, media: MediaKind = 'disk') {
+    this.info = { name, scheme: media === 'removable' ? 'usb' : 'file', url: `mem://${name}`, media };
+  }
+  #check(): void {
+    if (!this.online) throw new ScelleError('TARGET_OFFLINE', `${this.info.name} is offline`, { params: { target: this.info.name } });
+  }
+  async probe(): Promise<ProbeResult> {
+    return this.online ? { online: true } : { online: false, reason: 'unplugged' };
+  }
+  async put(key: string, data: Uint8Array): Promise<void> {
+    this.#check();
+    this.puts++;
+    this.objects.set(key, Uint8Array.from(data));
+  }
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    this.#check();
+    if (this.objects.has(key)) return false;
+    this.objects.set(key, Uint8Array.from(data));
+    return true;
+  }
+  async get(key: string): Promise<Uint8Array> {
+    this.#check();
+    const v = this.objects.get(key);
+    if (v === undefined) throw new ScelleError('OBJECT_MISSING', `${key} is missing on ${this.info.name}`, { params: { object: key, target: this.info.name } });
+    return Uint8Array.from(v);
+  }
+  async stat(key: string): Promise<{ size: number } | undefined> {
+    this.#check();
+    const v = this.objects.get(key);
+    return v === undefined ? undefined : { size: v.length };
+  }
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    this.#check();
+    for (const [key, v] of [...this.objects]) if (key.startsWith(prefix)) yield { key, size: v.length };
+  }
+  async delete(key: string): Promise<void> {
+    this.#check();
+    this.objects.delete(key);
+  }
+  async close(): Promise<void> {}
+}
