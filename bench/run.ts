@@ -6,6 +6,7 @@
  *   npm run bench                 every benchmark
  *   npm run bench -- sign         only the CAdES signature benchmarks
  *   npm run bench -- tsa          only the RFC 3161 TSA benchmark
+ *   npm run bench -- zip          only the USB export benchmark (dataset vs 7zz)
  *   npm run bench -- backup       only the backup benchmark (dataset vs restic)
  *   npm run bench -- cms          only the CMS envelope benchmark (1 GiB encrypt/decrypt vs openssl cms)
  *   npm run bench -- --letters 200 --large-gib 1
@@ -17,6 +18,7 @@ import { createDemoPki, writeDemoPki, formatPem } from '../src/index.js';
 import { benchTsa } from './tsa.js';
 import { benchCms } from './cms.js';
 import { benchBackup } from './backup.js';
+import { benchZip } from './zip.js';
 import { BIN, arg, measure, row, words, lcg } from './util.js';
 
 async function benchSign(work: string): Promise<void> {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     if (only.length === 0 || only.includes('sign')) await benchSign(work);
     if (only.length === 0 || only.includes('tsa')) await benchTsa(work);
     if (only.length === 0 || only.includes('cms')) await benchCms(work);
+    if (only.length === 0 || only.includes('zip')) await benchZip(work);
     if (only.length === 0 || only.includes('backup')) await benchBackup(work);
   } finally {
     rmSync(work, { recursive: true, force: true });

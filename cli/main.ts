@@ -17,7 +17,9 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { registerTimestampCommands } from './commands/timestamp.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerPasswordCommands } from './commands/password.js';
+import { registerMssCommands } from './commands/mss.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
+import { registerExportCommands } from './commands/export.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -125,10 +127,12 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerTimestampCommands(program);
   registerBackupCommands(program);
   registerEncryptCommands(program);
+  registerExportCommands(program);
   registerCertCommands(program);
   registerIdentityCommands(program);
   registerTokenCommands(program);
   registerPasswordCommands(program);
+  registerMssCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -25,6 +25,13 @@ done
 # started by the tests on a loopback port, never as a system service
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 [ -x /usr/lib/openssh/sftp-server ] || missing+=(openssh-sftp-server)
+# the mail servers the MSSanté tests deliver through: Postfix (submission, SMTPS, a listener that
+# requires a client certificate) into Dovecot (IMAPS, LMTP); started by the tests on loopback ports
+# with their own configuration, never as system services
+[ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-core)
+[ -e /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
+[ -e /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
 # GNU time measures peak memory in `npm run bench`
 [ -x /usr/bin/time ] || missing+=(time)
 
@@ -44,6 +51,10 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure itself: the tests bring their own configuration
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "install-peers: done"

@@ -3,7 +3,7 @@
  * one line for the user; the tour passes only when every step passes. It grows with scelle.
  */
 import { join } from 'node:path';
-import { readFile, writeFile, copyFile, appendFile } from 'node:fs/promises';
+import { readFile, writeFile, copyFile, appendFile, mkdir } from 'node:fs/promises';
 import { ScelleError, type ErrorCode } from './errors.js';
 import { createDemoPki, writeDemoPki } from './crypto/demo-pki.js';
 import { loadPkcs12Identity, selectCertificate, checkIdentityEntry } from './crypto/identity.js';
@@ -22,6 +22,17 @@ import { buildTimeStampReq } from './timestamp/tsp.js';
 import { upgradeSignatureFile, verifySignatureTimestamps } from './timestamp/cades-t.js';
 import { encryptFile } from './crypto/cms/envelope.js';
 import { decryptFile } from './crypto/cms/envelope-open.js';
+import { generatePassword } from './crypto/password.js';
+import { exportZip } from './export/export.js';
+import { importZip } from './export/import.js';
+import { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
+import { stateDirOf } from './backup/config.js';
+import { runBackup } from './backup/run.js';
+import { unlockRepository } from './backup/repository.js';
+import { verifyWithoutKey, verifyRepository } from './backup/check.js';
+import { restoreSnapshot, drillRestore } from './backup/restore.js';
+import type { ConfiguredTarget } from './backup/setup.js';
+import type { BackupConfig } from './backup/config.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
 export interface DemoStep {
@@ -206,6 +217,125 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const info = await decryptFile(envelope, out, { identity: colleague, name: 'courrier-confrere.txt.p7m' });
     if ((await readFile(out, 'utf8')) !== DEMO_LETTER) throw new ScelleError('INTERNAL', 'the decrypted letter differs from the original');
     return { name: summarizeCertificate(info.usedRecipient.certificate ?? selectCertificate(colleague, 'encrypt').entry.certificate).holder.displayName };
+  });
+
+  // The USB export: a patient folder and the signed letter, in an AES-256 zip that 7-Zip opens,
+  // with a manifest signed by the practitioner; then read back and checked.
+  const usbZip = join(options.dir, 'export-usb.zip');
+  const usbPassword = generatePassword();
+  await step('exportUsb', async () => {
+    const folder = join(options.dir, 'dossier-patient');
+    await mkdir(join(folder, 'comptes-rendus'), { recursive: true });
+    await writeFile(join(folder, 'comptes-rendus', 'consultation-2026-11-20.txt'), DEMO_LETTER);
+    await writeFile(join(folder, 'ordonnance-été.txt'), 'Paracétamol 1 g, matin et soir, 5 jours.\n');
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const r = await exportZip([folder, letter, `${letter}.p7s`], usbZip, {
+      password: usbPassword,
+      signer: { signer: selectCertificate(id, 'sign').entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) },
+    });
+    return { files: r.files, file: usbZip };
+  });
+
+  await step('importUsb', async () => {
+    const out = join(options.dir, 'usb-relu');
+    const r = await importZip(usbZip, { password: usbPassword, outDir: out, trustAnchors: await trust(), crls: await crls() });
+    if (!r.manifest.ok || !r.signature?.verified) throw new ScelleError('MANIFEST_MISMATCH', 'the export did not check out');
+    if ((await readFile(join(out, 'dossier-patient', 'comptes-rendus', 'consultation-2026-11-20.txt'), 'utf8')) !== DEMO_LETTER) throw new ScelleError('INTERNAL', 'an exported file came back different');
+    return { files: r.entries.filter((e) => !e.directory && e.inManifest).length, name: r.signature.signer ?? '' };
+  });
+
+  // Backups: the patient folder to three destinations (a disk, a removable drive, a "NAS" kept
+  // away from the practice), sealed by the practitioner with a timestamp; the restore drill, the
+  // 3-2-1 status, a check without any key, and a restore of one folder.
+  const backupDir = join(options.dir, 'sauvegarde');
+  const configPath = join(backupDir, 'cabinet.conf');
+  const backupPassphrase = generatePassword({ kind: 'passphrase' });
+  let cfg: BackupConfig | undefined;
+  const withTargets = async <T>(fn: (targets: ConfiguredTarget[]) => Promise<T>): Promise<T> => {
+    const targets = await openConfiguredTargets(cfg!, {});
+    try {
+      return await fn(targets);
+    } finally {
+      for (const t of targets) await t.target.close();
+    }
+  };
+  await step('backupRun', async () => {
+    await mkdir(join(backupDir, 'usb-semaine-1'), { recursive: true });
+    const init = await initBackup({
+      configPath,
+      sources: [join(options.dir, 'dossier-patient')],
+      targets: [
+        `disque=file://${join(backupDir, 'disque')}`,
+        `usb1=usb://${join(backupDir, 'usb-semaine-1')}`,
+        `nas=file://${join(backupDir, 'nas-distant')};media=network;offsite=true`,
+      ],
+      passphrase: backupPassphrase,
+      kdfLogN: 12, // the demo's own throw-away repository: a fast KDF; real ones use 2^17
+    });
+    cfg = init.config;
+    const id = loadPkcs12Identity(await p12('praticien'), passwords['praticien.p12'] ?? '', { name: 'praticien.p12' });
+    const tsaId = loadPkcs12Identity(await p12('tsa'), passwords['tsa.p12'] ?? '', { name: 'tsa.p12' });
+    const state = await openSerialState(join(options.dir, 'tsa-state'));
+    try {
+      const tsa = createTimeStampAuthority({ signer: selectCertificate(tsaId, 'tsa').entry, chain: tsaId.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()), state });
+      const r = await withTargets((targets) => runBackup({
+        targets: targets.map((t) => t.target),
+        repository: { id: cfg!.repository.id, recipient: cfg!.repository.recipient, writeKey: Buffer.from(cfg!.repository.writeKey!, 'hex') },
+        sources: cfg!.sources,
+        stateDir: stateDirOf(configPath),
+        seal: {
+          sign: { signer: selectCertificate(id, 'sign').entry, chain: id.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) },
+          timestamp: (hash, imprint) => tsa.respond(buildTimeStampReq({ hash, imprint, certReq: true, nonce: new Uint8Array(randomBytes(8)) })),
+        },
+        workers: 0,
+      }));
+      const written = r.targets.filter((t) => t.status === 'written').length;
+      if (written !== 3 || !r.seal.signed || !r.seal.timestamped) throw new ScelleError('INTERNAL', `backup written to ${written} destinations of 3 (${r.targets.map((t) => `${t.name}: ${t.status}`).join(', ')})`);
+      return { files: r.files, targets: r.targets.map((t) => t.name).join(', ') };
+    } finally {
+      await state.close();
+    }
+  });
+
+  await step('backupDrill', async () => {
+    const d = await withTargets(async (targets) => {
+      const master = (await unlockRepository(targets[0]!.target, { passphrase: backupPassphrase })).master;
+      return drillRestore(targets[0]!.target, { master, stateDir: stateDirOf(configPath) });
+    });
+    if (!d.ok) throw new ScelleError('OBJECT_CORRUPT', d.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    return { files: d.files };
+  });
+
+  await step('backupStatus', async () => {
+    const report = await backupStatus(cfg!, {});
+    if (!report.ok) throw new ScelleError('POLICY_BROKEN', `broken rules: ${report.broken.join(', ')}`, { params: { detail: report.broken.join(', ') } });
+    return { rules: report.rules.length, copies: report.targets.length + 1 };
+  });
+
+  await step('backupVerify', async () => {
+    const reports = await withTargets(async (targets) => {
+      const out = [];
+      for (const t of targets) out.push(await verifyWithoutKey(t.target, { trustAnchors: await trust() }));
+      const master = (await unlockRepository(targets[1]!.target, { passphrase: backupPassphrase })).master;
+      out.push(await verifyRepository(targets[1]!.target, { master, readData: true, trustAnchors: await trust() }));
+      return out;
+    });
+    const bad = reports.filter((r) => !r.ok);
+    if (bad.length > 0) throw new ScelleError('REPO_CORRUPT', bad.flatMap((r) => r.problems.map((p) => p.message)).join('; '));
+    return { objects: reports[0]!.objects, targets: reports.length - 1 };
+  });
+
+  await step('backupRestore', async () => {
+    const to = join(options.dir, 'restauration');
+    const r = await withTargets(async (targets) => {
+      const nas = targets.find((t) => t.spec.name === 'nas')!;
+      const master = (await unlockRepository(nas.target, { passphrase: backupPassphrase })).master;
+      return restoreSnapshot(nas.target, { master, to, path: 'dossier-patient/comptes-rendus' });
+    });
+    if (r.problems.length > 0) throw new ScelleError('OBJECT_CORRUPT', r.problems.map((p) => p.message).join('; '));
+    const restored = await readFile(join(to, 'dossier-patient', 'comptes-rendus', 'consultation-2026-11-20.txt'), 'utf8').catch(() => '');
+    if (restored !== DEMO_LETTER) throw new ScelleError('INTERNAL', 'the restored file differs from the original');
+    return { files: r.files, path: 'dossier-patient/comptes-rendus' };
   });
 
   return { ok: steps.every((s) => s.ok), dir: options.dir, steps };

@@ -96,6 +96,7 @@ export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-p
 export type { DemoPki, DemoIdentity, DemoPkiOptions, DemoPkiFiles } from './crypto/demo-pki.js';
 export { runDemo } from './demo.js';
 export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
+
 // backups: repository, runs, seals, checks, restore, policy (src/backup/*)
 export { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
 export type { InitBackupOptions, InitBackupResult, ConfiguredTarget, BackupStatusOptions } from './backup/setup.js';
@@ -130,6 +131,7 @@ export type { ChunkerParams } from './backup/chunker.js';
 export { parseTargetUrl, openTarget, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/target/index.js';
 export type { ParsedTarget, OpenTargetContext, DriveLabel } from './backup/target/index.js';
 export type { Target, TargetInfo, MediaKind, TargetScheme, ObjectInfo, ProbeResult } from './backup/target/target.js';
+
 // encryption: CMS envelopes
 export { encryptStream, encryptFile, checkRecipientCertificate } from './crypto/cms/envelope.js';
 export type { EncryptOptions, EncryptFileOptions, EncryptInfo, EnvelopeCipher, RecipientCertificate } from './crypto/cms/envelope.js';
@@ -137,3 +139,33 @@ export { decryptFile, decryptStream, describeEnvelope, describeEnvelopeFile } fr
 export type { DecryptOptions, DecryptFileOptions, DecryptInfo, DecryptionKey, EnvelopeDescription } from './crypto/cms/envelope-open.js';
 export type { RecipientDescription } from './crypto/cms/recipients.js';
 export { PWRI_ITERATIONS } from './crypto/cms/envelope-algorithms.js';
+
+// secure messaging (MSSanté): MIME, S/MIME, IHE XDM, MDN, SMTP/IMAP transport
+export { composeMessage, isMssanteAddress, splitMessage, joinMessage } from './mss/compose.js';
+export type { ComposeOptions, ComposedMessage, AttachmentInput } from './mss/compose.js';
+export { parseMimeEntity, parseContentType, parseParameters, decodeBody, headerValue, canonicalizeLineBreaks } from './mss/mime.js';
+export type { MimeEntity, MimeHeader, ContentType, MimeLimits } from './mss/mime.js';
+export { signMimeEntity, encryptMimeEntity, verifyMultipartSigned, verifyOpaqueSigned, decryptMimeEntity, smimeLayerOf, MICALG } from './mss/smime.js';
+export type { SignMimeOptions, EncryptMimeOptions, SignedLayer, SmimeLayerKind, VerifyLayerOptions } from './mss/smime.js';
+export { buildXdmPackage, checkXdmPackage, XDM_ATTACHMENT_NAME, SHA256_SLOT } from './mss/xdm.js';
+export type { BuildXdmOptions, XdmPackage, XdmDocumentInput, XdmReport, XdmDocumentReport, XdmProblem, CheckXdmOptions } from './mss/xdm.js';
+export { readReceiptRequest, buildMdn, parseMdn, isMdn } from './mss/mdn.js';
+export type { ReceiptRequest, BuildMdnOptions, MdnReport } from './mss/mdn.js';
+export { parseMailUrl, sendMessage, fetchMessages, tlsOptions as mailTlsOptions } from './mss/transport.js';
+export type { MailServerUrl, MailTlsOptions, SendMessageOptions, SendResult, FetchMessagesOptions, FetchedMessage } from './mss/transport.js';
+export { readMessage, saveAttachment, safeAttachmentName } from './mss/read.js';
+export type { ReadMessageOptions, MessageReport, MessageProblem, MessageSignature, MessageEncryption, MessageAttachment, SenderIdentity } from './mss/read.js';
+
+// USB export: AES zip (WinZip AE-2, 7-Zip compatible) with a signed SHA-256 manifest
+export { exportZip } from './export/export.js';
+export type { ExportOptions, ExportResult, ExportedEntry, ExportProgress } from './export/export.js';
+export { importZip, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_RATIO, DEFAULT_RATIO_FLOOR } from './export/import.js';
+export type { ImportOptions, ImportResult, ImportedEntry, ManifestSignatureReport } from './export/import.js';
+export { formatManifest, parseManifest, MANIFEST_NAME, MANIFEST_SIGNATURE_NAME } from './export/manifest.js';
+export type { ManifestFile } from './export/manifest.js';
+export { ZipReader } from './crypto/zip/reader.js';
+export type { ZipEntry, ZipReaderOptions, ReadEntryOptions } from './crypto/zip/reader.js';
+export { ZipWriter } from './crypto/zip/writer.js';
+export type { ZipWriterOptions, ZipEntryMeta, WrittenEntry, PreparedEntry } from './crypto/zip/writer.js';
+export { deriveWinZipAesKeys, WINZIP_AES } from './crypto/zip/winzip-aes.js';
+export type { AesStrength, AesVersion, WinZipAesKeys } from './crypto/zip/winzip-aes.js';

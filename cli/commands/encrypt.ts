@@ -19,6 +19,7 @@ interface EncryptCliOptions extends IdentityOptions {
   to: string[];
   password?: boolean;
   cbc?: boolean;
+  rsaPkcs1?: boolean;
   out?: string;
   outDir?: string;
   self?: boolean;
@@ -48,6 +49,7 @@ export function registerEncryptCommands(program: Command): void {
       .option('--cbc', 'EnvelopedData AES-256-CBC for old clients (not authenticated)')
       .option('--out <file>', 'output file (one input only; default FILE.p7m)')
       .option('--out-dir <dir>', 'write the envelopes into this folder')
+      .option('--rsa-pkcs1', 'RSA key transport RSAES-PKCS1-v1_5 instead of OAEP, for PKCS#7-only readers (compatibility)')
       .option('--no-self', 'do not add your own encryption certificate (you will not be able to read what you sent)')
       .option('--der', 'write definite-length DER instead of streamed BER')
       .option('--force', 'replace an existing output file')
@@ -90,6 +92,7 @@ export function registerEncryptCommands(program: Command): void {
           recipients,
           ...(password !== undefined ? { password } : {}),
           cipher: opts.cbc ? 'aes-256-cbc' : 'aes-256-gcm',
+          ...(opts.rsaPkcs1 ? { rsaPadding: 'pkcs1' as const } : {}),
           format: opts.der ? 'der' : 'ber',
           exclusive: !opts.force,
           ...(trustAnchors ? { trustAnchors, intermediates } : {}),

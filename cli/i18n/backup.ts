@@ -57,6 +57,11 @@ export const backupEn: Record<string, string> = {
   'backup.drillBad': 'restore test FAILED on "{target}" (snapshot {snapshot}): see the files below',
   'backup.pruned': '{target}: kept {kept} snapshots, removed {removed}; {packs} packs deleted ({bytes} freed)',
   'backup.pruneDry': '{target}: would keep {kept} snapshots, remove {removed}, delete {packs} packs ({bytes})',
+  'demo.step.backupRun': 'backup of the patient folder to 3 destinations ({targets}): {files} files, encrypted, deduplicated, seal signed and timestamped',
+  'demo.step.backupDrill': 'restore drill: {files} files restored to a temporary folder, every SHA-256 matches the snapshot',
+  'demo.step.backupStatus': '3-2-1 status green: {copies} copies, 2 kinds of media, one offline, one offsite, drill done ({rules} rules checked)',
+  'demo.step.backupVerify': 'backups verified: seals and {objects} objects on {targets} destinations without any key; all data decrypted and authenticated on one',
+  'demo.step.backupRestore': 'one folder restored ({path}, {files} files): identical to the original',
 };
 
 export const backupFr: Record<string, string> = {
@@ -117,4 +122,9 @@ export const backupFr: Record<string, string> = {
   'backup.drillBad': 'test de restauration ÉCHOUÉ sur « {target} » (instantané {snapshot}) : voir les fichiers ci-dessous',
   'backup.pruned': '{target} : {kept} instantanés gardés, {removed} supprimés ; {packs} paquets effacés ({bytes} libérés)',
   'backup.pruneDry': '{target} : garderait {kept} instantanés, en supprimerait {removed}, effacerait {packs} paquets ({bytes})',
+  'demo.step.backupRun': 'sauvegarde du dossier patient vers 3 destinations ({targets}) : {files} fichiers, chiffrés, dédupliqués, sceau signé et horodaté',
+  'demo.step.backupDrill': 'test de restauration : {files} fichiers restaurés dans un dossier temporaire, chaque SHA-256 correspond à l’instantané',
+  'demo.step.backupStatus': 'état 3-2-1 au vert : {copies} copies, 2 types de support, une hors ligne, une hors site, test de restauration fait ({rules} règles vérifiées)',
+  'demo.step.backupVerify': 'sauvegardes vérifiées : sceaux et {objects} objets sur {targets} destinations sans aucune clé ; toutes les données déchiffrées et authentifiées sur l’une d’elles',
+  'demo.step.backupRestore': 'un dossier restauré ({path}, {files} fichiers) : identique à l’original',
 };

@@ -49,6 +49,8 @@ export const encryptEn: Record<string, string> = {
   'progress.eta': 'remaining',
   'demo.step.encryptLetter': 'letter encrypted for {name} and for yourself (CMS AuthEnvelopedData, {cipher}, {recipients} recipients, certificates checked)',
   'demo.step.decryptLetter': 'letter decrypted by {name}: identical, GCM tag verified',
+  'demo.step.exportUsb': 'USB export: {files} files in an AES-256 zip (WinZip AE-2, opens in 7-Zip), SHA-256 manifest signed: {file}',
+  'demo.step.importUsb': 'USB export read back: {files} files, every MAC and the manifest checked, signature by {name} valid',
 };
 
 export const encryptFr: Record<string, string> = {
@@ -101,4 +103,6 @@ export const encryptFr: Record<string, string> = {
   'progress.eta': 'reste',
   'demo.step.encryptLetter': 'courrier chiffré pour {name} et pour vous-même (CMS AuthEnvelopedData, {cipher}, {recipients} destinataires, certificats vérifiés)',
   'demo.step.decryptLetter': 'courrier déchiffré par {name} : identique, étiquette GCM vérifiée',
+  'demo.step.exportUsb': 'export USB : {files} fichiers dans un zip AES-256 (WinZip AE-2, s’ouvre avec 7-Zip), manifeste SHA-256 signé : {file}',
+  'demo.step.importUsb': 'export USB relu : {files} fichiers, chaque MAC et le manifeste vérifiés, signature de {name} valide',
 };

@@ -8,7 +8,7 @@ afterAll(() => tmp.cleanup());
 
 // The tour CLI.md promises, in order: PKI, sign + timestamp, verify, encrypt to a colleague and
 // decrypt, USB export and read back, backup to three destinations, 3-2-1 status, verify, restore.
-const TOUR = ['pki', 'signLetter', 'verifyLetter', 'timestampLetter', 'verifyTimestamp', 'encryptLetter', 'decryptLetter'];
+const TOUR = ['pki', 'signLetter', 'verifyLetter', 'timestampLetter', 'verifyTimestamp', 'encryptLetter', 'decryptLetter', 'exportUsb', 'importUsb', 'backupRun', 'backupStatus', 'backupVerify', 'backupRestore'];
 
 describe('scelle demo', () => {
   it('runs every step of the tour, each ok, exit 0 (--json)', () => {

@@ -82,3 +82,100 @@ it('CMS envelopes: random bytes and mutated valid envelopes give a ScelleError, 
   expect(codes.has('MALFORMED_ASN1')).toBe(true);
   expect(codes.has('TRUNCATED')).toBe(true);
 }, 120_000);
+
+// USB export zips: the zip reader and importZip on random bytes, and on valid AES zips mutated
+// (bytes changed, cut short): always a ScelleError, never a raw exception or a hang.
+import { mkdtempSync, rmSync, writeFileSync as writeZipFile } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { ZipReader } from '../../src/crypto/zip/reader.js';
+import { importZip } from '../../src/export/import.js';
+import { buildZip } from '../helpers/zip-build.js';
+it('zip reader: random bytes and mutated AES zips give a ScelleError, never a raw exception', async () => {
+  const dir = mkdtempSync(joinPath(tmpdir(), 'scelle-hostile-zip-'));
+  try {
+    const password = 'Hostile#Zip-2026';
+    const zips = [
+      await buildZip([{ name: 'dossier/', directory: true }, { name: 'dossier/lettre é.txt', data: 'Cher confrère, '.repeat(200) }, { name: 'scan.bin', data: pseudoRandomBytes(3000, 1) }], { password }),
+      await buildZip([{ name: 'a.txt', data: 'abc'.repeat(500) }, { name: 'b.txt', data: '' }], { password, forceZip64: true, aesVersion: 1, strength: 1 }),
+    ];
+    const bad: string[] = [];
+    const codes = new Set<string>();
+    const path = joinPath(dir, 'z.zip');
+    const attempt = async (b: Uint8Array): Promise<void> => {
+      writeZipFile(path, b);
+      try {
+        const r = await ZipReader.open(path);
+        try {
+          for (const e of r.entries) for await (const _ of r.readEntry(e, { password })) void _;
+        } finally {
+          await r.close();
+        }
+      } catch (e) { if (!isScelleError(e)) bad.push(`zip reader: ${(e as Error).stack}`); else codes.add(e.code); }
+      try { await importZip(path, { password, verifyOnly: true }); } catch (e) { if (!isScelleError(e)) bad.push(`importZip: ${(e as Error).stack}`); else codes.add(e.code); }
+    };
+    for (let i = 0; i < 400; i++) {
+      const b = pseudoRandomBytes(50 + (i % 400), 30_000 + i);
+      if (i % 2) b.set([0x50, 0x4b, 0x03, 0x04], 0);
+      if (i % 4 === 1) b.set([0x50, 0x4b, 0x05, 0x06], b.length - 22);
+      await attempt(b);
+    }
+    for (let i = 0; i < 900; i++) {
+      const z = zips[i % 2]!;
+      const r = pseudoRandomBytes(8, 40_000 + i);
+      const b = Uint8Array.from(z);
+      // Bias half of the mutations towards the headers at both ends, where the parser works.
+      const span = i % 2 ? Math.min(b.length, 400) : b.length;
+      const at = i % 4 < 2 ? ((r[0]! << 8) | r[1]!) % span : b.length - 1 - (((r[0]! << 8) | r[1]!) % Math.min(b.length, 300));
+      if (i % 3 === 0) b[at] = r[2]!;
+      else if (i % 3 === 1) { b[at] = r[2]!; b[(at + 1 + r[3]!) % b.length] = r[4]!; }
+      await attempt(i % 3 === 2 ? b.subarray(0, at) : b);
+    }
+    expect([...new Set(bad)]).toEqual([]);
+    expect(codes.has('UNSUPPORTED_FORMAT')).toBe(true);
+    expect(codes.has('TRUNCATED')).toBe(true);
+    expect(codes.has('DECRYPTION_FAILED')).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+// ---- secure messaging: the MIME walker (src/mss/mime.ts) on random bytes and mutated messages
+import { parseMimeEntity, decodeBody } from '../../src/mss/mime.js';
+
+it('MIME parser: random bytes and mutated messages give MIME_MALFORMED or a parse, never another error', () => {
+  const sample = Buffer.from([
+    'From: a@demo.mssante.fr', 'To: b@demo.mssante.fr', 'Subject: =?UTF-8?Q?=C3=A9t=C3=A9?=', 'MIME-Version: 1.0',
+    'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="b1"', '',
+    '--b1', 'Content-Type: multipart/mixed; boundary="b2"', '', '--b2', 'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable', '', 'Bonjour =C3=A9t=C3=A9=', 'suite', '--b2',
+    'Content-Type: application/pdf; name*0*=utf-8\'\'r%C3%A9; name*1=s.pdf', 'Content-Transfer-Encoding: base64', '', 'JVBERi0xLjQK', '--b2--',
+    '--b1', 'Content-Type: application/pkcs7-signature', 'Content-Transfer-Encoding: base64', '', 'MIIBAA==', '--b1--', '',
+  ].join('\r\n'), 'latin1');
+  const bad: string[] = [];
+  const codes = new Set<string>();
+  const attempt = (b: Uint8Array): void => {
+    try {
+      const e = parseMimeEntity(b);
+      const walk = (x: typeof e): void => {
+        if (x.parts.length === 0) decodeBody(x);
+        x.parts.forEach(walk);
+      };
+      walk(e);
+    } catch (err) {
+      if (!isScelleError(err)) bad.push(String(err));
+      else codes.add(err.code);
+    }
+  };
+  for (let i = 0; i < 500; i++) attempt(pseudoRandomBytes(1 + (i % 700), 30_000 + i));
+  for (let i = 0; i < 1500; i++) {
+    const r = pseudoRandomBytes(6, 40_000 + i);
+    const b = Uint8Array.from(sample);
+    const at = ((r[0]! << 8) | r[1]!) % b.length;
+    if (i % 3 === 0) b[at] = r[2]!;
+    else if (i % 3 === 1) { b[at] = 0x0a; b[(at + r[3]!) % b.length] = 0x2d; }
+    attempt(i % 3 === 2 ? b.subarray(0, at) : b);
+  }
+  expect([...new Set(bad)]).toEqual([]);
+  expect([...codes]).toEqual(['MIME_MALFORMED']);
+});

@@ -61,6 +61,11 @@ export interface EncryptOptions {
   passwordContext?: string[];
   /** Default `aes-256-gcm` (AuthEnvelopedData); `aes-256-cbc` writes EnvelopedData. */
   cipher?: EnvelopeCipher;
+  /**
+   * RSA key transport: `oaep` (default, RSAES-OAEP-SHA256) or `pkcs1` (RSAES-PKCS1-v1_5) for
+   * PKCS#7-only readers (`openssl smime`, gpgsm 2.2, older mail clients). Compatibility only.
+   */
+  rsaPadding?: 'oaep' | 'pkcs1';
   /** PBKDF2 iterations of the password recipient. Default and minimum 600 000. */
   pbkdf2Iterations?: number;
   /** Tests only: accept fewer than 600 000 PBKDF2 iterations. */
@@ -189,7 +194,7 @@ async function prepare(options: EncryptOptions): Promise<Prepared> {
   const recipients: BuiltRecipient[] = [];
   for (const r of certs) {
     const { cert } = recipientName(r);
-    recipients.push(cert.keyAlgorithm.type === 'ec' ? buildKeyAgreeRecipient(cert, cek) : buildKeyTransRecipient(cert, cek));
+    recipients.push(cert.keyAlgorithm.type === 'ec' ? buildKeyAgreeRecipient(cert, cek) : buildKeyTransRecipient(cert, cek, options.rsaPadding ?? 'oaep'));
   }
   if (options.password !== undefined) recipients.push(await buildPasswordRecipient(options.password, iterations, cek));
   return { cipher, cek, iv, recipients, contentType: cipher === 'aes-256-gcm' ? 'authEnvelopedData' : 'envelopedData' };

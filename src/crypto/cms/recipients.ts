@@ -140,8 +140,20 @@ const OAEP_SHA256 = algorithmIdentifier(
   sequence(tlv(TAG.CONTEXT_0, algorithmIdentifier(SHA256_OID)), tlv(TAG.CONTEXT_1, algorithmIdentifier(ENVELOPE_OID.mgf1, algorithmIdentifier(SHA256_OID)))),
 );
 
-/** KeyTransRecipientInfo v0, RSAES-OAEP-SHA256 (RFC 5652 §6.2.1, RFC 8017 §7.1). */
-export function buildKeyTransRecipient(cert: X509Cert, cek: Uint8Array): BuiltRecipient {
+/** rsaEncryption with NULL parameters: RSAES-PKCS1-v1_5 key transport (RFC 3370 §4.2.1). */
+const RSA_PKCS1 = algorithmIdentifier('1.2.840.113549.1.1.1', DER_NULL);
+
+/**
+ * KeyTransRecipientInfo v0 (RFC 5652 §6.2.1): RSAES-OAEP-SHA256 (RFC 8017 §7.1) by default;
+ * `pkcs1` writes RSAES-PKCS1-v1_5 for recipients whose software knows nothing else (PKCS#7-only
+ * readers such as `openssl smime`, gpgsm 2.2, older mail clients).
+ */
+export function buildKeyTransRecipient(cert: X509Cert, cek: Uint8Array, padding: 'oaep' | 'pkcs1' = 'oaep'): BuiltRecipient {
+  if (padding === 'pkcs1') {
+    const encryptedKey = publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
+    const der = sequence(smallInteger(0), issuerAndSerialNumber(cert), RSA_PKCS1, octetString(new Uint8Array(encryptedKey)));
+    return { der, version: 0, description: { type: 'keyTransport', algorithm: 'RSAES-PKCS1-v1_5', supported: true, ...certRid(cert) } };
+  }
   const encryptedKey = publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, cek);
   const der = sequence(smallInteger(0), issuerAndSerialNumber(cert), OAEP_SHA256, octetString(new Uint8Array(encryptedKey)));
   return { der, version: 0, description: { type: 'keyTransport', algorithm: 'RSAES-OAEP (SHA-256, MGF1-SHA-256)', supported: true, ...certRid(cert) } };
