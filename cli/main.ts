@@ -95,6 +95,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   XDM_MISMATCH: EXIT.NEGATIVE,
   TLS_UNTRUSTED: EXIT.NEGATIVE,
   AUTH_FAILED: EXIT.WRONG_SECRET,
+  SENDER_MISMATCH: EXIT.NEGATIVE,
 };
 
 /** Exit code for an error code. */

@@ -101,6 +101,9 @@ export const ERROR_CODES = [
   'SMTP_ERROR',
   'IMAP_ERROR',
   'AUTH_FAILED',
+  // added later (append only)
+  'SENDER_MISMATCH',
+  'MALFORMED_ARCHIVE',
   // anything else
   'INTERNAL',
 ] as const;

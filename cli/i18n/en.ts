@@ -268,4 +268,8 @@ export const en: Record<string, string> = {
   'hint.IMAP_ERROR': 'check the address of the server and your account',
   'error.AUTH_FAILED': 'the server refused the login for {user}',
   'hint.AUTH_FAILED': 'check the user name and password',
+  'error.SENDER_MISMATCH': 'the sender address is not the one in the signer’s certificate: the message was not sent by who signed it',
+  'hint.SENDER_MISMATCH': 'do not trust this message; check with the sender by another channel',
+  'error.MALFORMED_ARCHIVE': 'the archive {file} is damaged or is not a zip: {detail}',
+  'hint.MALFORMED_ARCHIVE': 'copy the file again from its source; if it came from someone else, ask them for it again',
 };

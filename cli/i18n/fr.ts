@@ -257,4 +257,8 @@ export const fr: Record<string, string> = {
   'hint.IMAP_ERROR': 'vérifiez l’adresse du serveur et votre compte',
   'error.AUTH_FAILED': 'le serveur a refusé la connexion de {user}',
   'hint.AUTH_FAILED': 'vérifiez l’identifiant et le mot de passe',
+  'error.SENDER_MISMATCH': 'l’adresse de l’expéditeur n’est pas celle du certificat du signataire : le message n’a pas été envoyé par qui l’a signé',
+  'hint.SENDER_MISMATCH': 'ne vous fiez pas à ce message ; vérifiez auprès de l’expéditeur par un autre moyen',
+  'error.MALFORMED_ARCHIVE': 'l’archive {file} est abîmée ou n’est pas un zip : {detail}',
+  'hint.MALFORMED_ARCHIVE': 'copiez de nouveau le fichier depuis sa source ; s’il vient de quelqu’un d’autre, redemandez-le',
 };

@@ -129,7 +129,7 @@ interface Planned {
  * Imports (or, with `verifyOnly`, checks) an AES zip.
  * @throws ScelleError `WRONG_PASSWORD`, `DECRYPTION_FAILED` (a MAC or CRC mismatch: corrupted or
  *   tampered with), `UNSAFE_PATH`, `SYMLINK_REFUSED`, `DUPLICATE_ENTRY`, `ARCHIVE_BOMB`,
- *   `MANIFEST_MISMATCH`, `OUTPUT_EXISTS`, `TRUNCATED`, `UNSUPPORTED_FORMAT` (not a zip, malformed),
+ *   `MANIFEST_MISMATCH`, `OUTPUT_EXISTS`, `TRUNCATED`, `MALFORMED_ARCHIVE` (not a zip, malformed),
  *   `UNSUPPORTED_ALGORITHM` (ZipCrypto, other methods), the signature's negative verdict codes
  *   (`SIGNATURE_INVALID`, `CONTENT_MISMATCH`, `CHAIN_UNTRUSTED`, `CERT_REVOKED`, …, timestamp codes),
  *   `PASSWORD_REQUIRED`, `USAGE`, `FILE_NOT_FOUND`, `IO_ERROR`. Every error names the entry (`params.entry`) when there is one.

@@ -261,7 +261,7 @@ function signatureOf(layer: SignedLayer, from: string | undefined, name: string)
   const emails = cert ? cert.subjectAltNames.filter((n) => n.type === 'email').map((n) => n.value.toLowerCase()) : [];
   const fromMatches = from !== undefined && emails.includes(from.toLowerCase());
   if (cert && !fromMatches) {
-    problems.push({ code: 'SIGNING_CERT_MISMATCH', message: `${name}: the From address ${from ?? '(none)'} is not in the signer's certificate (${emails.join(', ') || 'no e-mail address'}): the sender is not who signed` });
+    problems.push({ code: 'SENDER_MISMATCH', message: `${name}: the From address ${from ?? '(none)'} is not in the signer's certificate (${emails.join(', ') || 'no e-mail address'}): the sender is not who signed` });
   }
   const code = problems[0]?.code;
   return {

@@ -280,7 +280,7 @@ export interface CheckXdmOptions {
  * Opens an XDM package and checks every document against METADATA.XML. Negative findings are in
  * the report (never thrown): XDM_MISMATCH (missing file, size, hash, undeclared file, bad metadata),
  * UNSAFE_PATH, ARCHIVE_BOMB.
- * @throws ScelleError UNSUPPORTED_FORMAT / TRUNCATED when the bytes are not a readable zip, IO_ERROR.
+ * @throws ScelleError MALFORMED_ARCHIVE / TRUNCATED when the bytes are not a readable zip, IO_ERROR.
  */
 export async function checkXdmPackage(zipBytes: Uint8Array, options: CheckXdmOptions = {}): Promise<XdmReport> {
   const name = options.name ?? XDM_ATTACHMENT_NAME;

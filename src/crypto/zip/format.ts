@@ -140,10 +140,10 @@ export class LeReader {
 
 /**
  * A structural error in a zip. scelle has no MALFORMED_ZIP code: a file that is not a valid zip is
- * an UNSUPPORTED_FORMAT, with a message that says what is wrong.
+ * a MALFORMED_ARCHIVE, with a message that says what is wrong.
  */
 export function malformedZip(detail: string, params: Record<string, string | number> = {}): ScelleError {
-  return new ScelleError('UNSUPPORTED_FORMAT', `not a valid zip archive: ${detail}`, { params });
+  return new ScelleError('MALFORMED_ARCHIVE', `not a valid zip archive: ${detail}`, { params });
 }
 
 /** Extra fields as id → data (the first occurrence of each id wins). */

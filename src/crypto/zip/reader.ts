@@ -111,7 +111,7 @@ export class ZipReader {
   /**
    * Opens a zip and reads its central directory.
    * @throws ScelleError `FILE_NOT_FOUND`, `IO_ERROR`, `TRUNCATED` (the end records or the central
-   *   directory are cut off), `UNSUPPORTED_FORMAT` (not a zip, malformed, multi-volume),
+   *   directory are cut off), `MALFORMED_ARCHIVE` (not a zip, malformed, multi-volume),
    *   `ARCHIVE_BOMB` (entries whose data overlap).
    */
   static async open(path: string, options: ZipReaderOptions = {}): Promise<ZipReader> {
@@ -166,7 +166,7 @@ export class ZipReader {
 
   /**
    * Where an entry's data starts, after checking its local header against the central directory.
-   * @throws ScelleError `UNSUPPORTED_FORMAT`, `TRUNCATED`.
+   * @throws ScelleError `MALFORMED_ARCHIVE`, `TRUNCATED`.
    */
   async dataOffset(entry: ZipEntry): Promise<number> {
     const cached = this.offsets.get(entry.index);
@@ -203,7 +203,7 @@ export class ZipReader {
 
   /**
    * The salt and verifier of an AES entry, and its derived keys; checks the password verifier.
-   * @throws ScelleError `WRONG_PASSWORD`, `PASSWORD_REQUIRED`, `UNSUPPORTED_FORMAT`, `TRUNCATED`.
+   * @throws ScelleError `WRONG_PASSWORD`, `PASSWORD_REQUIRED`, `MALFORMED_ARCHIVE`, `TRUNCATED`.
    */
   async deriveKeys(entry: ZipEntry, password: string | undefined): Promise<WinZipAesKeys> {
     if (entry.aes === undefined) throw new ScelleError('INTERNAL', `"${entry.name}" is not AES-encrypted`);
@@ -226,7 +226,7 @@ export class ZipReader {
    * the bytes as unauthenticated until the generator returns.
    * @throws ScelleError `WRONG_PASSWORD`, `DECRYPTION_FAILED` (MAC or CRC mismatch: corrupted or
    *   tampered with), `ARCHIVE_BOMB`, `UNSUPPORTED_ALGORITHM` (ZipCrypto, strong encryption, a
-   *   method other than stored/deflate), `UNSUPPORTED_FORMAT`, `TRUNCATED`, `IO_ERROR`.
+   *   method other than stored/deflate), `MALFORMED_ARCHIVE`, `TRUNCATED`, `IO_ERROR`.
    */
   async *readEntry(entry: ZipEntry, options: ReadEntryOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     assertReadable(entry);

@@ -61,7 +61,7 @@ describe('S/MIME layers', () => {
     const r = await readMessage(msg.raw, { trustAnchors: [f.root] });
     expect(r.ok).toBe(false);
     expect(r.signature?.fromMatches).toBe(false);
-    expect(r.problems.map((p) => p.code)).toEqual(['SIGNING_CERT_MISMATCH']);
+    expect(r.problems.map((p) => p.code)).toEqual(['SENDER_MISMATCH']);
   });
 
   it('a message for someone else is NOT_A_RECIPIENT; an untrusted signer fails its chain', async () => {

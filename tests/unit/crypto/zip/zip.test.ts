@@ -163,7 +163,7 @@ describe('damaged and hostile archives', () => {
     await r.close();
   });
 
-  it('truncated at many offsets → TRUNCATED or UNSUPPORTED_FORMAT, never a raw error', async () => {
+  it('truncated at many offsets → TRUNCATED or MALFORMED_ARCHIVE, never a raw error', async () => {
     const zip = await buildZip(entries, { password: PASSWORD });
     const codes = new Set<string>();
     for (const cut of [0, 1, 3, 4, 21, 22, 30, 100, 1000, Math.floor(zip.byteLength / 2), zip.byteLength - 200, zip.byteLength - 23, zip.byteLength - 22, zip.byteLength - 5, zip.byteLength - 1]) {
@@ -175,7 +175,7 @@ describe('damaged and hostile archives', () => {
           await r.close();
         }
       })());
-      expect(['TRUNCATED', 'UNSUPPORTED_FORMAT']).toContain(code);
+      expect(['TRUNCATED', 'MALFORMED_ARCHIVE']).toContain(code);
       codes.add(code!);
     }
     expect(codes.has('TRUNCATED')).toBe(true);
@@ -187,10 +187,10 @@ describe('damaged and hostile archives', () => {
     expect(await codeOf(open(Buffer.concat([zip.subarray(0, 200), zip.subarray(cdAt)])))).toBe('TRUNCATED');
   });
 
-  it('garbage and an empty file → UNSUPPORTED_FORMAT', async () => {
-    expect(await codeOf(open(randomBytes(5000)))).toBe('UNSUPPORTED_FORMAT');
-    expect(await codeOf(open(new Uint8Array(0)))).toBe('UNSUPPORTED_FORMAT');
-    expect(await codeOf(open(Buffer.from('PK\x05\x06')))).toBe('UNSUPPORTED_FORMAT');
+  it('garbage and an empty file → MALFORMED_ARCHIVE', async () => {
+    expect(await codeOf(open(randomBytes(5000)))).toBe('MALFORMED_ARCHIVE');
+    expect(await codeOf(open(new Uint8Array(0)))).toBe('MALFORMED_ARCHIVE');
+    expect(await codeOf(open(Buffer.from('PK\x05\x06')))).toBe('MALFORMED_ARCHIVE');
   });
 
   it('two central entries pointing at the same data (overlap) → ARCHIVE_BOMB', async () => {
@@ -201,12 +201,12 @@ describe('damaged and hostile archives', () => {
     expect(await codeOf(open(bad))).toBe('ARCHIVE_BOMB');
   });
 
-  it('a name that differs between local and central header → UNSUPPORTED_FORMAT', async () => {
+  it('a name that differs between local and central header → MALFORMED_ARCHIVE', async () => {
     const zip = await buildZip([{ name: 'a.txt', data: 'x' }]);
     const bad = Buffer.from(zip);
     bad[30] = 'z'.charCodeAt(0);
     const r = await open(bad);
-    expect(await codeOf(readAll(r, r.entries[0]!))).toBe('UNSUPPORTED_FORMAT');
+    expect(await codeOf(readAll(r, r.entries[0]!))).toBe('MALFORMED_ARCHIVE');
     await r.close();
   });
 
