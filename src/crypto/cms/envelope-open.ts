@@ -22,6 +22,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../../errors.js';
 import { openAtomicOutput } from '../../io/atomic-output.js';
+import { releaseBuffersEvery } from '../../io/memory.js';
 import type { Identity } from '../identity.js';
 import { looksLikePem, parsePem } from '../pem.js';
 import type { X509Cert } from '../x509/certificate.js';
@@ -88,7 +89,7 @@ const MAX_SMALL_PART = 16 * 1024 * 1024;
 /** Largest PEM envelope decoded in memory. */
 const MAX_PEM_ENVELOPE = 512 * 1024 * 1024;
 /** Ciphertext handed to the decipher per step (bounded however large a primitive encryptedContent is). */
-const PIECE = 1024 * 1024;
+const PIECE = ENVELOPE_CHUNK;
 const MAX_DEPTH = 32;
 
 const malformed = (message: string): ScelleError => new ScelleError('MALFORMED_ASN1', message);
@@ -361,12 +362,14 @@ async function decryptCore(source: AsyncIterable<Uint8Array>, options: DecryptOp
     if (aad !== undefined) (decipher as DecipherGCM).setAAD(aad);
 
     let bytesOut = 0;
+    const release = releaseBuffersEvery();
     const emit = async (chunk: Uint8Array): Promise<void> => {
       if (chunk.byteLength === 0) return;
       await inflight;
       bytesOut += chunk.byteLength;
       inflight = write(chunk);
       inflight.catch(() => undefined);
+      release(chunk.byteLength);
     };
     await pipeContent(r, head.content, (c) => emit(decipher.update(c)), 0);
     await r.expectEnd(head.ends.eci, 'EncryptedContentInfo');

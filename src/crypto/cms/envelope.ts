@@ -20,6 +20,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../../errors.js';
 import { writeStreamAtomic } from '../../io/atomic-output.js';
+import { releaseBuffersEvery } from '../../io/memory.js';
 import { assertStrongPassword } from '../password.js';
 import type { X509Cert } from '../x509/certificate.js';
 import type { Crl } from '../x509/crl.js';
@@ -309,10 +310,12 @@ async function stream(
     pendingBytes += out.byteLength;
     if (pendingBytes >= SEGMENT_BYTES) await flushSegment();
   };
+  const release = releaseBuffersEvery();
   for await (const chunk of bytesOf(source, 'the content')) {
     bytesIn += chunk.byteLength;
     if (format === 'der' && bytesIn > options.contentLength!) break;
     await add(cipher.update(chunk));
+    release(chunk.byteLength);
   }
   if (format === 'der' && bytesIn !== options.contentLength) {
     throw new ScelleError('IO_ERROR', `the content has ${bytesIn > options.contentLength! ? 'more' : 'fewer'} bytes than announced (${options.contentLength}): it changed while being encrypted`);
@@ -340,7 +343,8 @@ export async function encryptFile(inPath: string, outPath: string, options: Encr
   if (options.exclusive && (await stat(outPath).then(() => true, () => false))) {
     throw new ScelleError('OUTPUT_EXISTS', `${outPath} already exists`, { params: { file: outPath } });
   }
-  const input = await openInputFile(inPath, ENVELOPE_CHUNK);
+  // cipher.update() consumes each chunk at once: the reader may reuse its buffers.
+  const input = await openInputFile(inPath, ENVELOPE_CHUNK, { reuseBuffers: true });
   try {
     const format = options.format ?? 'ber';
     if (format === 'der' && input.size === undefined) throw new ScelleError('USAGE', `${inPath} is not a regular file: its length is unknown, write BER instead of DER`, { params: { file: inPath } });
