@@ -9,14 +9,13 @@
  *   that exists with the indexed size), and with `readData` every pack is read, its name checked,
  *   every chunk decrypted, authenticated and checked against its id.
  */
-import { createHash } from 'node:crypto';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import type { Target } from './target/target.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import { headerLength, openBox, readHeader, runKeyFor, sha256Hex } from './envelope.js';
-import { chunkId, writeKeysOf, type MasterSecret } from './keys.js';
-import { decompressChunk } from './compress.js';
+import { sha256Hex } from './envelope.js';
+import { writeKeysOf, type MasterSecret } from './keys.js';
+import { readerTarget, startReadPool } from './read-pool.js';
 import { decodeSealed, loadIndex, nameOf, packKey, readRepoConfig, readSlots, type RepoConfig } from './repository.js';
 import { parseSeal, sealSignatureKey, verifySealSignature, type Seal } from './seal.js';
 import type { SnapshotDoc } from './snapshot.js';
@@ -235,42 +234,43 @@ export async function verifyRepository(t: Target, options: VerifyRepositoryOptio
     for (const [id, loc] of index.blobs) {
       let l = byPack.get(loc.pack);
       if (l === undefined) byPack.set(loc.pack, (l = []));
-      l.push({ id, ...loc });
+      l.push({ id, offset: loc.offset, length: loc.length, rawLength: loc.rawLength, z: loc.z });
     }
     const packs = [...new Set([...index.packs.keys(), ...referenced.keys()])].filter((p) => data.has(packKey(p))).sort();
+    // this thread reads the next packs while worker threads hash, decrypt and check the ones read
+    const pool = startReadPool({ readKey: options.master.readKey, recipient, idKey: keys.idKey, ...readerTarget(t) }, (name) => t.get(packKey(name)));
+    const found: VerifyProblem[][] = packs.map(() => []);
     let done = 0;
-    for (const pack of packs) {
+    const checkOne = async (pack: string, i: number): Promise<void> => {
       const key = packKey(pack);
-      let bytes: Uint8Array;
-      try {
-        bytes = await t.get(key);
-      } catch (e) {
-        problem(e instanceof ScelleError ? e.code : 'OBJECT_MISSING', key, (e as Error).message);
-        continue;
+      const mine = (code: ErrorCode, message: string): void => { found[i]!.push({ code, object: key, message }); };
+      const r = await pool.check(pack, byPack.get(pack) ?? []);
+      if (r.error !== undefined) {
+        mine(r.error.code as ErrorCode, r.error.message);
+        return;
       }
-      report.bytesRead += bytes.length;
+      report.bytesRead += r.size;
       report.objects++;
-      if (sha256Hex(bytes) !== pack) problem('OBJECT_CORRUPT', key, `${key} does not match its SHA-256 name: the object is corrupted${usedBy.has(pack) ? ` (it holds data of ${usedBy.get(pack)})` : ''}`);
-      let runKey: Buffer;
-      try {
-        runKey = runKeyFor(options.master.readKey, recipient, readHeader('pack', bytes, key)!);
-      } catch (e) {
-        problem('OBJECT_CORRUPT', key, (e as Error).message);
-        continue;
+      if (r.sha256 !== pack) mine('OBJECT_CORRUPT', `${key} does not match its SHA-256 name: the object is corrupted${usedBy.has(pack) ? ` (it holds data of ${usedBy.get(pack)})` : ''}`);
+      if (r.headerError !== undefined) {
+        mine('OBJECT_CORRUPT', r.headerError);
+        return;
       }
-      let bad = 0;
-      for (const b of byPack.get(pack) ?? []) {
-        try {
-          if (b.offset < headerLength('pack') || b.offset + b.length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', 'outside the pack');
-          const plain = decompressChunk(openBox(runKey, bytes.subarray(b.offset, b.offset + b.length), `${key} chunk ${b.id.slice(0, 12)}`), b.z, b.rawLength);
-          if (plain.length !== b.rawLength || chunkId(keys.idKey, createHash('sha256').update(plain).digest()).toString('hex') !== b.id) throw new ScelleError('OBJECT_CORRUPT', 'content does not match its id');
-        } catch {
-          bad++;
-        }
-      }
-      if (bad > 0) problem('OBJECT_CORRUPT', key, `${key}: ${bad} chunk(s) fail authentication: the object is corrupted or was tampered with`);
+      if (r.bad > 0) mine('OBJECT_CORRUPT', `${key}: ${r.bad} chunk(s) fail authentication: the object is corrupted or was tampered with`);
       options.onObject?.(++done, packs.length);
+    };
+    try {
+      const inFlight = new Set<Promise<void>>();
+      for (let i = 0; i < packs.length; i++) {
+        const p: Promise<void> = checkOne(packs[i]!, i).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= pool.size + 2) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await pool.close();
     }
+    for (const f of found) report.problems.push(...f);
   }
   report.ok = report.problems.length === 0;
   return report;

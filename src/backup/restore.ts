@@ -5,14 +5,14 @@
  * written to a temp name then renamed, and nothing is overwritten without `force`.
  */
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, rename, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ScelleError } from '../errors.js';
 import type { Target } from './target/target.js';
-import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import type { MasterSecret } from './keys.js';
-import { decompressChunk } from './compress.js';
+import type { JobResult, RestoreChunk } from './pack-reader.js';
+import { readerTarget, startReadPool } from './read-pool.js';
 import { decodeSealed, packKey, readRepoConfig } from './repository.js';
 import { parseSeal } from './seal.js';
 import { assertSafePath, selectEntries, type SnapshotDoc, type SnapshotEntry } from './snapshot.js';
@@ -92,35 +92,6 @@ export interface RestoreResult {
   problems: { path: string; code: string; message: string }[];
 }
 
-class PackCache {
-  readonly #t: Target;
-  readonly #master: MasterSecret;
-  readonly #recipient: Buffer;
-  readonly #packs = new Map<string, Promise<{ bytes: Uint8Array; key: Buffer }>>();
-  constructor(t: Target, master: MasterSecret, recipient: Buffer) {
-    this.#t = t;
-    this.#master = master;
-    this.#recipient = recipient;
-  }
-  get(name: string): Promise<{ bytes: Uint8Array; key: Buffer }> {
-    let p = this.#packs.get(name);
-    if (p !== undefined) {
-      this.#packs.delete(name);
-      this.#packs.set(name, p);
-      return p;
-    }
-    p = (async () => {
-      const bytes = await this.#t.get(packKey(name));
-      const eph = readHeader('pack', bytes, packKey(name))!;
-      return { bytes, key: runKeyFor(this.#master.readKey, this.#recipient, eph) };
-    })();
-    p.catch(() => this.#packs.delete(name));
-    this.#packs.set(name, p);
-    if (this.#packs.size > 12) this.#packs.delete(this.#packs.keys().next().value!);
-    return p;
-  }
-}
-
 async function isEmptyOrAbsent(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length === 0;
@@ -148,7 +119,6 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
   }
   await mkdir(to, { recursive: true });
   const config = await readRepoConfig(t);
-  const cache = new PackCache(t, options.master, Buffer.from(config.recipient, 'hex'));
   const files = entries.filter((e) => e.type === 'file');
   const totalBytes = files.reduce((a, f) => a + (f.size ?? 0), 0);
   const result: RestoreResult = { snapshot: listing.snapshot, time: listing.time, to, files: 0, bytes: 0, problems: [] };
@@ -159,8 +129,6 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
     if (!full.startsWith(to + sep)) throw new ScelleError('UNSAFE_PATH', `the snapshot path ${p} leaves the restore folder`, { params: { file: p } });
     return full;
   };
-  // Files are restored several at a time: creating a file costs a round trip to the kernel that
-  // is latency, not bandwidth (≈1 ms here), so it overlaps with decrypting the next file.
   const made = new Map<string, Promise<void>>();
   const ensureDir = (dir: string, file: string): Promise<void> => {
     let p = made.get(dir);
@@ -173,51 +141,83 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
     }
     return p;
   };
-  const restoreOne = async (f: SnapshotEntry): Promise<void> => {
+  // Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this
+  // thread reads the packs they ask for. Each pack belongs to one reader (the one restoring the
+  // first file that needs it), so a pack is read once; the files of a reader are restored in order.
+  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerTarget(t) }, (name) => t.get(packKey(name)));
+  // Files are grouped by the pack of their first chunk (most files are one chunk), and groups come
+  // in the order their packs are first used; a pack first used by a later chunk of a file goes to
+  // the reader of that file. A reader then needs each pack about once and keeps only a few.
+  interface Group { n: number; files: SnapshotEntry[] }
+  const groups = new Map<string, Group>();
+  const order: Group[] = [];
+  const lists: SnapshotEntry[][] = Array.from({ length: pool.size }, () => []);
+  const load: number[] = lists.map(() => 0);
+  const leastLoaded = (): number => load.indexOf(Math.min(...load));
+  const group = (pack: string, n: number): Group => {
+    let g = groups.get(pack);
+    if (g === undefined) {
+      groups.set(pack, (g = { n, files: [] }));
+      order.push(g);
+    }
+    return g;
+  };
+  for (const f of files) {
+    const chunks = f.chunks ?? [];
+    const first = chunks[0] === undefined ? undefined : doc.packs[chunks[0][1]];
+    const g = first === undefined ? { n: leastLoaded(), files: [] } : group(first, leastLoaded());
+    if (first === undefined) order.push(g);
+    for (const c of chunks) {
+      const pack = doc.packs[c[1]];
+      if (pack !== undefined) group(pack, g.n);
+    }
+    g.files.push(f);
+    load[g.n]! += f.size ?? 0;
+  }
+  for (const g of order) lists[g.n]!.push(...g.files);
+  const restoreOne = async (f: SnapshotEntry, n: number): Promise<void> => {
     const dest = inside(f.path);
     const parentDir = dirname(dest);
     const tmp = join(parentDir, `.${f.path.split('/').pop()}.scelle-restore`);
+    let r: JobResult;
     try {
       await ensureDir(parentDir, f.path);
-      const h = await open(tmp, 'w', 0o600);
-      const hash = createHash('sha256');
-      try {
-        for (const [id, pi, offset, length, rawLength, z] of f.chunks ?? []) {
-          const pack = doc.packs[pi]!;
-          const p = await cache.get(pack);
-          if (offset < headerLength('pack') || offset + length > p.bytes.length) throw new ScelleError('OBJECT_CORRUPT', `${packKey(pack)} is shorter than the snapshot says: the object is corrupted`, { params: { object: packKey(pack) } });
-          const plain = decompressChunk(openBox(p.key, p.bytes.subarray(offset, offset + length), `${packKey(pack)} (chunk ${id.slice(0, 12)})`), z, rawLength);
-          hash.update(plain);
-          await h.write(plain);
-        }
-        await h.chmod(f.mode & 0o777);
-        await h.utimes(f.mtime / 1000, f.mtime / 1000);
-      } finally {
-        await h.close();
-      }
-      const sha = hash.digest('hex');
-      if (sha !== f.sha256) throw new ScelleError('OBJECT_CORRUPT', `${f.path} restored with SHA-256 ${sha.slice(0, 16)}…, the snapshot says ${f.sha256?.slice(0, 16)}…`, { params: { file: f.path } });
-      await rename(tmp, dest);
+      const chunks: RestoreChunk[] = (f.chunks ?? []).map(([id, pi, offset, length, rawLength, z]) => {
+        const pack = doc.packs[pi];
+        if (pack === undefined) throw new ScelleError('REPO_CORRUPT', `${f.path} names a pack that is not in the snapshot's list`, { params: { file: f.path } });
+        return [id, pack, offset, length, rawLength, z];
+      });
+      r = await pool.restore(n, { path: f.path, dest, tmp, mode: f.mode, mtime: f.mtime, sha256: f.sha256, chunks });
+    } catch (e) {
+      if (e instanceof ScelleError) r = { ok: false, code: e.code, message: e.message };
+      else if ((e as NodeJS.ErrnoException).code !== undefined) r = { ok: false, code: 'IO_ERROR', message: `${f.path}: ${(e as Error).message}` };
+      else throw e;
+    }
+    if (r.ok) {
       result.files++;
       result.bytes += f.size ?? 0;
       options.onProgress?.(result.files, files.length, result.bytes, totalBytes);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      if (!(e instanceof ScelleError)) {
-        if ((e as NodeJS.ErrnoException).code === undefined) throw e;
-        result.problems.push({ path: f.path, code: 'IO_ERROR', message: `${f.path}: ${(e as Error).message}` });
-        return;
-      }
-      result.problems.push({ path: f.path, code: e.code, message: e.message });
+    } else {
+      if (r.bug === true) throw new Error(r.message);
+      result.problems.push({ path: f.path, code: r.code, message: r.message });
     }
   };
-  const inFlight = new Set<Promise<void>>();
-  for (const f of files) {
-    const p: Promise<void> = restoreOne(f).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= 8) await Promise.race(inFlight);
+  try {
+    // a few files queued per reader, so that it reads the next pack ahead
+    await Promise.all(lists.map(async (list, n) => {
+      const inFlight = new Set<Promise<void>>();
+      for (const f of list) {
+        const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 8) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    }));
+  } finally {
+    await pool.close();
   }
-  await Promise.all(inFlight);
+  const rankOf = new Map(files.map((f, i) => [f.path, i]));
+  result.problems.sort((a, b) => (rankOf.get(a.path) ?? 0) - (rankOf.get(b.path) ?? 0));
   // links last (a link never redirects a later write), then folder times, deepest first
   for (const l of entries.filter((e) => e.type === 'symlink')) {
     const dest = inside(l.path);

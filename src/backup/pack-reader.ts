@@ -1,0 +1,187 @@
+/**
+ * The CPU side of reading a repository: restoring one file from its chunks and checking one pack
+ * (restore.ts, check.ts). It runs in a worker thread (read-worker.ts) so that decrypting,
+ * decompressing and hashing use every core while the caller's thread reads the next packs, or in
+ * the caller's thread when workers are not available. Packs come from a `fetch` callback (the
+ * caller reads them from its target); the run key of each ephemeral public key is derived once.
+ */
+import { closeSync, fchmodSync, futimesSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { ScelleError } from '../errors.js';
+import { decompressChunk } from './compress.js';
+import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
+import { chunkId } from './keys.js';
+import type { TargetInfo } from './target/target.js';
+
+/** What a reader needs (plain data: it crosses to a worker). */
+export interface ReaderInit {
+  /** X25519 private key of the repository (32 bytes). */
+  readKey: Uint8Array;
+  /** The repository's public key (32 bytes). */
+  recipient: Uint8Array;
+  /** For checking chunk ids (verify); restore does not need it. */
+  idKey?: Uint8Array;
+  /** Packs kept in memory (restore), default 4. */
+  cacheSize?: number;
+  /** A local folder target: a worker opens it again and reads the packs itself. */
+  local?: { info: TargetInfo; root: string };
+}
+
+/** One chunk of a file to restore: pack name, offset, stored length, plaintext length, compression. */
+export type RestoreChunk = [id: string, pack: string, offset: number, length: number, rawLength: number, z: number];
+
+/** A file to restore: written to `tmp`, checked against `sha256`, then renamed to `dest`. */
+export interface RestoreJob {
+  path: string;
+  dest: string;
+  tmp: string;
+  mode: number;
+  mtime: number;
+  sha256: string | undefined;
+  chunks: RestoreChunk[];
+}
+
+/** The outcome of a job (never thrown: a problem is reported per file). */
+/** `bug` marks an error that is neither a ScelleError nor a system error (the caller rethrows it). */
+export type JobResult = { ok: true } | { ok: false; code: string; message: string; bug?: true };
+
+/** One blob to check in a pack. */
+export interface CheckBlob { id: string; offset: number; length: number; rawLength: number; z: number }
+
+/** What checking a pack found. */
+export interface PackCheck {
+  /** The pack could not be read: the code and message of the error (nothing else is set). */
+  error?: { code: string; message: string };
+  /** Bytes read. */
+  size: number;
+  /** SHA-256 of the bytes, hex (compared with the name by the caller). */
+  sha256: string;
+  /** The header could not be read (message), so no blob was checked. */
+  headerError?: string;
+  /** Blobs that fail authentication, decompression or their id. */
+  bad: number;
+}
+
+export function packKeyOf(name: string): string {
+  return `data/${name.slice(0, 2)}/${name}`;
+}
+
+/** Writes `data` at the file position (a loop: `write` may write less). */
+function writeAll(fd: number, data: Uint8Array): void {
+  let o = 0;
+  while (o < data.length) o += writeSync(fd, data, o, data.length - o);
+}
+
+export class PackReader {
+  readonly #init: ReaderInit;
+  readonly #fetch: (name: string) => Promise<Uint8Array>;
+  readonly #keys = new Map<string, Buffer>();
+  readonly #packs = new Map<string, Promise<Uint8Array>>();
+
+  constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>) {
+    this.#init = init;
+    this.#fetch = fetch;
+  }
+
+  /** The run key of a pack or snapshot (derived once per ephemeral key). */
+  runKey(ephPub: Uint8Array): Buffer {
+    const k = Buffer.from(ephPub.buffer, ephPub.byteOffset, ephPub.byteLength).toString('hex');
+    let key = this.#keys.get(k);
+    if (key === undefined) {
+      key = runKeyFor(this.#init.readKey, this.#init.recipient, ephPub);
+      this.#keys.set(k, key);
+    }
+    return key;
+  }
+
+  #pack(name: string): Promise<Uint8Array> {
+    let p = this.#packs.get(name);
+    if (p !== undefined) {
+      this.#packs.delete(name);
+      this.#packs.set(name, p);
+      return p;
+    }
+    p = this.#fetch(name);
+    p.catch(() => this.#packs.delete(name));
+    this.#packs.set(name, p);
+    if (this.#packs.size > (this.#init.cacheSize ?? 4)) this.#packs.delete(this.#packs.keys().next().value!);
+    return p;
+  }
+
+  /** Starts reading the first pack of a queued job (it is usually the pack of the job before). */
+  prefetch(job: RestoreJob): void {
+    const first = job.chunks[0];
+    if (first !== undefined && !this.#packs.has(first[1])) this.#pack(first[1]).catch(() => undefined);
+  }
+
+  /** Restores one file: every chunk authenticated, the whole file checked against its SHA-256. */
+  async restoreFile(job: RestoreJob): Promise<JobResult> {
+    let fd: number | undefined;
+    try {
+      fd = openSync(job.tmp, 'w', 0o600);
+      const hash = createHash('sha256');
+      let last = '';
+      for (let i = 0; i < job.chunks.length; i++) {
+        const [id, pack, offset, length, rawLength, z] = job.chunks[i]!;
+        const key = packKeyOf(pack);
+        const bytes = await this.#pack(pack);
+        if (pack !== last) {
+          // a large file: read its next pack while this one is decrypted
+          last = pack;
+          const next = job.chunks.find((c, j) => j > i && c[1] !== pack)?.[1];
+          if (next !== undefined && !this.#packs.has(next)) this.#pack(next).catch(() => undefined);
+        }
+        if (offset < headerLength('pack') || offset + length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', `${key} is shorter than the snapshot says: the object is corrupted`, { params: { object: key } });
+        const runKey = this.runKey(readHeader('pack', bytes, key)!);
+        const plain = decompressChunk(openBox(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
+        hash.update(plain);
+        writeAll(fd, plain);
+      }
+      fchmodSync(fd, job.mode & 0o777);
+      futimesSync(fd, job.mtime / 1000, job.mtime / 1000);
+      closeSync(fd);
+      fd = undefined;
+      const sha = hash.digest('hex');
+      if (sha !== job.sha256) throw new ScelleError('OBJECT_CORRUPT', `${job.path} restored with SHA-256 ${sha.slice(0, 16)}…, the snapshot says ${job.sha256?.slice(0, 16)}…`, { params: { file: job.path } });
+      renameSync(job.tmp, job.dest);
+      return { ok: true };
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(job.tmp, { force: true });
+      if (e instanceof ScelleError) return { ok: false, code: e.code, message: e.message };
+      const bug = (e as NodeJS.ErrnoException).code === undefined;
+      return { ok: false, code: 'IO_ERROR', message: `${job.path}: ${(e as Error).message}`, ...(bug ? { bug: true as const } : {}) };
+    }
+  }
+
+  /** Checks a pack: its SHA-256, and every blob decrypted, authenticated and checked against its id. */
+  async checkPack(name: string, given: Uint8Array | undefined, blobs: CheckBlob[]): Promise<PackCheck> {
+    let bytes: Uint8Array;
+    try {
+      bytes = given ?? await this.#fetch(name);
+    } catch (e) {
+      return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
+    }
+    const size = bytes.length;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const key = packKeyOf(name);
+    let runKey: Buffer;
+    try {
+      runKey = this.runKey(readHeader('pack', bytes, key)!);
+    } catch (e) {
+      return { size, sha256, headerError: (e as Error).message, bad: 0 };
+    }
+    const idKey = this.#init.idKey!;
+    let bad = 0;
+    for (const b of blobs) {
+      try {
+        if (b.offset < headerLength('pack') || b.offset + b.length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', 'outside the pack');
+        const plain = decompressChunk(openBox(runKey, bytes.subarray(b.offset, b.offset + b.length), `${key} chunk ${b.id.slice(0, 12)}`), b.z, b.rawLength);
+        if (plain.length !== b.rawLength || chunkId(idKey, createHash('sha256').update(plain).digest()).toString('hex') !== b.id) throw new ScelleError('OBJECT_CORRUPT', 'content does not match its id');
+      } catch {
+        bad++;
+      }
+    }
+    return { size, sha256, bad };
+  }
+}
