@@ -237,5 +237,6 @@ export function localizedMessage(err: ScelleError, lang: 'fr' | 'en'): string {
     params.reason = codes.length > 0 ? codes.map((c) => t(`${prefix}${c}`)).join(' ; ') : t(err.params.reasonKey);
   }
   const text = t(key, params);
-  return text === key ? err.message : text;
+  // A template whose values the library did not give would print `{entry}`: say it in English then.
+  return text === key || /\{\w+\}/.test(text) ? err.message : text;
 }

@@ -21,3 +21,17 @@ describe('message catalogs', () => {
     expect({ missingFr, missingEn }).toEqual({ missingFr: [], missingEn: [] });
   });
 });
+
+describe('localized error messages', () => {
+  it('French when the library gave every value of the template, English otherwise (never a raw {placeholder})', async () => {
+    const { localizedMessage } = await import('../../cli/main.js');
+    const { ScelleError } = await import('../../src/index.js');
+    const full = new ScelleError('MANIFEST_MISMATCH', 'a.txt does not match', { params: { entry: 'a.txt', detail: 'size' } });
+    expect(localizedMessage(full, 'fr')).toBe('a.txt ne correspond pas au manifeste : size');
+    const partial = new ScelleError('MANIFEST_MISMATCH', 'the manifest lists a file the archive lacks');
+    expect(localizedMessage(partial, 'fr')).toBe('the manifest lists a file the archive lacks');
+    const weak = new ScelleError('WEAK_PASSWORD', 'weak', { params: { reason: 'x', reasonKey: 'password.reason.too-short', reasons: 'too-short,few-classes' } });
+    expect(localizedMessage(weak, 'fr')).toContain('moins de 12 caractères');
+    expect(localizedMessage(weak, 'fr')).toContain('chiffres et caractères spéciaux');
+  });
+});
