@@ -55,7 +55,12 @@ export function parseMailUrl(url: string, kind: 'smtp' | 'imap'): MailServerUrl 
   if (u.hostname === '') throw usage('the URL names no host');
   const p = protocol as MailServerUrl['protocol'];
   const port = u.port === '' ? DEFAULT_PORT[p] : Number(u.port);
-  const user = u.username === '' ? undefined : decodeURIComponent(u.username);
+  let user: string | undefined;
+  try {
+    user = u.username === '' ? undefined : decodeURIComponent(u.username);
+  } catch {
+    throw usage('the user name in the URL has a % that is not followed by two hexadecimal digits');
+  }
   return { protocol: p, host: u.hostname.replace(/^\[|\]$/g, ''), port, ...(user !== undefined ? { user } : {}), security: p === 'smtp' ? 'starttls' : 'tls' };
 }
 

@@ -179,3 +179,39 @@ it('MIME parser: random bytes and mutated messages give MIME_MALFORMED or a pars
   expect([...new Set(bad)]).toEqual([]);
   expect([...codes]).toEqual(['MIME_MALFORMED']);
 });
+
+// ---- text formats read from outside: backup config, seals, recovery keys, destination and mail URLs, manifests
+import { parseBackupConfig } from '../../src/backup/config.js';
+import { parseSeal } from '../../src/backup/seal.js';
+import { parseRecoveryKey } from '../../src/backup/keys.js';
+import { parseTargetUrl } from '../../src/backup/target/index.js';
+import { parseMailUrl } from '../../src/mss/transport.js';
+import { parseManifest } from '../../src/export/manifest.js';
+it('text parsers (config, seal, recovery key, URLs, manifest): random and mangled text gives a ScelleError, never a raw exception', () => {
+  const bad: string[] = [];
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 =;:/?&@.#%[]{}\n\t-_\'"\\éü';
+  const samples = [
+    '[destinations]\nusb1 = usb:///media/usb\n', 'scelle-seal 1\nsnapshot: x\n', 'ABCD-EF01-2345-6789', 'usb1=usb:///media/x;offsite=true',
+    'sftp://u@h:22/p;key=/k', 's3://b/p?endpoint=http://127.0.0.1:9000&region=r', 'smtps://u@h:465', 'imaps://u@h:993',
+    '# scelle-manifest 1\n# size: 3\n' + 'a'.repeat(64) + '  f.txt\n',
+  ];
+  for (let i = 0; i < 3000; i++) {
+    const r = pseudoRandomBytes(64, 50_000 + i);
+    let text: string;
+    if (i % 2) {
+      text = [...r].map((x) => alphabet[x % alphabet.length]).join('');
+    } else {
+      const base = samples[i % samples.length]!;
+      const at = r[0]! % Math.max(1, base.length);
+      text = base.slice(0, at) + alphabet[r[1]! % alphabet.length]! + base.slice(at + (r[2]! % 3));
+    }
+    const bytes = new TextEncoder().encode(text);
+    for (const [n, f] of [
+      ['config', () => parseBackupConfig(text, 'x.conf')], ['seal', () => parseSeal(bytes)], ['recovery', () => parseRecoveryKey(text)],
+      ['target', () => parseTargetUrl(text)], ['smtp', () => parseMailUrl(text, 'smtp')], ['imap', () => parseMailUrl(text, 'imap')], ['manifest', () => parseManifest(bytes)],
+    ] as const) {
+      try { f(); } catch (e) { if (!isScelleError(e)) bad.push(`${n}: ${JSON.stringify(text)}: ${(e as Error).message}`); }
+    }
+  }
+  expect([...new Set(bad)].slice(0, 10)).toEqual([]);
+});

@@ -90,6 +90,16 @@ function flag(spec: string, name: string, value: string | undefined, fallback: b
  *   secret in the URL.
  */
 export function parseTargetUrl(spec: string): ParsedTarget {
+  try {
+    return parseTargetUrlStrict(spec);
+  } catch (e) {
+    // decodeURIComponent on a stray `%` (e.g. `%ed`) throws a URIError: a malformed URL all the same.
+    if (e instanceof URIError) throw invalid(spec, 'a % in the URL is not followed by two hexadecimal digits');
+    throw e;
+  }
+}
+
+function parseTargetUrlStrict(spec: string): ParsedTarget {
   const trimmed = spec.trim();
   let name: string | undefined;
   let rest = trimmed;
