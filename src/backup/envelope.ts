@@ -49,6 +49,21 @@ export function sealBox(key: Uint8Array, plain: Uint8Array): Buffer {
 }
 
 /**
+ * Encrypts `plain` into a sealed box written at `out[offset…]` (no pack-sized copy afterwards);
+ * returns the box length. `out` must have room for `plain.length + BOX_OVERHEAD` bytes.
+ */
+export function sealBoxInto(key: Uint8Array, plain: Uint8Array, out: Buffer, offset: number): number {
+  const nonce = randomBytes(NONCE_BYTES);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  nonce.copy(out, offset);
+  let n = offset + NONCE_BYTES;
+  n += c.update(plain).copy(out, n);
+  n += c.final().copy(out, n);
+  n += c.getAuthTag().copy(out, n);
+  return n - offset;
+}
+
+/**
  * Decrypts a sealed box.
  * @throws ScelleError OBJECT_CORRUPT (names `what`) when authentication fails.
  */

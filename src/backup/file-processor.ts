@@ -5,12 +5,13 @@
  * (chunk-worker.ts) or, when workers are not available, in the caller's thread.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { Chunker, gearTable, type ChunkerParams } from './chunker.js';
 import { compressChunk } from './compress.js';
-import { objectHeader, sealBox } from './envelope.js';
+import { BOX_OVERHEAD, objectHeader, sealBoxInto } from './envelope.js';
 import { chunkId } from './keys.js';
+import { releaseBuffersEvery } from '../io/memory.js';
 
 /** One blob in a pack: id (hex), offset, stored length (box), plaintext length, compression. */
 export type BlobEntry = [id: string, offset: number, length: number, rawLength: number, z: number];
@@ -51,13 +52,24 @@ export class FileProcessor {
   readonly #chunker: Chunker;
   readonly #known: Set<string>;
   readonly #emit: (p: PackOut) => Promise<void> | void;
+  readonly #release: (bytes: number) => void;
   #buf: Buffer;
-  #parts: Buffer[] = [];
+  /**
+   * The pack being filled: sized for packSize plus two average chunks (grown for a larger one),
+   * boxes are sealed straight into it and it is transferred as is (no pack-sized copy).
+   */
+  #pack: Buffer | undefined;
+  #packHash: Hash | undefined;
   #packBytes = 0;
   #blobs: BlobEntry[] = [];
 
-  constructor(init: ProcessorInit, emit: (p: PackOut) => Promise<void> | void) {
+  /**
+   * `release` is told the bytes of each chunk processed (src/io/memory.ts: it collects the dead
+   * compression and cipher buffers every few MiB when `gc` is exposed).
+   */
+  constructor(init: ProcessorInit, emit: (p: PackOut) => Promise<void> | void, release: (bytes: number) => void = releaseBuffersEvery()) {
     this.#init = init;
+    this.#release = release;
     this.#chunker = new Chunker(gearTable(init.gearSeed), init.chunker);
     this.#known = new Set(init.known);
     this.#emit = emit;
@@ -108,6 +120,7 @@ export class FileProcessor {
             this.#known.add(id);
             await this.#add(id, chunk);
             newBytes += len;
+            this.#release(len);
           }
           p += len;
           onBytes?.(len);
@@ -127,34 +140,39 @@ export class FileProcessor {
   }
 
   async #add(id: string, chunk: Uint8Array): Promise<void> {
-    if (this.#parts.length === 0) {
+    if (this.#pack === undefined) {
       const h = objectHeader('pack', this.#init.ephPub);
-      this.#parts.push(h);
+      this.#pack = Buffer.allocUnsafeSlow(this.#init.packSize + h.length + 2 * this.#init.chunker.avg + BOX_OVERHEAD);
+      h.copy(this.#pack, 0);
+      this.#packHash = createHash('sha256').update(h);
       this.#packBytes = h.length;
     }
     const { data, z } = compressChunk(chunk, this.#init.level ?? 4);
-    const box = sealBox(this.#init.runKey, data);
-    this.#blobs.push([id, this.#packBytes, box.length, chunk.length, z]);
-    this.#parts.push(box);
-    this.#packBytes += box.length;
+    const start = this.#packBytes;
+    if (start + data.length + BOX_OVERHEAD > this.#pack.length) {
+      // a large chunk: grow (rare; the usual size keeps the transferred buffer, which V8 counts
+      // as external memory of the main thread, close to the pack's size)
+      const bigger = Buffer.allocUnsafeSlow(start + data.length + BOX_OVERHEAD);
+      this.#pack.copy(bigger, 0, 0, start);
+      this.#pack = bigger;
+    }
+    const n = sealBoxInto(this.#init.runKey, data, this.#pack, start);
+    this.#packHash!.update(this.#pack.subarray(start, start + n));
+    this.#blobs.push([id, start, n, chunk.length, z]);
+    this.#packBytes += n;
     if (this.#packBytes >= this.#init.packSize) await this.flush();
   }
 
   /** Emits the pack being filled, if any. */
   async flush(): Promise<void> {
-    if (this.#blobs.length === 0) return;
-    const data = Buffer.allocUnsafeSlow(this.#packBytes);
-    let o = 0;
-    const hash = createHash('sha256');
-    for (const part of this.#parts) {
-      part.copy(data, o);
-      o += part.length;
-      hash.update(part);
-    }
+    if (this.#blobs.length === 0 || this.#pack === undefined) return;
+    const data = this.#pack.subarray(0, this.#packBytes);
+    const name = this.#packHash!.digest('hex');
     const blobs = this.#blobs;
-    this.#parts = [];
+    this.#pack = undefined;
+    this.#packHash = undefined;
     this.#blobs = [];
     this.#packBytes = 0;
-    await this.#emit({ name: hash.digest('hex'), data, blobs });
+    await this.#emit({ name, data, blobs });
   }
 }

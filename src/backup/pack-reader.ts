@@ -6,11 +6,12 @@
  * caller reads them from its target); the run key of each ephemeral public key is derived once.
  */
 import { closeSync, fchmodSync, futimesSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { decompressChunk } from './compress.js';
 import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import { chunkId } from './keys.js';
+import { RELEASE_INTERVAL, releaseBuffersEvery } from '../io/memory.js';
 import type { TargetInfo } from './target/target.js';
 
 /** What a reader needs (plain data: it crosses to a worker). */
@@ -77,10 +78,26 @@ export class PackReader {
   readonly #fetch: (name: string) => Promise<Uint8Array>;
   readonly #keys = new Map<string, Buffer>();
   readonly #packs = new Map<string, Promise<Uint8Array>>();
+  readonly #release: (bytes: number) => void;
 
-  constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>) {
+  /**
+   * `gc`, when given, is a minor collection run every MiB of chunks: each decrypted chunk is a
+   * fresh buffer, and freeing them at once lets the allocator hand the same pages back instead of
+   * faulting in new ones (src/io/memory.ts).
+   */
+  constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, gc?: () => void) {
     this.#init = init;
     this.#fetch = fetch;
+    if (gc === undefined) this.#release = releaseBuffersEvery();
+    else {
+      let since = 0;
+      this.#release = (n) => {
+        since += n;
+        if (since < RELEASE_INTERVAL) return;
+        since = 0;
+        gc();
+      };
+    }
   }
 
   /** The run key of a pack or snapshot (derived once per ephemeral key). */
@@ -136,6 +153,7 @@ export class PackReader {
         const plain = decompressChunk(openBox(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
         hash.update(plain);
         writeAll(fd, plain);
+        this.#release(length + plain.length);
       }
       fchmodSync(fd, job.mode & 0o777);
       futimesSync(fd, job.mtime / 1000, job.mtime / 1000);
@@ -163,13 +181,15 @@ export class PackReader {
       return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
     }
     const size = bytes.length;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // the pack's SHA-256 runs on libuv's thread pool (WebCrypto digest is an async job) while this
+    // thread decrypts and hashes its blobs: on two cores the two overlap
+    const digest = webcrypto.subtle.digest('SHA-256', bytes).then((d) => Buffer.from(d).toString('hex'));
     const key = packKeyOf(name);
     let runKey: Buffer;
     try {
       runKey = this.runKey(readHeader('pack', bytes, key)!);
     } catch (e) {
-      return { size, sha256, headerError: (e as Error).message, bad: 0 };
+      return { size, sha256: await digest, headerError: (e as Error).message, bad: 0 };
     }
     const idKey = this.#init.idKey!;
     let bad = 0;
@@ -181,7 +201,8 @@ export class PackReader {
       } catch {
         bad++;
       }
+      this.#release(b.length + b.rawLength);
     }
-    return { size, sha256, bad };
+    return { size, sha256: await digest, bad };
   }
 }

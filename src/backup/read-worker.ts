@@ -4,6 +4,9 @@
  * pack checks arrive with their bytes (transferred, not copied).
  */
 import { parentPort } from 'node:worker_threads';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { LocalTarget } from './target/local.js';
 import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
@@ -22,6 +25,45 @@ export type FromReader =
   | { type: 'restored'; seq: number; result: JobResult }
   | { type: 'checked'; seq: number; result: PackCheck };
 
+/**
+ * Reads a pack of a local folder into one buffer of its size (`LocalTarget.get` reads it, then
+ * copies it: two fresh buffers, twice the page faults). Any problem (a missing pack, a drive gone)
+ * is left to `LocalTarget.get`, which names it as the target does.
+ */
+async function readLocalPack(local: LocalTarget, name: string): Promise<Uint8Array> {
+  const key = packKeyOf(name);
+  let bytes: Buffer | undefined;
+  try {
+    const h = await open(join(local.root, ...key.split('/')), 'r');
+    try {
+      const { size } = await h.stat();
+      const buf = Buffer.allocUnsafeSlow(size);
+      let o = 0;
+      while (o < size) {
+        const { bytesRead } = await h.read(buf, o, size - o, o);
+        if (bytesRead === 0) break;
+        o += bytesRead;
+      }
+      if (o === size) bytes = buf;
+    } finally {
+      await h.close();
+    }
+  } catch {
+    bytes = undefined;
+  }
+  return bytes ?? local.get(key);
+}
+
+/** V8's `gc` in this thread when the process exposes it (see chunk-worker.ts), else undefined. */
+function workerGc(): ((o?: { type?: 'minor' | 'major' }) => void) | undefined {
+  try {
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as (o?: { type?: 'minor' | 'major' }) => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 if (parentPort !== null) {
   const port = parentPort;
   let reader: PackReader | undefined;
@@ -31,12 +73,13 @@ if (parentPort !== null) {
     waiting.set(name, { res, rej });
     port.postMessage({ type: 'need', name } satisfies FromReader);
   });
-  const fetch = (name: string): Promise<Uint8Array> => (local !== undefined ? local.get(packKeyOf(name)) : ask(name));
+  const fetch = (name: string): Promise<Uint8Array> => (local !== undefined ? readLocalPack(local, name) : ask(name));
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (m: ToReader) => {
     if (m.type === 'init') {
       if (m.init.local !== undefined) local = new LocalTarget(m.init.local.info, m.init.local.root);
-      reader = new PackReader(m.init, fetch);
+      const gc = workerGc();
+      reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }));
     }
     else if (m.type === 'pack' || m.type === 'pack-error') {
       const w = waiting.get(m.name);
@@ -45,6 +88,7 @@ if (parentPort !== null) {
       else w?.rej(new ScelleError(m.code as ErrorCode, m.message));
     } else if (m.type === 'restore') {
       reader!.prefetch(m.job);
+      // the next job starts decrypting while the writes of this one complete
       queue = queue.then(async () => {
         const result = await reader!.restoreFile(m.job);
         port.postMessage({ type: 'restored', seq: m.seq, result } satisfies FromReader);

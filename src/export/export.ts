@@ -139,9 +139,13 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
   ].map((x) => ({ name: x.name, segments: x.segments, directory: x.directory })));
   const totalBytes = items.reduce((n, it) => n + (it.directory ? 0 : it.size), 0);
 
-  const output = await openAtomicOutput(out, { exclusive: options.force !== true });
+  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024 });
+  let dispose: (() => void) | undefined;
   try {
-    const writer = new ZipWriter((c) => output.write(c), { password: options.password, level: options.level ?? 6, forceZip64: options.forceZip64 === true });
+    // Every file, the manifest and its signature: their keys are derived ahead (see ZipWriterOptions).
+    const expectedFiles = items.filter((it) => !it.directory).length + 1 + (options.signer !== undefined ? 1 : 0);
+    const writer = new ZipWriter((c) => output.write(c), { password: options.password, level: options.level ?? 6, forceZip64: options.forceZip64 === true, expectedFiles });
+    dispose = () => writer.dispose();
     const entries: ExportedEntry[] = [];
     const manifest: ManifestFile[] = [];
     let bytesRead = 0;
@@ -213,6 +217,7 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
       skipped,
     };
   } catch (e) {
+    dispose?.();
     await output.abort();
     throw e;
   }

@@ -52,13 +52,16 @@ function checkSalt(strength: AesStrength, salt: Uint8Array): void {
 
 /**
  * Derives an entry's keys (PBKDF2-HMAC-SHA1 × 1 000) in libuv's thread pool, so that the key
- * derivations of the next entries overlap the work on the current one.
+ * derivations of the next entries overlap the work on the current one. `cancelled` is asked when
+ * the derivation's turn comes: true rejects it without deriving.
  * @throws ScelleError `USAGE` for a salt of the wrong length.
  */
-export function deriveWinZipAesKeys(password: Uint8Array, salt: Uint8Array, strength: AesStrength): Promise<WinZipAesKeys> {
+export function deriveWinZipAesKeys(password: Uint8Array, salt: Uint8Array, strength: AesStrength, cancelled?: () => boolean): Promise<WinZipAesKeys> {
   checkSalt(strength, salt);
   const length = 2 * WINZIP_AES.keyBytes[strength] + WINZIP_AES.verifierBytes;
   return limited(() => new Promise((resolve, reject) => {
+    // A derivation started ahead for an archive since abandoned: not worth 2 ms of a core.
+    if (cancelled?.() === true) return reject(new ScelleError('INTERNAL', 'key derivation cancelled'));
     pbkdf2(password, salt, WINZIP_AES.iterations, length, 'sha1', (e, key) => (e ? reject(new ScelleError('INTERNAL', `key derivation failed: ${e.message}`, { cause: e })) : resolve(splitKeys(strength, new Uint8Array(key.buffer, key.byteOffset, key.byteLength)))));
   }));
 }

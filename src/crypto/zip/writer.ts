@@ -34,7 +34,18 @@ export interface ZipWriterOptions {
   aesVersion?: AesVersion;
   /** Zip64 records everywhere, even for small archives (tests, and readers that need them). */
   forceZip64?: boolean;
+  /**
+   * Number of entries with data (files, manifest…) the caller will add. Their keys (PBKDF2, about
+   * 2 ms each) are then derived ahead, up to {@link KEYS_AHEAD} entries in advance, in the thread
+   * pool, while the current entries are compressed and encrypted: the key derivations of a
+   * folder of letters overlap the encryption of the large scans before it. Without it, each key
+   * is derived when its entry is prepared.
+   */
+  expectedFiles?: number;
 }
+
+/** Keys derived at most this many entries ahead (a few hundred bytes each). */
+const KEYS_AHEAD = 4096;
 
 /** Metadata of one entry. */
 export interface ZipEntryMeta {
@@ -123,6 +134,12 @@ export class ZipWriter {
   private offset = 0;
   private finished = false;
   private busy = false;
+  /** Keys derived ahead, in entry order. */
+  private readonly keysAhead: { salt: Uint8Array; keys: Promise<WinZipAesKeys> }[] = [];
+  /** Entries announced by `expectedFiles` whose key derivation has not started. */
+  private keysToStart: number;
+  /** Set by {@link dispose}: keys derived ahead are no longer wanted. */
+  private disposed = false;
 
   constructor(private readonly write: (chunk: Uint8Array) => Promise<void>, options: ZipWriterOptions = {}) {
     this.password = options.password === undefined ? undefined : new TextEncoder().encode(options.password);
@@ -132,6 +149,7 @@ export class ZipWriter {
     this.strength = options.strength ?? 3;
     this.aesVersion = options.aesVersion ?? 2;
     this.forceZip64 = options.forceZip64 === true;
+    this.keysToStart = Math.max(0, Math.floor(options.expectedFiles ?? 0));
   }
 
   /** Bytes written so far. */
@@ -152,8 +170,16 @@ export class ZipWriter {
 
   private keysFor(): { salt: Uint8Array; keys: Promise<WinZipAesKeys> } | undefined {
     if (this.password === undefined) return undefined;
+    while (this.keysToStart > 0 && this.keysAhead.length < KEYS_AHEAD) {
+      this.keysAhead.push(this.startKeys(this.password));
+      this.keysToStart--;
+    }
+    return this.keysAhead.shift() ?? this.startKeys(this.password);
+  }
+
+  private startKeys(password: Uint8Array): { salt: Uint8Array; keys: Promise<WinZipAesKeys> } {
     const salt = new Uint8Array(randomBytes(WINZIP_AES.saltBytes[this.strength]));
-    const keys = deriveWinZipAesKeys(this.password, salt, this.strength);
+    const keys = deriveWinZipAesKeys(password, salt, this.strength, () => this.disposed);
     keys.catch(() => undefined);
     return { salt, keys };
   }
@@ -349,6 +375,17 @@ export class ZipWriter {
     }
   }
 
+  /**
+   * Gives up the archive (after a failure): the key derivations started ahead and not yet running
+   * are dropped. The writer must not be used afterwards.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.finished = true;
+    this.keysToStart = 0;
+    this.keysAhead.length = 0;
+  }
+
   private enter(): void {
     if (this.finished) throw new ScelleError('INTERNAL', 'zip writer: entry added after finish()');
     if (this.busy) throw new ScelleError('INTERNAL', 'zip writer: entries must be written one at a time');
@@ -359,6 +396,9 @@ export class ZipWriter {
   async finish(): Promise<{ bytes: number; entries: number; zip64: boolean }> {
     this.enter();
     this.finished = true;
+    // Keys announced but never used (fewer entries than expectedFiles): not derived.
+    this.disposed = true;
+    this.keysAhead.length = 0;
     const cdOffset = this.offset;
     let anyZip64 = this.forceZip64;
     const batch: Uint8Array[] = [];
