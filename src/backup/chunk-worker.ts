@@ -4,8 +4,7 @@
  * packs are in flight before it waits for the main thread to acknowledge one (bounded memory).
  */
 import { parentPort } from 'node:worker_threads';
-import { runInNewContext } from 'node:vm';
-import { RELEASE_INTERVAL as RELEASE_BYTES } from '../io/memory.js';
+import { releaseBuffersEvery } from '../io/memory.js';
 import { FileProcessor, type PackOut, type ProcessorInit } from './file-processor.js';
 
 /** Messages to the worker. */
@@ -25,20 +24,6 @@ export type FromWorker =
 
 const MAX_IN_FLIGHT = 2;
 
-/**
- * V8's `gc` in this thread when the process exposes it (the scelle command line sets
- * `--expose-gc`, a process-wide flag, but a worker's global object does not get `gc`): a fresh
- * context does. Undefined otherwise (library users), and then nothing is collected by hand.
- */
-function workerGc(): ((o?: { type?: 'minor' | 'major' }) => void) | undefined {
-  try {
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as (o?: { type?: 'minor' | 'major' }) => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 if (parentPort !== null) {
   const port = parentPort;
   let processor: FileProcessor | undefined;
@@ -54,16 +39,7 @@ if (parentPort !== null) {
   let pendingBytes = 0;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'init') {
-      const gc = workerGc();
-      let since = 0;
-      // as releaseBuffersEvery (src/io/memory.ts), with this thread's gc
-      const release = gc === undefined ? (): void => undefined : (n: number): void => {
-        since += n;
-        if (since < RELEASE_BYTES) return;
-        since = 0;
-        gc({ type: 'minor' });
-      };
-      processor = new FileProcessor(m.init, emit, release);
+      processor = new FileProcessor(m.init, emit, releaseBuffersEvery());
     }
     else if (m.type === 'ack') {
       inFlight--;

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
+import { exposedGc } from '../io/memory.js';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { LocalTarget } from './target/local.js';
 import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
@@ -54,16 +54,6 @@ async function readLocalPack(local: LocalTarget, name: string): Promise<Uint8Arr
   return bytes ?? local.get(key);
 }
 
-/** V8's `gc` in this thread when the process exposes it (see chunk-worker.ts), else undefined. */
-function workerGc(): ((o?: { type?: 'minor' | 'major' }) => void) | undefined {
-  try {
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as (o?: { type?: 'minor' | 'major' }) => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 if (parentPort !== null) {
   const port = parentPort;
   let reader: PackReader | undefined;
@@ -78,7 +68,7 @@ if (parentPort !== null) {
   port.on('message', (m: ToReader) => {
     if (m.type === 'init') {
       if (m.init.local !== undefined) local = new LocalTarget(m.init.local.info, m.init.local.root);
-      const gc = workerGc();
+      const gc = exposedGc();
       reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }));
     }
     else if (m.type === 'pack' || m.type === 'pack-error') {

@@ -10,6 +10,8 @@
  * dead buffers at once. Without `gc` it does nothing: library users are unaffected.
  */
 
+import { runInNewContext } from 'node:vm';
+
 /** V8's `gc` extension (`--expose-gc`). */
 type GcFunction = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
@@ -25,8 +27,8 @@ export const RELEASE_INTERVAL = 1024 * 1024;
  * it runs a minor garbage collection, when `globalThis.gc` is exposed.
  */
 export function releaseBuffersEvery(interval = RELEASE_INTERVAL): (bytes: number) => void {
-  const gc = (globalThis as { gc?: GcFunction }).gc;
-  if (typeof gc !== 'function') return () => undefined;
+  const gc = exposedGc();
+  if (gc === undefined) return () => undefined;
   let since = 0;
   return (bytes) => {
     since += bytes;
@@ -34,4 +36,20 @@ export function releaseBuffersEvery(interval = RELEASE_INTERVAL): (bytes: number
     since = 0;
     gc({ type: 'minor' });
   };
+}
+
+/**
+ * V8's `gc` when the process exposes it (`--expose-gc`, which the scelle command line sets), in
+ * the main thread or a worker: a worker's global object lacks `gc` even then, but a fresh context
+ * has it. Undefined for library users who did not expose it.
+ */
+export function exposedGc(): GcFunction | undefined {
+  const own = (globalThis as { gc?: GcFunction }).gc;
+  if (typeof own === 'function') return own;
+  try {
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as GcFunction) : undefined;
+  } catch {
+    return undefined;
+  }
 }
