@@ -17,7 +17,7 @@ import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
 import type { SignatureDigest } from '../crypto/cms/sign.js';
 import type { EncryptInfo, EnvelopeCipher, RecipientCertificate } from '../crypto/cms/envelope.js';
-import { concat } from '../crypto/cms/ber-reader.js';
+import { concat } from '../crypto/asn1/ber.js';
 import { encryptMimeEntity, signMimeEntity } from './smime.js';
 import { buildXdmPackage, XDM_ATTACHMENT_NAME, type BuildXdmOptions, type XdmPackage } from './xdm.js';
 

@@ -11,7 +11,7 @@
 import { ScelleError } from '../errors.js';
 import type { IdentityEntry } from '../crypto/identity.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
-import { concat } from '../crypto/cms/ber-reader.js';
+import { concat } from '../crypto/asn1/ber.js';
 import { decodeBody, headerValue, parseMimeEntity, type MimeEntity, type MimeLimits } from './mime.js';
 import { signMimeEntity, newBoundary } from './smime.js';
 import { joinMessage, splitMessage, type ComposedMessage } from './compose.js';

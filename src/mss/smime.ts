@@ -22,7 +22,7 @@ import { signDetached, type SignatureDigest } from '../crypto/cms/sign.js';
 import { verifySignature, type SignatureVerdict } from '../crypto/cms/verify.js';
 import { encryptStream, type EncryptInfo, type EnvelopeCipher, type RecipientCertificate } from '../crypto/cms/envelope.js';
 import { decryptStream, type DecryptInfo } from '../crypto/cms/envelope-open.js';
-import { parseBer, isTag, stringContents, decodeOid, concat, type BerNode } from '../crypto/cms/ber-reader.js';
+import { parseBer, isTag, stringContents, decodeOid, concat, type BerNode } from '../crypto/asn1/ber.js';
 import { base64Lines, canonicalizeLineBreaks, decodeBody, headerValue, type MimeEntity } from './mime.js';
 
 /** micalg values of RFC 8551 §3.5.3.2 for the digests scelle signs with. */

@@ -21,12 +21,12 @@ import * as crypto from 'node:crypto';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { readInputFile } from '../io/read-file.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { UNIVERSAL, decodeOid, encodeDer, isTag, parseBer, rawBytes, type BerNode } from '../crypto/cms/ber-reader.js';
-import { TAG, objectIdentifier, sequence, setOf, tlv } from '../crypto/cms/der-writer.js';
+import { UNIVERSAL, decodeOid, encodeDer, isTag, parseBer, rawBytes, type BerNode } from '../crypto/asn1/ber.js';
+import { TAG, objectIdentifier, sequence, setOf, tlv } from '../crypto/asn1/der.js';
 import { CMS_OID } from '../crypto/cms/oids.js';
 import { parseAttributes, parseSignerInfo, sidText } from '../crypto/cms/verify.js';
 import { formatPem, looksLikePem, parsePem } from '../crypto/pem.js';
-import { bytesEqual } from '../crypto/x509/asn1-util.js';
+import { bytesEqual } from '../crypto/asn1/asn1js-util.js';
 import { PKI_STATUS, isTspHash, parseTimeStampResp, parseTimeStampToken } from './tsp.js';
 import {
   verifyTimestampToken,

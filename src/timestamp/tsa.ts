@@ -16,7 +16,7 @@ import type { SignatureScheme } from '../crypto/signature-scheme.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import { attribute, resolveAlgorithms, signatureAlgorithmIdentifier, signingCertificateV2Attribute } from '../crypto/cms/sign.js';
 import { CMS_OID, DIGEST_OID } from '../crypto/cms/oids.js';
-import { TAG, algorithmIdentifier, encodeTime, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv } from '../crypto/cms/der-writer.js';
+import { TAG, algorithmIdentifier, encodeTime, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv } from '../crypto/asn1/der.js';
 import {
   PKI_STATUS,
   TSP_HASHES,

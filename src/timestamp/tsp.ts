@@ -8,8 +8,8 @@
  * checks structure only; whether a token is *valid* (signature, certificate, imprint, nonce,
  * policy) is the verifier's job (verify-token.ts), which takes {@link TimeStampToken} as input.
  *
- * Encoding reuses the CMS DER writer (`crypto/cms/der-writer.ts`); decoding reuses the strict BER
- * tree parser (`crypto/cms/ber-reader.ts`).
+ * Encoding reuses the CMS DER writer (`crypto/asn1/der.ts`); decoding reuses the strict BER
+ * tree parser (`crypto/asn1/ber.ts`).
  */
 import { ScelleError } from '../errors.js';
 import {
@@ -21,7 +21,7 @@ import {
   stringContents,
   UNIVERSAL,
   type BerNode,
-} from '../crypto/cms/ber-reader.js';
+} from '../crypto/asn1/ber.js';
 import {
   TAG,
   algorithmIdentifier,
@@ -31,7 +31,7 @@ import {
   sequence,
   smallInteger,
   tlv,
-} from '../crypto/cms/der-writer.js';
+} from '../crypto/asn1/der.js';
 import { ALG_OID, CMS_OID, DIGEST_OID } from '../crypto/cms/oids.js';
 import { formatNameDer } from '../crypto/x509/certificate.js';
 

@@ -23,7 +23,7 @@
  */
 import * as crypto from 'node:crypto';
 import { ScelleError, type ErrorCode } from '../errors.js';
-import { parseBer } from '../crypto/cms/ber-reader.js';
+import { parseBer } from '../crypto/asn1/ber.js';
 import { CMS_OID } from '../crypto/cms/oids.js';
 import {
   DIGESTS,
@@ -33,7 +33,7 @@ import {
   sidText,
   type ParsedSignerInfo,
 } from '../crypto/cms/verify.js';
-import { bytesEqual, toHex } from '../crypto/x509/asn1-util.js';
+import { bytesEqual, toHex } from '../crypto/asn1/asn1js-util.js';
 import { OID, X509Cert, namesMatch } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
 import type { Fetcher } from '../crypto/x509/fetch.js';

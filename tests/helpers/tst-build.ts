@@ -7,7 +7,7 @@
  */
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { certificateSerial } from '../../src/crypto/cert-builder.js';
-import { DER_NULL, TAG, algorithmIdentifier, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv } from '../../src/crypto/cms/der-writer.js';
+import { DER_NULL, TAG, algorithmIdentifier, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv } from '../../src/crypto/asn1/der.js';
 import { ALG_OID, CMS_OID } from '../../src/crypto/cms/oids.js';
 import { X509Cert } from '../../src/crypto/x509/certificate.js';
 import { encodeAccuracy, encodeGeneralizedTime, unsignedInteger } from '../../src/timestamp/tsp.js';

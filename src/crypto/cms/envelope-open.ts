@@ -26,7 +26,7 @@ import { releaseBuffersEvery } from '../../io/memory.js';
 import type { Identity } from '../identity.js';
 import { looksLikePem, parsePem } from '../pem.js';
 import type { X509Cert } from '../x509/certificate.js';
-import { BerStreamReader, UNIVERSAL, concat, decodeOid, encodeDer, isTag, stringContents, type BerHeader, type BerNode } from './ber-reader.js';
+import { BerStreamReader, UNIVERSAL, concat, decodeOid, encodeDer, isTag, stringContents, type BerHeader, type BerNode } from '../asn1/ber.js';
 import { CONTENT_CIPHERS, ENVELOPE_OID, type ContentCipher } from './envelope-algorithms.js';
 import { ENVELOPE_CHUNK, bytesOf, openInputFile, type ByteSource } from './envelope-io.js';
 import { algorithmOf, openWithKey, openWithPassword, parseRecipientInfos, ridMatches, type ParsedRecipient, type RecipientDescription } from './recipients.js';

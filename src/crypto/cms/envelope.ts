@@ -38,7 +38,7 @@ import {
   setOf,
   smallInteger,
   tlv,
-} from './der-writer.js';
+} from '../asn1/der.js';
 import { AES256_CBC_OID, AES256_GCM_OID, EC_CURVES, ENVELOPE_OID, PWRI_ITERATIONS } from './envelope-algorithms.js';
 import { ENVELOPE_CHUNK, bytesOf, openInputFile, type ByteSource } from './envelope-io.js';
 import { buildKeyAgreeRecipient, buildKeyTransRecipient, buildPasswordRecipient, type BuiltRecipient, type RecipientDescription } from './recipients.js';

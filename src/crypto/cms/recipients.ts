@@ -30,9 +30,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ScelleError } from '../../errors.js';
-import { bytesEqual, toHex } from '../x509/asn1-util.js';
+import { bytesEqual, toHex } from '../asn1/asn1js-util.js';
 import { formatNameDer, namesMatch, type X509Cert } from '../x509/certificate.js';
-import { UNIVERSAL, decodeOid, encodeDer, isTag, stringContents, type BerNode } from './ber-reader.js';
+import { UNIVERSAL, decodeOid, encodeDer, isTag, stringContents, type BerNode } from '../asn1/ber.js';
 import {
   DER_NULL,
   TAG,
@@ -42,7 +42,7 @@ import {
   sequence,
   smallInteger,
   tlv,
-} from './der-writer.js';
+} from '../asn1/der.js';
 import {
   AES256_CBC_OID,
   AES256_WRAP_OID,

@@ -42,7 +42,7 @@ import {
   setOf,
   smallInteger,
   tlv,
-} from './der-writer.js';
+} from '../asn1/der.js';
 
 /** Digests scelle signs with. SHA-1 and MD5 are refused. */
 export type SignatureDigest = SignatureHash;

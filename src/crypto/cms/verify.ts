@@ -24,7 +24,7 @@ import pkijs from '../pkijs-lib.cjs';
 import { ScelleError, type ErrorCode } from '../../errors.js';
 import { readFileChunks } from '../../io/file-chunks.js';
 import { parsePem, looksLikePem } from '../pem.js';
-import { bytesEqual, toHex } from '../x509/asn1-util.js';
+import { bytesEqual, toHex } from '../asn1/asn1js-util.js';
 import { X509Cert, formatNameDer, namesMatch, parseCertificateCached } from '../x509/certificate.js';
 import type { Crl } from '../x509/crl.js';
 import type { Fetcher } from '../x509/fetch.js';
@@ -41,7 +41,7 @@ import {
   rawBytes,
   stringContents,
   type BerNode,
-} from './ber-reader.js';
+} from '../asn1/ber.js';
 import { CMS_OID } from './oids.js';
 
 /** Options of {@link verifySignature}. */

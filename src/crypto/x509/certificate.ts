@@ -25,7 +25,7 @@ import {
   stringValue,
   toHex,
   TAG_CONTEXT,
-} from './asn1-util.js';
+} from '../asn1/asn1js-util.js';
 import { describeSignatureAlgorithm, type SignatureAlgorithmInfo } from './signature.js';
 import { BoundedCache, bytesKey } from './bounded-cache.js';
 

@@ -9,7 +9,7 @@
 import asn1js from '../asn1js-lib.cjs';
 import pkijs from '../pkijs-lib.cjs';
 import { ScelleError, type ErrorCode } from '../../errors.js';
-import { bytesEqual, children, isContext, parseAsn1, pemBlocks, primitiveBytes, toHex } from './asn1-util.js';
+import { bytesEqual, children, isContext, parseAsn1, pemBlocks, primitiveBytes, toHex } from '../asn1/asn1js-util.js';
 import { OID, X509Cert, formatNameDer, namesMatch, parseGeneralNames } from './certificate.js';
 import { algorithmIdentifiersEqual, checkSignature, describeSignatureAlgorithm, isWeakSignatureAlgorithm, type SignatureAlgorithmInfo } from './signature.js';
 

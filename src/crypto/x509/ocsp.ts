@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import asn1js from '../asn1js-lib.cjs';
 import pkijs from '../pkijs-lib.cjs';
 import type { ErrorCode } from '../../errors.js';
-import { bytesEqual, parseAsn1, primitiveBytes, toHex } from './asn1-util.js';
+import { bytesEqual, parseAsn1, primitiveBytes, toHex } from '../asn1/asn1js-util.js';
 import { OID, X509Cert, namesMatch } from './certificate.js';
 import { CRL_REASON_NAMES, type CrlReason } from './crl.js';
 import { checkSignature, isWeakSignatureAlgorithm } from './signature.js';

@@ -17,7 +17,7 @@
  * critical: name constraints, policy mappings/constraints, inhibitAnyPolicy (fail closed).
  */
 import { type ErrorCode } from '../../errors.js';
-import { bytesEqual } from './asn1-util.js';
+import { bytesEqual } from '../asn1/asn1js-util.js';
 import { OID, X509Cert } from './certificate.js';
 import { Crl, crlCoversCertificate, parseCrls, verifyCrl, type CrlReason } from './crl.js';
 import { createHttpFetcher, type Fetcher } from './fetch.js';

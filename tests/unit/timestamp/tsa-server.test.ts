@@ -16,7 +16,7 @@ import { buildTimeStampReq, parseTimeStampResp, parseTimeStampToken } from '../.
 import { createDemoPki } from '../../../src/crypto/demo-pki.js';
 import { loadPkcs12Identity, selectCertificate } from '../../../src/crypto/identity.js';
 import { isScelleError } from '../../../src/errors.js';
-import { algorithmIdentifier, objectIdentifier, octetString, sequence, smallInteger, tlv } from '../../../src/crypto/cms/der-writer.js';
+import { algorithmIdentifier, objectIdentifier, octetString, sequence, smallInteger, tlv } from '../../../src/crypto/asn1/der.js';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { createTsaFixture, type TsaFixture } from '../../helpers/tsa-fixture.js';
 

@@ -12,7 +12,7 @@ import {
   parseTstInfo,
   unsignedInteger,
 } from '../../../src/timestamp/tsp.js';
-import { sequence, smallInteger, algorithmIdentifier, octetString, tlv } from '../../../src/crypto/cms/der-writer.js';
+import { sequence, smallInteger, algorithmIdentifier, octetString, tlv } from '../../../src/crypto/asn1/der.js';
 import { isScelleError } from '../../../src/errors.js';
 import { caught, codeOf } from '../../helpers/errors.js';
 

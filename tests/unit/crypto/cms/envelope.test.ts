@@ -13,7 +13,7 @@ import { encryptFile, encryptStream, type EncryptOptions } from '../../../../src
 import { decryptFile, decryptStream, describeEnvelope, describeEnvelopeFile, type DecryptOptions } from '../../../../src/crypto/cms/envelope-open.js';
 import { buildKeyTransRecipient } from '../../../../src/crypto/cms/recipients.js';
 import { pwriUnwrap, pwriWrap } from '../../../../src/crypto/cms/key-wrap.js';
-import { algorithmIdentifier, objectIdentifier, octetString, sequence, smallInteger, tlv } from '../../../../src/crypto/cms/der-writer.js';
+import { algorithmIdentifier, objectIdentifier, octetString, sequence, smallInteger, tlv } from '../../../../src/crypto/asn1/der.js';
 import { isScelleError, type ScelleError } from '../../../../src/errors.js';
 import { makeTempDir } from '../../../helpers/tmp.js';
 import { createEnvelopeFixture, type EnvelopeFixture } from '../../../helpers/envelope-fixtures.js';
