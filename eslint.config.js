@@ -1,6 +1,8 @@
 // Lint: mostly the layering of HOUSE-STYLE, enforced the way restic enforces its layers.
 //   crypto        → io, errors, libraries
-//   timestamp/mss → crypto, io, errors
+//   timestamp     → crypto, io, errors
+//   validation    → crypto, timestamp, io, errors (the validation engine)
+//   mss           → validation, crypto, timestamp, io, errors
 //   backup/target → io, errors only (a target knows nothing about encryption)
 //   backup/*      → crypto, timestamp, target, io, errors
 //   export        → crypto, timestamp, io, errors (the sealed USB export)
@@ -35,16 +37,34 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },
   {
-    files: ['src/timestamp/**/*.ts', 'src/mss/**/*.ts'],
+    files: ['src/timestamp/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('timestamp and mss import crypto, io and errors — not backup or the CLI', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/validation/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/mss/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('mss imports validation, crypto, timestamp, io and errors — not backup or the CLI', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },

@@ -34,6 +34,10 @@ done
 [ -e /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
 # GNU time measures peak memory in `npm run bench`
 [ -x /usr/bin/time ] || missing+=(time)
+# NIST PKITS, the reference path-validation suite (certificates and CRLs ship with Debian's
+# python3-cryptography-vectors), and xmllint to validate ETSI TS 119 102-2 reports against the XSD
+[ -d /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data ] || missing+=(python3-cryptography-vectors)
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

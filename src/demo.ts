@@ -13,13 +13,13 @@ import { parseCrls } from './crypto/x509/crl.js';
 import { verifyCertificateChain } from './crypto/x509/verify-chain.js';
 import { describeScheme } from './crypto/signature-scheme.js';
 import { signFile } from './crypto/cms/sign.js';
-import { verifySignatureFile } from './crypto/cms/verify.js';
+import { verifySignatureFile } from './validation/verify-signature.js';
 import { readFileChunks } from './io/file-chunks.js';
 import { randomBytes } from 'node:crypto';
 import { createTimeStampAuthority } from './timestamp/tsa.js';
 import { openSerialState } from './timestamp/serial-state.js';
 import { buildTimeStampReq } from './timestamp/tsp.js';
-import { upgradeSignatureFile, verifySignatureTimestamps } from './timestamp/cades-t.js';
+import { upgradeSignatureFile } from './timestamp/cades-t.js';
 import { encryptFile } from './crypto/cms/envelope.js';
 import { decryptFile } from './crypto/cms/envelope-open.js';
 import { generatePassword } from './crypto/password.js';
@@ -193,9 +193,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   await step('verifyTimestamp', async () => {
     const v = await verifySignatureFile(`${letter}.p7s`, { trustAnchors: await trust(), crls: await crls(), content: readFileChunks(letter) });
-    const [r] = await verifySignatureTimestamps(v.signers, { trustAnchors: await trust(), crls: await crls() });
-    if (!r?.ok || !r.genTime) throw new ScelleError(r?.code ?? 'TIMESTAMP_INVALID', r?.timestamps.flatMap((x) => x.problems.map((p) => p.message)).join('; ') ?? 'no timestamp');
-    const tsa = r.timestamps[0]?.tsa?.certificate;
+    const r = v.signers[0]?.timestamps[0];
+    if (!v.ok || r?.ok !== true || r.genTime === undefined) throw new ScelleError(r?.code ?? v.code ?? 'TIMESTAMP_INVALID', r?.problems.map((p) => p.message).join('; ') ?? 'no timestamp');
+    const tsa = r.tsa?.certificate;
     return { tsa: tsa ? summarizeCertificate(tsa).holder.displayName : '?', genTime: r.genTime.toISOString() };
   });
 
@@ -315,9 +315,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await step('backupVerify', async () => {
     const reports = await withTargets(async (targets) => {
       const out = [];
-      for (const t of targets) out.push(await verifyWithoutKey(t.target, { trustAnchors: await trust() }));
+      for (const t of targets) out.push(await verifyWithoutKey(t.target, { trustAnchors: await trust(), crls: await crls() }));
       const master = (await unlockRepository(targets[1]!.target, { passphrase: backupPassphrase })).master;
-      out.push(await verifyRepository(targets[1]!.target, { master, readData: true, trustAnchors: await trust() }));
+      out.push(await verifyRepository(targets[1]!.target, { master, readData: true, trustAnchors: await trust(), crls: await crls() }));
       return out;
     });
     const bad = reports.filter((r) => !r.ok);

@@ -104,6 +104,10 @@ export const ERROR_CODES = [
   // added later (append only)
   'SENDER_MISMATCH',
   'MALFORMED_ARCHIVE',
+  // issue 11: validation engine (RFC 5280 §6 completed, ETSI EN 319 102-1)
+  'REVOCATION_UNAVAILABLE',
+  'NAME_CONSTRAINTS_VIOLATED',
+  'POLICY_CONSTRAINTS_FAILED',
   // anything else
   'INTERNAL',
 ] as const;

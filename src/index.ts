@@ -46,7 +46,7 @@ export type { KeyUsageName, NameAttribute } from './crypto/x509/certificate.js';
 export { parseCrls } from './crypto/x509/crl.js';
 export type { Crl } from './crypto/x509/crl.js';
 export { verifyCertificateChain } from './crypto/x509/verify-chain.js';
-export type { ChainVerdict, ChainProblem, VerifyChainOptions, CertificatePurpose } from './crypto/x509/verify-chain.js';
+export type { ChainVerdict, ChainProblem, VerifyChainOptions, CertificatePurpose, PolicySettings, RevocationEntry } from './crypto/x509/verify-chain.js';
 export { describeHolder, parseIdNat, PROFESSIONS, ID_NAT_KINDS } from './crypto/health-name.js';
 export type { HealthHolder, IdNat } from './crypto/health-name.js';
 export { summarizeCertificate, EKU_NAMES } from './crypto/cert-summary.js';
@@ -56,9 +56,18 @@ export { KEY_USAGE_BITS } from './crypto/x509/certificate.js';
 export { CRL_REASON_NAMES } from './crypto/x509/crl.js';
 export type { CertificateTemplate, CrlTemplate, DnAttribute, KeyUsageBit, CrlReason } from './crypto/cert-builder.js';
 
-// signatures: CMS / CAdES verification
-export { verifySignature, verifySignatureFile, verifySignatureStream, MAX_PEM_SIGNATURE } from './crypto/cms/verify.js';
-export type { VerifySignatureOptions, SignatureVerdict, SignerVerdict, SignerProblem } from './crypto/cms/verify.js';
+// the validation engine (ETSI EN 319 102-1): signatures, time-stamps, proofs of existence, reports
+export { verifySignature, verifySignatureFile, verifySignatureStream, MAX_PEM_SIGNATURE } from './validation/verify-signature.js';
+export type { VerifySignatureOptions, SignatureVerdict } from './validation/verify-signature.js';
+export type { SignerVerdict, SignerProblem } from './validation/signer.js';
+export { verifyTimestampResponse, verifyTimestampToken } from './validation/timestamp.js';
+export type { TimestampVerdict, VerifyTimestampOptions, TimestampProblem } from './validation/timestamp.js';
+export type { Indication, SubIndication } from './validation/indication.js';
+export type { Poe, PoeOrigin } from './validation/context.js';
+export { DIGEST_DEADLINES, RSA_DEADLINES } from './validation/algorithms.js';
+export { buildValidationReport, REPORT_VERSION } from './validation/report.js';
+export type { ValidationReport, ReportInput, BuildReportOptions, ReportSignature, ReportChain, ReportCertificate, ReportCheck, ReportTimestamp } from './validation/report.js';
+export { formatEtsiReport } from './validation/etsi-report.js';
 export { readFileChunks, FILE_CHUNK_SIZE } from './io/file-chunks.js';
 
 // timestamps (RFC 3161): structures, TSA, HTTP server and client, strict verification, CAdES-T
@@ -75,10 +84,10 @@ export { startTsaServer } from './timestamp/server.js';
 export type { TsaServer, TsaServerOptions, TsaRequestEvent } from './timestamp/server.js';
 export { requestTimestamp } from './timestamp/client.js';
 export type { RequestTimestampOptions, TimestampResult, Fetcher as TspFetcher } from './timestamp/client.js';
-export { verifyTimestampResponse, verifyTimestampToken, hashForTimestamp, imprintFromDigest } from './timestamp/verify-token.js';
-export type { TimestampVerdict, VerifyTimestampOptions, TimestampExpectation, TimestampHash } from './timestamp/verify-token.js';
-export { addSignatureTimestamp, verifySignatureTimestamps, upgradeSignatureFile } from './timestamp/cades-t.js';
-export type { SignerTimestampVerdict, UpgradeSignatureFileResult, TimestampTokenSource } from './timestamp/cades-t.js';
+export { hashForTimestamp, imprintFromDigest } from './timestamp/imprint.js';
+export type { TimestampExpectation, TimestampHash } from './timestamp/imprint.js';
+export { addSignatureTimestamp, upgradeSignatureFile } from './timestamp/cades-t.js';
+export type { UpgradeSignatureFileResult, TimestampTokenSource } from './timestamp/cades-t.js';
 export { digestFile } from './io/digest-file.js';
 
 // identities: p12, key + cert, PKCS#11 tokens

@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { parseAt, passwordReader } from '../options.js';
+import { parseAt, passwordReader, readCrls } from '../options.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const DEFAULT_CONFIG = 'scelle-backup.conf';
@@ -302,9 +302,11 @@ export function registerBackupCommands(program: Command): void {
     .option('--read-data', 'read every pack, decrypt and authenticate every chunk')
     .option('--no-key', 'no key at all: seal signatures, time-stamps and every object\'s SHA-256')
     .option('--trust <file>', 'trust anchors for the seal signatures (default: confiance= of the config)', collect, [])
-    .action(action(async (ctx: Ctx, o: CommonOpts & { readData?: boolean; key?: boolean; trust: string[] }) => {
+    .option('--crl <file>', 'CRLs for the sealing certificate and its CAs (repeatable): seal signatures are checked for revocation, and fail closed without them', collect, [])
+    .action(action(async (ctx: Ctx, o: CommonOpts & { readData?: boolean; key?: boolean; trust: string[]; crl: string[] }) => {
       const cfg = await loadConfig(ctx, o);
       const trust = [...await readTrustFiles(ctx, o.trust, ctx.io.cwd), ...await readTrustFiles(ctx, cfg.seal.trust, configDir(cfg, ctx))];
+      const crls = await readCrls(ctx, o.crl);
       const ts = await openTargets(ctx, cfg);
       const reports: VerifyReport[] = [];
       try {
@@ -313,10 +315,10 @@ export function registerBackupCommands(program: Command): void {
         if (chosen.length === 0) throw new ScelleError('TARGET_OFFLINE', 'no backup destination is reachable');
         let master: MasterSecret | undefined;
         for (const t of chosen) {
-          if (o.key === false) reports.push(await verifyWithoutKey(t.target, { trustAnchors: trust }));
+          if (o.key === false) reports.push(await verifyWithoutKey(t.target, { trustAnchors: trust, crls }));
           else {
             master ??= await unlockWith(ctx, o, t);
-            reports.push(await verifyRepository(t.target, { master, readData: o.readData === true, trustAnchors: trust }));
+            reports.push(await verifyRepository(t.target, { master, readData: o.readData === true, trustAnchors: trust, crls }));
           }
         }
       } finally {

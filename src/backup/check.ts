@@ -149,6 +149,8 @@ export interface VerifyRepositoryOptions {
   readData?: boolean;
   /** Also check seal signatures against these roots. */
   trustAnchors?: X509Cert[];
+  /** CRLs for the sealing certificate's revocation (required when trust anchors are given). */
+  crls?: Crl[];
   onObject?: (done: number, total: number) => void;
 }
 
@@ -173,7 +175,7 @@ export async function verifyRepository(t: Target, options: VerifyRepositoryOptio
   const seals = await readSeals(t, report);
   report.seals = seals.length;
   if (options.trustAnchors !== undefined && options.trustAnchors.length > 0) {
-    const nk = await verifyWithoutKey(t, { trustAnchors: options.trustAnchors });
+    const nk = await verifyWithoutKey(t, { trustAnchors: options.trustAnchors, ...(options.crls !== undefined ? { crls: options.crls } : {}) });
     report.signatures = nk.signatures;
     for (const p of nk.problems) if (p.code === 'SEAL_INVALID') report.problems.push(p);
   }

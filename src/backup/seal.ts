@@ -9,10 +9,10 @@
  */
 import { ScelleError } from '../errors.js';
 import { signDetached, type SignOptions } from '../crypto/cms/sign.js';
-import { verifySignature } from '../crypto/cms/verify.js';
+import { verifySignature } from '../validation/verify-signature.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import { addSignatureTimestamp, verifySignatureTimestamps, type TimestampTokenSource } from '../timestamp/cades-t.js';
+import { addSignatureTimestamp, type TimestampTokenSource } from '../timestamp/cades-t.js';
 
 export const SEAL_HEADER = 'scelle-backup-seal 1';
 
@@ -132,14 +132,10 @@ export async function verifySealSignature(text: Uint8Array, signature: Uint8Arra
     }
     if (s?.signer) out.signer = s.signer.subject;
     if (s?.signingTime) out.signingTime = s.signingTime.toISOString();
-    if (s?.timestampToken !== undefined) {
-      const [tv] = await verifySignatureTimestamps([{ signatureValue: s.signatureValue, timestampToken: s.timestampToken }], { trustAnchors: options.trustAnchors });
-      out.timestamp = { ok: tv?.ok === true, ...(tv?.genTime ? { genTime: tv.genTime.toISOString() } : {}), ...(tv?.code ? { code: tv.code } : {}) };
-      if (!out.timestamp.ok && out.ok) {
-        out.ok = false;
-        out.code = tv?.code ?? 'TIMESTAMP_INVALID';
-        out.message = 'the seal\'s time-stamp is not valid';
-      }
+    const tv = s?.timestamps[0];
+    if (tv !== undefined) {
+      // The engine already judged the time-stamp (a bad one makes the signer not ok).
+      out.timestamp = { ok: tv.ok, ...(tv.genTime ? { genTime: tv.genTime.toISOString() } : {}), ...(tv.code ? { code: tv.code } : {}) };
     } else if (options.requireTimestamp && out.ok) {
       out.ok = false;
       out.code = 'TIMESTAMP_INVALID';

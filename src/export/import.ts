@@ -20,14 +20,13 @@ import { lstat, mkdir, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { openAtomicOutput, syncFolder, type AtomicOutput } from '../io/atomic-output.js';
-import { verifySignature } from '../crypto/cms/verify.js';
+import { verifySignature } from '../validation/verify-signature.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
 import { ZipReader, assertReadable, type ZipEntry } from '../crypto/zip/reader.js';
 import { assertNoDuplicates, printable, safeSegments } from '../crypto/zip/names.js';
 import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
-import { verifySignatureTimestamps } from '../timestamp/cades-t.js';
 import { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME, MAX_MANIFEST_BYTES, parseManifest, type ManifestFile } from './manifest.js';
 
 /** Default cap on the total uncompressed size of an import: 64 GiB. */
@@ -394,14 +393,8 @@ async function checkSignature(sig: Uint8Array, manifest: Uint8Array, options: Im
     const problem = verdict.signers.flatMap((s) => s.problems)[0];
     throw fail(verdict.code, problem?.message ?? 'negative verdict');
   }
-  if (signer?.timestampToken !== undefined) {
-    const [ts] = await verifySignatureTimestamps(verdict.signers, { trustAnchors: anchors, ...(options.crls ? { crls: options.crls } : {}) });
-    if (ts !== undefined && !ts.ok) {
-      const problem = ts.timestamps.flatMap((t) => t.problems)[0];
-      throw fail(ts.code, `its time-stamp: ${problem?.message ?? 'negative verdict'}`);
-    }
-    const t = ts?.timestamps.find((x) => x.ok);
-    if (ts?.genTime !== undefined) report.timestamp = { genTime: ts.genTime, ...(t?.tsa !== undefined ? { tsa: summarizeCertificate(t.tsa.certificate).holder.displayName } : {}) };
-  }
+  // A time-stamp the engine found invalid already made the verdict negative.
+  const t = signer?.timestamps.find((x) => x.ok && x.genTime !== undefined);
+  if (t?.genTime !== undefined) report.timestamp = { genTime: t.genTime, ...(t.tsa !== undefined ? { tsa: summarizeCertificate(t.tsa.certificate).holder.displayName } : {}) };
   return report;
 }

@@ -17,7 +17,7 @@ import { ScelleError, isScelleError, type ErrorCode } from '../errors.js';
 import type { Identity } from '../crypto/identity.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import type { SignatureVerdict } from '../crypto/cms/verify.js';
+import type { SignatureVerdict } from '../validation/verify-signature.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
 import { headerValue, parseMimeEntity, type MimeEntity, type MimeLimits } from './mime.js';
 import { decryptMimeEntity, smimeLayerOf, verifyMultipartSigned, verifyOpaqueSigned, type SignedLayer } from './smime.js';
@@ -258,7 +258,8 @@ function signatureOf(layer: SignedLayer, from: string | undefined, name: string)
   if (v.signers.length === 0) problems.push({ code: 'SIGNATURE_INVALID', message: `${name}: the signature has no signer` });
   const cert = s?.signer;
   const summary = cert ? summarizeCertificate(cert, s!.validatedAt) : undefined;
-  const emails = cert ? cert.subjectAltNames.filter((n) => n.type === 'email').map((n) => n.value.toLowerCase()) : [];
+  // RFC 8550 §3: the address may be an rfc822Name or, in older certificates, the subject's emailAddress.
+  const emails = cert ? cert.emailAddresses.map((e) => e.toLowerCase()) : [];
   const fromMatches = from !== undefined && emails.includes(from.toLowerCase());
   if (cert && !fromMatches) {
     problems.push({ code: 'SENDER_MISMATCH', message: `${name}: the From address ${from ?? '(none)'} is not in the signer's certificate (${emails.join(', ') || 'no e-mail address'}): the sender is not who signed` });

@@ -19,7 +19,7 @@ import type { Identity, IdentityEntry } from '../crypto/identity.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
 import { signDetached, type SignatureDigest } from '../crypto/cms/sign.js';
-import { verifySignature, type SignatureVerdict } from '../crypto/cms/verify.js';
+import { verifySignature, type SignatureVerdict } from '../validation/verify-signature.js';
 import { encryptStream, type EncryptInfo, type EnvelopeCipher, type RecipientCertificate } from '../crypto/cms/envelope.js';
 import { decryptStream, type DecryptInfo } from '../crypto/cms/envelope-open.js';
 import { parseBer, isTag, stringContents, decodeOid, concat, type BerNode } from '../crypto/asn1/ber.js';

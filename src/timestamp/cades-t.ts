@@ -9,7 +9,8 @@
  *   another TSA); adding one never removes another.
  * - RFC 5652 §5.3: unsignedAttrs is `[1] IMPLICIT SET OF Attribute`; not covered by the
  *   signature, so adding it keeps the signature valid (OpenSSL and every CMS verifier ignore it).
- * - The token is verified strictly (RFC 3161, RFC 5816, RFC 5035) by `verify-token.ts`.
+ * - The token is verified strictly (RFC 3161, RFC 5816, RFC 5035) by the validation engine
+ *   (`src/validation/timestamp.ts`) when the signature is verified.
  *
  * Memory: the signature is rewritten in memory, up to {@link MAX_CADES_T_SIGNATURE} (256 MiB).
  * Detached `.p7s` files are a few KiB; an attached `.p7m` larger than the cap is refused with
@@ -18,25 +19,20 @@
  * BER inside the new definite-length wrappers, which is valid BER).
  */
 import * as crypto from 'node:crypto';
-import { ScelleError, type ErrorCode } from '../errors.js';
+import { ScelleError } from '../errors.js';
 import { readInputFile } from '../io/read-file.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { UNIVERSAL, decodeOid, encodeDer, isTag, parseBer, rawBytes, type BerNode } from '../crypto/asn1/ber.js';
 import { TAG, objectIdentifier, sequence, setOf, tlv } from '../crypto/asn1/der.js';
 import { CMS_OID } from '../crypto/cms/oids.js';
-import { parseAttributes, parseSignerInfo, sidText } from '../crypto/cms/verify.js';
-import { formatPem, looksLikePem, parsePem } from '../crypto/pem.js';
+import { parseSignerInfo, sidText } from '../crypto/cms/signed-data.js';
+import { pemSignature } from '../crypto/cms/signed-data-stream.js';
+import { formatPem, looksLikePem } from '../crypto/pem.js';
 import { bytesEqual } from '../crypto/asn1/asn1js-util.js';
+import type { TimestampHash } from './imprint.js';
 import { PKI_STATUS, isTspHash, parseTimeStampResp, parseTimeStampToken } from './tsp.js';
-import {
-  verifyTimestampToken,
-  type TimestampHash,
-  type TimestampProblem,
-  type TimestampVerdict,
-  type VerifyTimestampOptions,
-} from './verify-token.js';
 
-/** Largest signature rewritten in memory by {@link addSignatureTimestamp} and read by {@link verifySignatureTimestamps}. */
+/** Largest signature rewritten in memory by {@link addSignatureTimestamp} and read by `upgradeSignatureFile`. */
 export const MAX_CADES_T_SIGNATURE = 256 * 1024 * 1024;
 
 /**
@@ -50,10 +46,12 @@ export type TimestampTokenSource = (hash: TimestampHash, imprint: Uint8Array) =>
 export interface AddSignatureTimestampOptions {
   /** Hash of the signature value sent to the TSA. Default sha256. */
   hash?: TimestampHash;
+  /** The current time: a token dated after it (beyond 5 minutes of clock skew) is refused. Default: now. */
+  clock?: () => Date;
 }
 
-/** PEM labels a CMS signature may carry (as in `crypto/cms/verify.ts`). */
-const PEM_LABELS = ['CMS', 'PKCS7', 'PKCS #7 SIGNED DATA', 'SIGNED MESSAGE'];
+/** Clock skew tolerated between the TSA and this machine. */
+const MAX_SKEW_MS = 5 * 60_000;
 
 const malformed = (message: string): ScelleError => new ScelleError('MALFORMED_ASN1', message);
 
@@ -95,9 +93,9 @@ function layoutOf(signature: Uint8Array): SignedDataLayout {
 /**
  * The TimeStampToken from what a {@link TimestampTokenSource} returned, checked to cover `imprint`.
  * @throws ScelleError TIMESTAMP_REJECTED (a response with a refusal), TIMESTAMP_IMPRINT_MISMATCH
- *   (the TSA time-stamped something else), MALFORMED_ASN1.
+ *   (the TSA time-stamped something else), TIMESTAMP_INVALID (dated in the future), MALFORMED_ASN1.
  */
-function tokenOf(answer: Uint8Array, hash: TimestampHash, imprint: Uint8Array, who: string): Uint8Array {
+function tokenOf(answer: Uint8Array, hash: TimestampHash, imprint: Uint8Array, who: string, now: Date): Uint8Array {
   let token = answer;
   // A TimeStampResp starts SEQUENCE { SEQUENCE { INTEGER …: a ContentInfo starts SEQUENCE { OID.
   const top = parseBer(answer, 'time-stamp');
@@ -113,6 +111,10 @@ function tokenOf(answer: Uint8Array, hash: TimestampHash, imprint: Uint8Array, w
   if (tst.hash !== hash || !bytesEqual(tst.imprint, imprint)) {
     throw new ScelleError('TIMESTAMP_IMPRINT_MISMATCH', `the TSA returned a time-stamp over other data than ${who}'s signature value: it is not added`);
   }
+  // A token dated in the future would be refused by every verifier: refuse it now, not at verify.
+  if (tst.genTime.getTime() > now.getTime() + MAX_SKEW_MS) {
+    throw new ScelleError('TIMESTAMP_INVALID', `the TSA returned a time-stamp dated ${tst.genTime.toISOString()}, in the future (this machine says ${now.toISOString()}): it is not added; check the TSA's clock or this machine's`);
+  }
   return token.slice();
 }
 
@@ -125,8 +127,9 @@ function tokenOf(answer: Uint8Array, hash: TimestampHash, imprint: Uint8Array, w
  * Input: DER or BER ContentInfo (not PEM; see {@link upgradeSignatureFile}), up to
  * {@link MAX_CADES_T_SIGNATURE}. Output: DER when the input was DER.
  *
- * The token is not verified against trust anchors here (that needs the caller's trust store):
- * verify with {@link verifySignatureTimestamps}.
+ * The token is checked to cover that signature value and not to be dated in the future; its TSA
+ * is verified against trust anchors by the validation engine (`verifySignature`), which needs the
+ * caller's trust store.
  * @throws ScelleError MALFORMED_ASN1, UNSUPPORTED_FORMAT (not SignedData, no SignerInfo, too
  *   large), UNSUPPORTED_ALGORITHM (hash), TIMESTAMP_REJECTED, TIMESTAMP_IMPRINT_MISMATCH, and
  *   whatever `getToken` throws (TSA_UNAVAILABLE, NETWORK_ERROR…).
@@ -140,7 +143,7 @@ export async function addSignatureTimestamp(signature: Uint8Array, getToken: Tim
     const info = parseSignerInfo(node);
     const who = `signer ${sidText(info.sid)}`;
     const imprint = new Uint8Array(crypto.createHash(hash).update(info.signature).digest());
-    const token = tokenOf(await getToken(hash, imprint), hash, imprint, who);
+    const token = tokenOf(await getToken(hash, imprint), hash, imprint, who, options.clock?.() ?? new Date());
     rebuilt.push(withTimestamp(node, token));
   }
   const signerInfos = layout.definite ? setOf(rebuilt) : tlv(TAG.SET, ...rebuilt);
@@ -158,113 +161,6 @@ function withTimestamp(signerInfo: BerNode, token: Uint8Array): Uint8Array {
   // SET OF Attribute in DER order (X.690 §11.6); existing attributes are re-encoded as DER.
   const existing = hasUnsigned ? last.children.map((a) => encodeDer(a)) : [];
   return sequence(...kept, setOf([...existing, attr], TAG.CONTEXT_1));
-}
-
-// ------------------------------------------------------------------------------ verification
-
-/**
- * One signer's signature value and time-stamp token(s). A {@link SignerVerdict} from
- * `verifySignature` fits (its `signatureValue` and `timestampToken`).
- */
-export interface SignerTimestampSource {
-  /** Human form of the signer identifier, for messages. */
-  sid?: string;
-  /** The SignerInfo's signature value (OCTET STRING contents). */
-  signatureValue: Uint8Array;
-  /** One signature time-stamp token (ContentInfo DER). */
-  timestampToken?: Uint8Array;
-  /** Every signature time-stamp token, when there are several. */
-  timestampTokens?: Uint8Array[];
-}
-
-/** Options of {@link verifySignatureTimestamps}: those of a token, without `expected` and `nonce`. */
-export type VerifySignatureTimestampsOptions = Omit<VerifyTimestampOptions, 'expected' | 'nonce'>;
-
-/** The verdict on one signer's signature time-stamps. */
-export interface SignerTimestampVerdict {
-  /** The signer, as {@link SignerTimestampSource.sid} or `signer #n`. */
-  sid: string;
-  /** True when the signer carries at least one signature time-stamp. */
-  present: boolean;
-  /** True when present and every time-stamp is valid. */
-  ok: boolean;
-  /** The first failing time-stamp's code. */
-  code?: ErrorCode;
-  /**
-   * The earliest genTime among the valid time-stamps: the time the signature is proven to have
-   * existed, at which its certificate chain should be validated.
-   */
-  genTime?: Date;
-  /** One verdict per token, in order. */
-  timestamps: TimestampVerdict[];
-}
-
-/**
- * Verifies the signature time-stamps (CAdES-T, ETSI EN 319 122-1 §5.3) of every signer, strictly
- * ({@link verifyTimestampToken}): each token's imprint must be the hash of *that* signer's
- * signature value (TIMESTAMP_IMPRINT_MISMATCH otherwise), and its TSA must chain to the trust
- * anchors at genTime. A token that cannot be decoded gives a TIMESTAMP_INVALID verdict (never a throw).
- *
- * @param input - the signature (DER/BER/PEM, up to {@link MAX_CADES_T_SIGNATURE}; every
- *   id-aa-signatureTimeStampToken value is checked), or signer verdicts from `verifySignature`.
- * @throws ScelleError MALFORMED_ASN1 / MALFORMED_PEM / UNSUPPORTED_FORMAT for a signature that is
- *   not a CMS SignedData.
- */
-export async function verifySignatureTimestamps(
-  input: Uint8Array | readonly SignerTimestampSource[],
-  options: VerifySignatureTimestampsOptions,
-): Promise<SignerTimestampVerdict[]> {
-  const sources = input instanceof Uint8Array ? signerSources(input) : input;
-  const out: SignerTimestampVerdict[] = [];
-  for (const [i, s] of sources.entries()) {
-    const tokens = s.timestampTokens ?? (s.timestampToken !== undefined ? [s.timestampToken] : []);
-    const timestamps: TimestampVerdict[] = [];
-    for (const token of tokens) timestamps.push(await verifyOneSignatureTimestamp(token, s.signatureValue, options));
-    const failing = timestamps.find((t) => !t.ok);
-    const valid = timestamps.filter((t) => t.ok && t.genTime !== undefined).map((t) => t.genTime!.getTime());
-    const v: SignerTimestampVerdict = { sid: s.sid ?? `signer #${i + 1}`, present: tokens.length > 0, ok: tokens.length > 0 && failing === undefined, timestamps };
-    if (failing?.code !== undefined) v.code = failing.code;
-    if (valid.length > 0) v.genTime = new Date(Math.min(...valid));
-    out.push(v);
-  }
-  return out;
-}
-
-async function verifyOneSignatureTimestamp(token: Uint8Array, signatureValue: Uint8Array, options: VerifySignatureTimestampsOptions): Promise<TimestampVerdict> {
-  let hash: TimestampHash = 'sha256';
-  try {
-    const h = parseTimeStampToken(token).tstInfo.hash;
-    // Hash the signature value the way the token did; a SHA-1/MD5 token is judged against SHA-256
-    // and so fails with TIMESTAMP_IMPRINT_MISMATCH, naming its hash.
-    if (isTspHash(h)) hash = h;
-    const imprint = new Uint8Array(crypto.createHash(hash).update(signatureValue).digest());
-    return await verifyTimestampToken(token, { ...options, expected: { hash, imprint } });
-  } catch (e) {
-    if (!(e instanceof ScelleError) || (e.code !== 'MALFORMED_ASN1' && e.code !== 'TIMESTAMP_INVALID')) throw e;
-    const problem: TimestampProblem = { code: 'TIMESTAMP_INVALID', message: `the signature time-stamp token cannot be read: ${e.message}` };
-    return { ok: false, code: problem.code, problems: [problem], status: PKI_STATUS.granted, token };
-  }
-}
-
-/** Every SignerInfo's signature value and id-aa-signatureTimeStampToken values. */
-function signerSources(signature: Uint8Array): SignerTimestampSource[] {
-  const der = looksLikePem(signature) ? pemSignature(signature) : signature;
-  return layoutOf(der).signerInfos.map((node) => {
-    const info = parseSignerInfo(node);
-    const tokens = info.unsignedAttrs === undefined
-      ? []
-      : parseAttributes(info.unsignedAttrs, `unsigned attributes of ${sidText(info.sid)}`)
-        .filter((a) => a.oid === CMS_OID.timeStampToken)
-        .flatMap((a) => a.values.map((v) => rawBytes(v).slice()));
-    return { sid: sidText(info.sid), signatureValue: info.signature.slice(), timestampTokens: tokens };
-  });
-}
-
-function pemSignature(bytes: Uint8Array): Uint8Array {
-  const blocks = parsePem(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
-  const block = blocks.find((b) => PEM_LABELS.includes(b.label));
-  if (block === undefined) throw new ScelleError('UNSUPPORTED_FORMAT', `the PEM input has no CMS or PKCS7 block (found: ${blocks.map((b) => b.label).join(', ') || 'none'})`);
-  return block.der;
 }
 
 // ------------------------------------------------------------------------------------- files
@@ -296,7 +192,7 @@ export async function upgradeSignatureFile(path: string, getToken: TimestampToke
   const bytes = await readInputFile(path, MAX_CADES_T_SIGNATURE);
   const pem = looksLikePem(bytes);
   const der = pem ? pemSignature(bytes) : bytes;
-  const upgraded = await addSignatureTimestamp(der, getToken, options.hash === undefined ? {} : { hash: options.hash });
+  const upgraded = await addSignatureTimestamp(der, getToken, { ...(options.hash !== undefined ? { hash: options.hash } : {}), ...(options.clock !== undefined ? { clock: options.clock } : {}) });
   const out: Uint8Array | string = pem ? formatPem('CMS', upgraded) : upgraded;
   const outPath = options.outPath ?? path;
   await writeFileAtomic(outPath, out);

@@ -4,7 +4,7 @@
  *
  * The client only transports and parses: a rejection comes back as a response with its status
  * and failInfo, and whether a granted token is acceptable (signature, TSA certificate, imprint,
- * nonce, policy) is decided by the verifier (verify-token.ts). The response bytes are returned
+ * nonce, policy) is decided by the validation engine (src/validation/timestamp.ts). The response bytes are returned
  * exactly as received, to be stored as `FILE.tsr`.
  */
 import { randomBytes } from 'node:crypto';

@@ -128,7 +128,7 @@ export function createTimeStampAuthority(options: TsaOptions): TimeStampAuthorit
   const withSigningTime = options.signingTime ?? true;
 
   // Certificate-derived parts, encoded once (RFC 5652 §5.3: SignerInfo v1, issuerAndSerialNumber).
-  const sid = sequence(cert.issuerDer, new Uint8Array(cert.pkijs.serialNumber.valueBeforeDecodeView));
+  const sid = sequence(cert.issuerDer, cert.serialNumberDer);
   const version1 = smallInteger(1);
   const version3 = smallInteger(3);
   const digestAlgorithm = algorithmIdentifier(DIGEST_OID[hash]);

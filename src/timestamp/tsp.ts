@@ -6,7 +6,7 @@
  * Parsing is strict: truncated input, trailing bytes, non-minimal INTEGERs, an unknown version,
  * and a TSTInfo that is not DER (RFC 3161 §2.4.2 requires DER) are `MALFORMED_ASN1`. Parsing
  * checks structure only; whether a token is *valid* (signature, certificate, imprint, nonce,
- * policy) is the verifier's job (verify-token.ts), which takes {@link TimeStampToken} as input.
+ * policy) is the validation engine's job (src/validation/timestamp.ts), which takes {@link TimeStampToken} as input.
  *
  * Encoding reuses the CMS DER writer (`crypto/asn1/der.ts`); decoding reuses the strict BER
  * tree parser (`crypto/asn1/ber.ts`).
@@ -15,6 +15,7 @@ import { ScelleError } from '../errors.js';
 import {
   decodeOid,
   encodeDer,
+  integerHex,
   isTag,
   parseBer,
   rawBytes,
@@ -33,6 +34,8 @@ import {
   tlv,
 } from '../crypto/asn1/der.js';
 import { ALG_OID, CMS_OID, DIGEST_OID } from '../crypto/cms/oids.js';
+import { parseSignedData, type SignedDataParts, type SignerInfo } from '../crypto/cms/signed-data.js';
+import { decodeGeneralizedTime, readAlgorithm, readBoolean, readIntegerContents, readSequence, readSmallInteger } from '../crypto/asn1/values.js';
 import { formatNameDer } from '../crypto/x509/certificate.js';
 
 /** Content-Type of a request (RFC 3161 §3.4). */
@@ -149,66 +152,6 @@ export interface TimeStampResponse {
   der: Uint8Array;
 }
 
-/** An ESSCertID (RFC 2634 §5.4.1, SHA-1) or ESSCertIDv2 (RFC 5035 §5.4.1.1). */
-export interface EssCertId {
-  /** 1: ESSCertID of signing-certificate; 2: ESSCertIDv2 of signing-certificate-v2. */
-  version: 1 | 2;
-  /** Digest of `certHash`: `sha1` (v1), the v2 hashAlgorithm (`sha256` when absent: the DEFAULT), or its OID when unknown. */
-  hash: string;
-  /** The digest of the certificate's DER. */
-  certHash: Uint8Array;
-  /** issuerSerial: the issuer's directoryNames (Name DER) and the serial (hex, as {@link TstInfo.serialNumber}). */
-  issuerSerial?: { issuerNames: Uint8Array[]; serialNumber: string };
-}
-
-/** One attribute of a SignerInfo (RFC 5652 §5.3). */
-export interface CmsAttribute {
-  oid: string;
-  /** The DER of each value. */
-  values: Uint8Array[];
-}
-
-/** A SignerInfo of a timestamp token, decoded for verification (RFC 5652 §5.3). */
-export interface TokenSignerInfo {
-  /** SignerInfo version: 1 (issuerAndSerialNumber) or 3 (subjectKeyIdentifier). */
-  version: number;
-  /** The signer identifier. */
-  sid:
-    | { kind: 'issuerAndSerialNumber'; issuer: Uint8Array /* Name DER */; serialNumber: string /* hex, as TstInfo.serialNumber */ }
-    | { kind: 'subjectKeyIdentifier'; keyIdentifier: Uint8Array };
-  /** digestAlgorithm: name (as {@link TstInfo.hash}) or OID. */
-  digestAlgorithm: string;
-  /** The digestAlgorithm OID. */
-  digestAlgorithmOid: string;
-  /**
-   * The DER of the signed attributes as a `SET OF` (tag 0x31): exactly what the signature covers
-   * (RFC 5652 §5.4). Re-encoded as DER when the token carried them in BER.
-   */
-  signedAttrs: Uint8Array;
-  /** The signed attributes, in encoded order. */
-  attributes: CmsAttribute[];
-  /** content-type attribute (RFC 5652 §11.1). Must be id-ct-TSTInfo for a token. */
-  contentType?: string;
-  /** message-digest attribute (RFC 5652 §11.2): the digest of the TSTInfo DER. */
-  messageDigest?: Uint8Array;
-  /** signing-time attribute, when present (RFC 5652 §11.3). */
-  signingTime?: Date;
-  /** The certs of signing-certificate-v2 (RFC 5035, RFC 5816) when present. */
-  signingCertificateV2?: EssCertId[];
-  /** The certs of signing-certificate (v1, RFC 2634 — SHA-1, RFC 3161 §2.4.1) when present. */
-  signingCertificate?: EssCertId[];
-  /** signatureAlgorithm OID. */
-  signatureAlgorithmOid: string;
-  /** signatureAlgorithm parameters DER (RSASSA-PSS-params), when present and not NULL. */
-  signatureAlgorithmParams?: Uint8Array;
-  /** The DER of the whole signatureAlgorithm AlgorithmIdentifier. */
-  signatureAlgorithmDer: Uint8Array;
-  /** The signature value. */
-  signature: Uint8Array;
-  /** Unsigned attributes, when present. */
-  unsignedAttributes?: CmsAttribute[];
-}
-
 /**
  * A TimeStampToken (RFC 3161 §2.4.2): a ContentInfo(SignedData) whose eContent is a TSTInfo,
  * with the SignedData pieces a strict verifier needs. The verifier checks, in order: one
@@ -231,7 +174,8 @@ export interface TimeStampToken {
   certificates: Uint8Array[];
   /** CRLs of the `crls` field (DER of each RevocationInfoChoice). */
   crls: Uint8Array[];
-  signerInfos: TokenSignerInfo[];
+  /** The SignerInfos, parsed by the shared CMS parser (`crypto/cms/signed-data.ts`). */
+  signerInfos: SignerInfo[];
 }
 
 // -------------------------------------------------------------------------------------- helpers
@@ -274,36 +218,11 @@ export function unsignedInteger(bytes: Uint8Array): Uint8Array {
   return tlv(TAG.INTEGER, (v[0]! & 0x80) !== 0 ? concatBytes([Uint8Array.of(0), v]) : v);
 }
 
-/** Contents of an INTEGER, checked minimal (X.690 §8.3.2). */
-function integerContents(node: BerNode | undefined, what: string): Uint8Array {
-  if (node === undefined || !isTag(node, 'universal', UNIVERSAL.INTEGER) || node.constructed) throw malformed(`${what}: expected an INTEGER`);
-  const b = node.buffer.subarray(node.contentStart, node.contentEnd);
-  if (b.length === 0) throw malformed(`${what}: empty INTEGER`);
-  if (b.length > 1 && ((b[0] === 0 && (b[1]! & 0x80) === 0) || (b[0] === 0xff && (b[1]! & 0x80) !== 0))) {
-    throw malformed(`${what}: INTEGER not minimally encoded (X.690 §8.3.2)`);
-  }
-  return b;
-}
-
 /** A non-negative INTEGER as an unsigned big-endian magnitude (minimal). */
 function unsignedOf(node: BerNode | undefined, what: string, failInfo?: PkiFailureName): Uint8Array {
-  const b = integerContents(node, what);
+  const b = readIntegerContents(node, what);
   if ((b[0]! & 0x80) !== 0) throw malformed(`${what}: negative INTEGER`, failInfo);
   return normalizeUnsigned(b);
-}
-
-/** A small non-negative INTEGER as a number. */
-function smallIntOf(node: BerNode | undefined, what: string): number {
-  const b = unsignedOf(node, what);
-  if (b.length > 6) throw malformed(`${what}: INTEGER too large`);
-  let n = 0;
-  for (const x of b) n = n * 256 + x;
-  return n;
-}
-
-function expectSequence(node: BerNode | undefined, what: string): BerNode[] {
-  if (node === undefined || !isTag(node, 'universal', UNIVERSAL.SEQUENCE) || !node.constructed) throw malformed(`${what}: expected a SEQUENCE`);
-  return node.children;
 }
 
 function parseTop(der: Uint8Array, what: string, failInfo?: PkiFailureName): BerNode {
@@ -316,20 +235,14 @@ function parseTop(der: Uint8Array, what: string, failInfo?: PkiFailureName): Ber
   }
 }
 
-function parseAlgorithm(node: BerNode | undefined, what: string): { oid: string; params: BerNode | undefined } {
-  const c = expectSequence(node, what);
-  if (c.length < 1 || c.length > 2) throw malformed(`${what}: an AlgorithmIdentifier has one or two fields`);
-  return { oid: decodeOid(c[0], `${what} algorithm`), params: c[1] };
-}
-
 function parseExtensions(node: BerNode, what: string): TspExtension[] {
   const out: TspExtension[] = [];
   for (const e of node.children) {
-    const c = expectSequence(e, what);
+    const c = readSequence(e, what);
     let i = 0;
     const oid = decodeOid(c[i++], `${what} extnID`);
     let critical = false;
-    if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) critical = booleanOf(c[i++]!, what);
+    if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) critical = readBoolean(c[i++], what);
     const v = c[i++];
     if (v === undefined || !isTag(v, 'universal', UNIVERSAL.OCTET_STRING) || i !== c.length) throw malformed(`${what}: malformed Extension`);
     out.push({ oid, critical, value: stringContents(v, what) });
@@ -337,17 +250,11 @@ function parseExtensions(node: BerNode, what: string): TspExtension[] {
   return out;
 }
 
-function booleanOf(node: BerNode, what: string): boolean {
-  const b = node.buffer.subarray(node.contentStart, node.contentEnd);
-  if (node.constructed || b.length !== 1) throw malformed(`${what}: malformed BOOLEAN`);
-  return b[0] !== 0;
-}
-
 /** MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING } */
 function parseMessageImprint(node: BerNode | undefined, what: string, failInfo?: PkiFailureName): { oid: string; imprint: Uint8Array; der: Uint8Array } {
-  const c = expectSequence(node, `${what} messageImprint`);
+  const c = readSequence(node, `${what} messageImprint`);
   if (c.length !== 2) throw malformed(`${what}: messageImprint has ${c.length} fields, not 2`, failInfo);
-  const alg = parseAlgorithm(c[0], `${what} hashAlgorithm`);
+  const alg = readAlgorithm(c[0], `${what} hashAlgorithm`);
   // RFC 5754 §2: parameters absent or NULL.
   if (alg.params !== undefined && !(isTag(alg.params, 'universal', UNIVERSAL.NULL) && alg.params.contentEnd === alg.params.contentStart)) {
     throw malformed(`${what}: digest algorithm parameters must be absent or NULL`, failInfo);
@@ -371,32 +278,6 @@ export function encodeGeneralizedTime(date: Date): Uint8Array {
   const ms = date.getUTCMilliseconds();
   if (ms !== 0) s += `.${String(ms).padStart(3, '0').replace(/0+$/, '')}`;
   return tlv(TAG.GENERALIZED_TIME, new TextEncoder().encode(`${s}Z`));
-}
-
-function parseGeneralizedTime(node: BerNode | undefined, what: string): { date: Date; text: string } {
-  if (node === undefined || !isTag(node, 'universal', UNIVERSAL.GENERALIZED_TIME) || node.constructed) throw malformed(`${what}: expected a GeneralizedTime`);
-  const text = new TextDecoder().decode(node.buffer.subarray(node.contentStart, node.contentEnd));
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/.exec(text);
-  if (m === null) throw malformed(`${what}: "${text}" is not a UTC GeneralizedTime with seconds (RFC 3161 §2.4.2)`);
-  const [yy, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  const date = new Date(Date.UTC(yy, mo - 1, d, h, mi, s, ms));
-  if (yy < 100) date.setUTCFullYear(yy);
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || date.getUTCHours() !== h || date.getUTCMinutes() !== mi || date.getUTCSeconds() !== s) {
-    throw malformed(`${what}: "${text}" is not a valid date`);
-  }
-  return { date, text };
-}
-
-function parseUtcOrGeneralizedTime(node: BerNode | undefined, what: string): Date {
-  if (node !== undefined && isTag(node, 'universal', UNIVERSAL.UTC_TIME) && !node.constructed) {
-    const text = new TextDecoder().decode(node.buffer.subarray(node.contentStart, node.contentEnd));
-    const m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-    if (m === null) throw malformed(`${what}: "${text}" is not a UTCTime with seconds`);
-    const [yy, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-    return new Date(Date.UTC(yy < 50 ? 2000 + yy : 1900 + yy, mo - 1, d, h, mi, s));
-  }
-  return parseGeneralizedTime(node, what).date;
 }
 
 // ---------------------------------------------------------------------------------- TimeStampReq
@@ -444,7 +325,7 @@ export function parseTimeStampReq(der: Uint8Array): TimeStampRequest {
   const top = parseTop(der, what, 'badDataFormat');
   let c: BerNode[];
   try {
-    c = expectSequence(top, what);
+    c = readSequence(top, what);
   } catch (e) {
     throw malformed((e as Error).message, 'badDataFormat');
   }
@@ -452,7 +333,7 @@ export function parseTimeStampReq(der: Uint8Array): TimeStampRequest {
   let version: number;
   let mi: { oid: string; imprint: Uint8Array; der: Uint8Array };
   try {
-    version = smallIntOf(c[i++], `${what} version`);
+    version = readSmallInteger(c[i++], `${what} version`);
     mi = parseMessageImprint(c[i++], what);
   } catch (e) {
     throw malformed((e as Error).message, 'badDataFormat');
@@ -468,7 +349,7 @@ export function parseTimeStampReq(der: Uint8Array): TimeStampRequest {
   };
   if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.OID)) out.policy = wrap(() => decodeOid(c[i++], `${what} reqPolicy`));
   if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.INTEGER)) out.nonce = wrap(() => unsignedOf(c[i++], `${what} nonce`, 'badRequest'));
-  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) out.certReq = wrap(() => booleanOf(c[i++]!, `${what} certReq`));
+  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) out.certReq = wrap(() => readBoolean(c[i++], `${what} certReq`));
   if (c[i] !== undefined && isTag(c[i], 'context', 0)) out.extensions = wrap(() => parseExtensions(c[i++]!, `${what} extensions`));
   if (i !== c.length) throw malformed(`${what}: unexpected field ${i + 1}`, 'badDataFormat');
   const name = hashNameOf(mi.oid);
@@ -528,11 +409,11 @@ const FAILURE_NAME_BY_BIT = new Map<number, string>(Object.entries(PKI_FAILURE_B
  */
 export function parseTimeStampResp(der: Uint8Array): TimeStampResponse {
   const what = 'TimeStampResp';
-  const c = expectSequence(parseTop(der, what), what);
+  const c = readSequence(parseTop(der, what), what);
   if (c.length < 1 || c.length > 2) throw malformed(`${what}: ${c.length} fields, expected 1 or 2`);
-  const si = expectSequence(c[0], `${what} status`);
+  const si = readSequence(c[0], `${what} status`);
   let i = 0;
-  const status = smallIntOf(si[i++], `${what} PKIStatus`);
+  const status = readSmallInteger(si[i++], `${what} PKIStatus`);
   if (status > 5) throw malformed(`${what}: PKIStatus ${status} does not exist`);
   const statusStrings: string[] = [];
   const failInfo: string[] = [];
@@ -570,44 +451,31 @@ export function parseTimeStampResp(der: Uint8Array): TimeStampResponse {
  */
 export function parseTimeStampToken(der: Uint8Array): TimeStampToken {
   const what = 'TimeStampToken';
-  const ci = expectSequence(parseTop(der, what), `${what} ContentInfo`);
-  if (ci.length !== 2) throw malformed(`${what}: ContentInfo has ${ci.length} fields, not 2`);
-  const ct = decodeOid(ci[0], `${what} contentType`);
-  if (ct !== CMS_OID.signedData) throw new ScelleError('TIMESTAMP_INVALID', `${what}: the content type is ${ct}, not SignedData`, { params: { detail: ct } });
-  if (!isTag(ci[1], 'context', 0) || ci[1]!.children.length !== 1) throw malformed(`${what}: ContentInfo content is not [0] EXPLICIT`);
-  const sd = expectSequence(ci[1]!.children[0], `${what} SignedData`);
-  let i = 0;
-  const version = smallIntOf(sd[i++], `${what} SignedData version`);
-  const dAlgs = sd[i++];
-  if (dAlgs === undefined || !isTag(dAlgs, 'universal', UNIVERSAL.SET)) throw malformed(`${what}: digestAlgorithms is not a SET`);
-  const digestAlgorithms = dAlgs.children.map((a) => hashNameOf(parseAlgorithm(a, `${what} digestAlgorithm`).oid));
-  const eci = expectSequence(sd[i++], `${what} encapContentInfo`);
-  const eContentType = decodeOid(eci[0], `${what} eContentType`);
-  if (eContentType !== CMS_OID.tstInfo) {
-    throw new ScelleError('TIMESTAMP_INVALID', `${what}: the signed content is ${eContentType}, not a TSTInfo (id-ct-TSTInfo)`, { params: { detail: eContentType } });
+  let sd: SignedDataParts;
+  try {
+    sd = parseSignedData(der, what);
+  } catch (e) {
+    if (e instanceof ScelleError && e.code === 'UNSUPPORTED_FORMAT') throw new ScelleError('TIMESTAMP_INVALID', e.message, { params: { detail: e.message } });
+    throw e;
   }
-  const wrapped = eci[1];
-  if (eci.length !== 2 || wrapped === undefined || !isTag(wrapped, 'context', 0) || wrapped.children.length !== 1 || !isTag(wrapped.children[0], 'universal', UNIVERSAL.OCTET_STRING)) {
-    throw new ScelleError('TIMESTAMP_INVALID', `${what}: the SignedData carries no TSTInfo (eContent absent)`);
+  if (sd.eContentType !== CMS_OID.tstInfo) {
+    throw new ScelleError('TIMESTAMP_INVALID', `${what}: the signed content is ${sd.eContentType}, not a TSTInfo (id-ct-TSTInfo)`, { params: { detail: sd.eContentType } });
   }
-  const tstInfo = parseTstInfo(stringContents(wrapped.children[0]!, `${what} eContent`));
-  const certificates: Uint8Array[] = [];
-  const crls: Uint8Array[] = [];
-  if (sd[i] !== undefined && isTag(sd[i], 'context', 0)) {
-    for (const cert of sd[i++]!.children) if (isTag(cert, 'universal', UNIVERSAL.SEQUENCE)) certificates.push(encodeDerIfNeeded(cert));
+  if (sd.eContent === undefined) throw new ScelleError('TIMESTAMP_INVALID', `${what}: the SignedData carries no TSTInfo (eContent absent)`);
+  for (const [k, si] of sd.signerInfos.entries()) {
+    // RFC 3161 §2.4.2 / RFC 5652 §5.3: with an eContentType other than id-data, signedAttrs MUST be present.
+    if (si.signedAttrs === undefined) throw malformed(`${what} SignerInfo #${k + 1}: no signed attributes (RFC 5652 §5.3 requires them for a TSTInfo)`);
   }
-  if (sd[i] !== undefined && isTag(sd[i], 'context', 1)) {
-    for (const crl of sd[i++]!.children) crls.push(rawBytes(crl));
-  }
-  const sis = sd[i++];
-  if (sis === undefined || !isTag(sis, 'universal', UNIVERSAL.SET) || i !== sd.length) throw malformed(`${what}: signerInfos is not the last field, a SET`);
-  const signerInfos = sis.children.map((s, k) => parseSignerInfo(s, `${what} SignerInfo #${k + 1}`));
-  return { tstInfo, der, version, digestAlgorithms, eContentType, certificates, crls, signerInfos };
-}
-
-/** Certificates are DER; an element in indefinite-length form is re-encoded (it could not be DER otherwise). */
-function encodeDerIfNeeded(node: BerNode): Uint8Array {
-  return node.length === undefined ? encodeDer(node) : rawBytes(node);
+  return {
+    tstInfo: parseTstInfo(sd.eContent),
+    der,
+    version: sd.version,
+    digestAlgorithms: sd.digestAlgorithms.map(hashNameOf),
+    eContentType: sd.eContentType,
+    certificates: sd.certificateDers,
+    crls: sd.crls,
+    signerInfos: sd.signerInfos,
+  };
 }
 
 /**
@@ -621,28 +489,29 @@ export function parseTstInfo(der: Uint8Array): TstInfo {
   if (reencoded.byteLength !== der.byteLength || Buffer.compare(Buffer.from(reencoded), Buffer.from(der.buffer, der.byteOffset, der.byteLength)) !== 0) {
     throw malformed(`${what} is not DER-encoded (RFC 3161 §2.4.2 requires DER)`);
   }
-  const c = expectSequence(top, what);
+  const c = readSequence(top, what);
   let i = 0;
-  const version = smallIntOf(c[i++], `${what} version`);
+  const version = readSmallInteger(c[i++], `${what} version`);
   if (version !== 1) throw malformed(`${what}: version ${version}, only v1 exists`);
   const policy = decodeOid(c[i++], `${what} policy`);
   const mi = parseMessageImprint(c[i++], what);
-  const serial = integerContents(c[i++], `${what} serialNumber`);
-  if ((serial[0]! & 0x80) !== 0) throw malformed(`${what}: negative serialNumber`);
-  const gt = parseGeneralizedTime(c[i++], `${what} genTime`);
+  // RFC 3161 §2.4.2 asks for a positive serial but does not make a negative one invalid: TSAs that
+  // wrote one exist, and their tokens are read (the serial keeps its sign).
+  const serial = readIntegerContents(c[i++], `${what} serialNumber`);
+  const gt = decodeGeneralizedTime(c[i++], `${what} genTime`);
   const out: TstInfo = {
     policy,
     hash: hashNameOf(mi.oid),
     imprint: mi.imprint,
     messageImprintDer: mi.der,
-    serialNumber: toHex(normalizeUnsigned(serial)),
+    serialNumber: integerHex(serial).toLowerCase(),
     genTime: gt.date,
     genTimeText: gt.text,
     ordering: false,
     der,
   };
   if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.SEQUENCE)) out.accuracy = parseAccuracy(c[i++]!, `${what} accuracy`);
-  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) out.ordering = booleanOf(c[i++]!, `${what} ordering`);
+  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.BOOLEAN)) out.ordering = readBoolean(c[i++], `${what} ordering`);
   if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.INTEGER)) out.nonce = unsignedOf(c[i++], `${what} nonce`);
   if (c[i] !== undefined && isTag(c[i], 'context', 0)) {
     const gn = c[i++]!;
@@ -665,10 +534,10 @@ function parseAccuracy(node: BerNode, what: string): { seconds?: number; millis?
   const out: { seconds?: number; millis?: number; micros?: number } = {};
   let i = 0;
   const c = node.children;
-  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.INTEGER)) out.seconds = smallIntOf(c[i++], `${what} seconds`);
+  if (c[i] !== undefined && isTag(c[i], 'universal', UNIVERSAL.INTEGER)) out.seconds = readSmallInteger(c[i++], `${what} seconds`);
   const implicitInt = (n: BerNode, field: string): number => {
     if (n.constructed) throw malformed(`${what}: ${field} is constructed`);
-    const v = smallIntOf({ ...n, tagClass: 'universal', tagNumber: UNIVERSAL.INTEGER }, `${what} ${field}`);
+    const v = readSmallInteger({ ...n, tagClass: 'universal', tagNumber: UNIVERSAL.INTEGER }, `${what} ${field}`);
     if (v < 1 || v > 999) throw malformed(`${what}: ${field} ${v} is outside 1..999`);
     return v;
   };
@@ -699,114 +568,6 @@ function retag(der: Uint8Array, tag: number): Uint8Array {
   const out = new Uint8Array(der);
   out[0] = tag;
   return out;
-}
-
-// -------------------------------------------------------------------------------- SignerInfo
-
-function parseSignerInfo(node: BerNode, what: string): TokenSignerInfo {
-  const c = expectSequence(node, what);
-  let i = 0;
-  const version = smallIntOf(c[i++], `${what} version`);
-  const sidNode = c[i++];
-  let sid: TokenSignerInfo['sid'];
-  if (sidNode !== undefined && isTag(sidNode, 'universal', UNIVERSAL.SEQUENCE)) {
-    if (sidNode.children.length !== 2) throw malformed(`${what}: issuerAndSerialNumber has ${sidNode.children.length} fields`);
-    const issuer = sidNode.children[0]!;
-    expectSequence(issuer, `${what} issuer`);
-    sid = { kind: 'issuerAndSerialNumber', issuer: encodeDerIfNeeded(issuer), serialNumber: toHex(normalizeUnsigned(integerContents(sidNode.children[1], `${what} serialNumber`))) };
-  } else if (sidNode !== undefined && isTag(sidNode, 'context', 0)) {
-    sid = { kind: 'subjectKeyIdentifier', keyIdentifier: stringContents(sidNode, `${what} subjectKeyIdentifier`) };
-  } else {
-    throw malformed(`${what}: sid is neither issuerAndSerialNumber nor subjectKeyIdentifier`);
-  }
-  const digestOid = parseAlgorithm(c[i++], `${what} digestAlgorithm`).oid;
-  let signedAttrsNode: BerNode | undefined;
-  if (c[i] !== undefined && isTag(c[i], 'context', 0)) signedAttrsNode = c[i++];
-  const sigAlgNode = c[i++];
-  const sigAlg = parseAlgorithm(sigAlgNode, `${what} signatureAlgorithm`);
-  const sigNode = c[i++];
-  if (sigNode === undefined || !isTag(sigNode, 'universal', UNIVERSAL.OCTET_STRING)) throw malformed(`${what}: signature is not an OCTET STRING`);
-  let unsignedNode: BerNode | undefined;
-  if (c[i] !== undefined && isTag(c[i], 'context', 1)) unsignedNode = c[i++];
-  if (i !== c.length) throw malformed(`${what}: unexpected field ${i + 1}`);
-  if (signedAttrsNode === undefined || !signedAttrsNode.constructed) {
-    // RFC 3161 §2.4.2 / RFC 5652 §5.3: with an eContentType other than id-data, signedAttrs MUST be present.
-    throw malformed(`${what}: no signed attributes (RFC 5652 §5.3 requires them for a TSTInfo)`);
-  }
-  const attributes = parseAttributes(signedAttrsNode, `${what} signedAttrs`);
-  const out: TokenSignerInfo = {
-    version,
-    sid,
-    digestAlgorithm: hashNameOf(digestOid),
-    digestAlgorithmOid: digestOid,
-    signedAttrs: encodeDer(signedAttrsNode, { tagClass: 'universal', tagNumber: UNIVERSAL.SET }),
-    attributes,
-    signatureAlgorithmOid: sigAlg.oid,
-    signatureAlgorithmDer: encodeDerIfNeeded(sigAlgNode!),
-    signature: stringContents(sigNode, `${what} signature`),
-  };
-  if (sigAlg.params !== undefined && !isTag(sigAlg.params, 'universal', UNIVERSAL.NULL)) out.signatureAlgorithmParams = encodeDer(sigAlg.params);
-  if (unsignedNode !== undefined) out.unsignedAttributes = parseAttributes(unsignedNode, `${what} unsignedAttrs`);
-
-  const single = (oid: string, name: string): BerNode | undefined => {
-    const found = signedAttrsNode!.children.filter((a) => decodeOid(a.children[0], name) === oid);
-    if (found.length === 0) return undefined;
-    const values = found[0]!.children[1]!.children;
-    if (found.length > 1 || values.length !== 1) throw malformed(`${what}: the ${name} attribute must occur once with one value (RFC 5652 §11)`);
-    return values[0];
-  };
-  const ctv = single(CMS_OID.contentType, 'content-type');
-  if (ctv !== undefined) out.contentType = decodeOid(ctv, `${what} content-type`);
-  const mdv = single(CMS_OID.messageDigest, 'message-digest');
-  if (mdv !== undefined) {
-    if (!isTag(mdv, 'universal', UNIVERSAL.OCTET_STRING)) throw malformed(`${what}: message-digest is not an OCTET STRING`);
-    out.messageDigest = stringContents(mdv, `${what} message-digest`);
-  }
-  const stv = single(CMS_OID.signingTime, 'signing-time');
-  if (stv !== undefined) out.signingTime = parseUtcOrGeneralizedTime(stv, `${what} signing-time`);
-  const sc2 = single(CMS_OID.signingCertificateV2, 'signing-certificate-v2');
-  if (sc2 !== undefined) out.signingCertificateV2 = parseSigningCertificate(sc2, 2, `${what} signing-certificate-v2`);
-  const sc1 = single(CMS_OID.signingCertificate, 'signing-certificate');
-  if (sc1 !== undefined) out.signingCertificate = parseSigningCertificate(sc1, 1, `${what} signing-certificate`);
-  return out;
-}
-
-function parseAttributes(node: BerNode, what: string): CmsAttribute[] {
-  return node.children.map((a) => {
-    const c = expectSequence(a, what);
-    if (c.length !== 2 || !isTag(c[1], 'universal', UNIVERSAL.SET)) throw malformed(`${what}: an Attribute is SEQUENCE { OID, SET OF value }`);
-    return { oid: decodeOid(c[0], `${what} attrType`), values: c[1]!.children.map((v) => encodeDer(v)) };
-  });
-}
-
-/**
- * SigningCertificate (RFC 2634 §5.4) / SigningCertificateV2 (RFC 5035 §5.4.1):
- * SEQUENCE { certs SEQUENCE OF ESSCertID[v2], policies SEQUENCE OF PolicyInformation OPTIONAL }.
- */
-function parseSigningCertificate(node: BerNode, version: 1 | 2, what: string): EssCertId[] {
-  const c = expectSequence(node, what);
-  if (c.length < 1 || c.length > 2) throw malformed(`${what}: malformed SigningCertificate`);
-  return expectSequence(c[0], `${what} certs`).map((idNode) => {
-    const f = expectSequence(idNode, `${what} ESSCertID`);
-    let i = 0;
-    let hash = 'sha1';
-    if (version === 2) {
-      hash = 'sha256'; // RFC 5035 §5.4.1.1: DEFAULT id-sha256
-      if (f[i] !== undefined && isTag(f[i], 'universal', UNIVERSAL.SEQUENCE)) hash = hashNameOf(parseAlgorithm(f[i++], `${what} hashAlgorithm`).oid);
-    }
-    const h = f[i++];
-    if (h === undefined || !isTag(h, 'universal', UNIVERSAL.OCTET_STRING)) throw malformed(`${what}: certHash is not an OCTET STRING`);
-    const id: EssCertId = { version, hash, certHash: stringContents(h, `${what} certHash`) };
-    if (f[i] !== undefined) {
-      const is = expectSequence(f[i++], `${what} issuerSerial`);
-      if (is.length !== 2) throw malformed(`${what}: IssuerSerial has ${is.length} fields`);
-      const names = expectSequence(is[0], `${what} issuer GeneralNames`);
-      const issuerNames = names.filter((n) => isTag(n, 'context', 4) && n.constructed && n.children.length === 1).map((n) => encodeDerIfNeeded(n.children[0]!));
-      id.issuerSerial = { issuerNames, serialNumber: toHex(normalizeUnsigned(integerContents(is[1], `${what} serialNumber`))) };
-    }
-    if (i !== f.length) throw malformed(`${what}: unexpected field in ESSCertID`);
-    return id;
-  });
 }
 
 function formatName(der: Uint8Array): string {

@@ -7,7 +7,7 @@
 #   root.pem    the trust anchor
 #   chain.pem   the intermediate CA certificate(s), leaf-side first
 #   leaf.pem    the certificate to verify
-#   crl.pem     (optional) CRL(s) to check revocation with
+#   crl.pem     (optional) CRL(s) to check revocation with: the intermediate's, then the root's
 #   expect.txt  `expect=<scelle ErrorCode or ok>`, `purpose=<sign|encrypt|tsa|tls>`, a description
 # All cases are meant to be verified at 2026-06-01T00:00:00Z (epoch 1780272000).
 # Keys are random: regenerating changes every byte, then SHA256SUMS is rewritten.
@@ -224,6 +224,9 @@ INT=$(new_ca int)
 key "$WORK/int.key"
 issue "$ROOT" "$WORK/root.key" "$WORK/root.pem" "$WORK/int.key" \
   "$IGC_DN/CN=TEST AC IGC-SANTE ELEMENTAIRE PERSONNES" int_ext "$V_START" "$V_END" "$WORK/int.pem"
+# The root's CRL (an ARL revoking nothing): revocation cases carry it beside the intermediate's, so
+# that every certificate of the path has revocation data (`openssl verify -crl_check_all`).
+gencrl "$ROOT" "$WORK/root.key" "$WORK/root.pem" "$WORK/root-crl.pem"
 
 LEAF_SUBJ="/C=FR/L=Paris (75)/O=CABINET MEDICAL DEMO/OU=CABINET MEDICAL DEMO/title=Médecin/SN=DEMO/GN=PAUL/CN=810012345678"
 
@@ -314,6 +317,7 @@ issue "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$WORK/other.key" "/C=FR/SN=AUTRE
 revoke "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$d/leaf.pem" keyCompromise
 revoke "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$WORK/other.pem" superseded
 gencrl "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$d/crl.pem"
+cat "$WORK/root-crl.pem" >>"$d/crl.pem"
 
 d=$(case_dir not-revoked ok sign "the intermediate's CRL revokes another certificate, not this leaf")
 cp "$WORK/root.pem" "$d/root.pem"
@@ -321,6 +325,7 @@ cp "$WORK/int.pem" "$d/chain.pem"
 key "$WORK/nrev.key"
 issue "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$WORK/nrev.key" "$LEAF_SUBJ" sign_ext "$V_START" "$V_END" "$d/leaf.pem"
 gencrl "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$d/crl.pem"
+cat "$WORK/root-crl.pem" >>"$d/crl.pem"
 
 d=$(case_dir crl-expired CRL_EXPIRED sign "the only CRL's nextUpdate (2026-02-01) is before the verification time")
 cp "$WORK/root.pem" "$d/root.pem"
@@ -328,6 +333,7 @@ cp "$WORK/int.pem" "$d/chain.pem"
 key "$WORK/crlx.key"
 issue "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$WORK/crlx.key" "$LEAF_SUBJ" sign_ext "$V_START" "$V_END" "$d/leaf.pem"
 gencrl "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$d/crl.pem" "$CRL_LAST" 20260201000000Z
+cat "$WORK/root-crl.pem" >>"$d/crl.pem"
 
 d=$(case_dir crl-bad-signature CRL_INVALID sign "CRL carries the intermediate's name and key id but is signed by another key")
 cp "$WORK/root.pem" "$d/root.pem"
@@ -339,6 +345,7 @@ gencrl "$REVCA" "$WORK/int.key" "$WORK/int.pem" "$WORK/good.crl"
 openssl crl -in "$WORK/good.crl" -outform DER -out "$WORK/good.crl.der"
 flip_last_bit "$WORK/good.crl.der"
 openssl crl -inform DER -in "$WORK/good.crl.der" -out "$d/crl.pem"
+cat "$WORK/root-crl.pem" >>"$d/crl.pem"
 
 # ---------------------------------------------------------------- trust and structure
 d=$(case_dir untrusted-root CHAIN_UNTRUSTED sign "chain ends at an impostor root with the same name as the trust anchor but another key")

@@ -93,7 +93,7 @@ describe('scelle backup (CLI)', () => {
     expect(status.json().broken).toEqual([]);
     expect(status.status).toBe(0);
 
-    const ver = scelle(['backup', 'verify', '--config', cfg, '--read-data', '--pass-file', join(tmp.dir, 'pass')]);
+    const ver = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--read-data', '--pass-file', join(tmp.dir, 'pass')]);
     expect(ver.status).toBe(0);
     expect(ver.stdout).toMatch(/usb1: ok \(read-data\)/);
 
@@ -124,7 +124,7 @@ describe('scelle backup (CLI)', () => {
     renameSync(join(root, 'usb1-unplugged'), join(root, 'usb1'));
     const back = scelle(['backup', 'run', '--config', cfg], { env });
     expect(back.stderr).toMatch(/usb1.*caught up/);
-    expect(scelle(['backup', 'verify', '--config', cfg, '--dest', 'usb1', '--no-key']).status).toBe(0);
+    expect(scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--dest', 'usb1', '--no-key']).status).toBe(0);
   }, 120_000);
 
   it('verify --no-key passes with no key material present, and names a flipped byte', () => {
@@ -137,7 +137,7 @@ describe('scelle backup (CLI)', () => {
     const verifier = join(root, 'verifier.conf');
     writeFileSync(verifier, readFileSync(cfg, 'utf8').split('\n').filter((l) => !l.startsWith('cle-ecriture') && !l.startsWith('identite')).join('\n'));
     const clean = { PATH: process.env.PATH!, HOME: join(root, 'nohome') };
-    const ok = scelle(['backup', 'verify', '--config', verifier, '--no-key', '--json'], { env: clean });
+    const ok = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', verifier, '--no-key', '--json'], { env: clean });
     expect(ok.status).toBe(0);
     expect(ok.json().reports[0].signatures[0].ok).toBe(true);
     const packs = readdirSync(join(root, 'disque', 'data'), { recursive: true }).map(String).filter((p) => /[0-9a-f]{64}$/.test(p));
@@ -145,10 +145,10 @@ describe('scelle backup (CLI)', () => {
     const bytes = readFileSync(victim);
     bytes[100]! ^= 0x80;
     writeFileSync(victim, bytes);
-    const bad = scelle(['backup', 'verify', '--config', verifier, '--no-key', '--json'], { env: clean });
+    const bad = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', verifier, '--no-key', '--json'], { env: clean });
     expect(bad.status).toBe(4);
     expect(bad.json().reports[0].problems).toEqual([expect.objectContaining({ code: 'OBJECT_CORRUPT', object: `data/${packs[0]!}` })]);
-    const wrong = scelle(['backup', 'verify', '--config', cfg, '--read-data'], { env: { SCELLE_PASSWORD: 'Mauvaise-Phrase#2026' } });
+    const wrong = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--read-data'], { env: { SCELLE_PASSWORD: 'Mauvaise-Phrase#2026' } });
     expect(wrong.status).toBe(12);
   }, 60_000);
 
@@ -226,7 +226,7 @@ describe('scelle backup (CLI)', () => {
         killedMidRun++;
         await new Promise((res) => child.on('close', res));
       }
-      const v = scelle(['backup', 'verify', '--config', cfg, '--read-data', '--pass-file', join(tmp.dir, 'pass')]);
+      const v = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--read-data', '--pass-file', join(tmp.dir, 'pass')]);
       expect(v.status, `verify after kill ${i} (${delay} ms): ${v.stdout}${v.stderr}`).toBe(0);
       const next = scelle(['backup', 'run', '--config', cfg], { env });
       expect(next.status, `run after kill ${i}: ${next.stderr}`).toBe(0);

@@ -162,7 +162,7 @@ describe('scelle cert verify', () => {
   });
 
   it('the encryption certificate is not fit for signature by key usage from a p12 pick, but the signature one is', () => {
-    const r = scelle(['cert', 'verify', '--json', join(pki, 'praticien.p12'), '--pass-file', passFile('praticien'), '--trust', trust(), '--purpose', 'encrypt']);
+    const r = scelle(['cert', 'verify', '--json', join(pki, 'praticien.p12'), '--pass-file', passFile('praticien'), '--trust', trust(), '--crl', join(pki, 'crl.pem'), '--purpose', 'encrypt']);
     expect(r.status).toBe(0);
     expect(r.json().path).toHaveLength(3);
   });

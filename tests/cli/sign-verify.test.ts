@@ -81,7 +81,8 @@ describe('scelle verify', () => {
     const s = doc.results[0].signers[0];
     expect(s.signer).toMatchObject({ name: 'CLAIRE DURAND', rpps: '10101234567', profession: 'Médecin' });
     expect(s.level).toBe('CAdES-B');
-    expect(new Date(s.signingTime).getTime()).toBeGreaterThan(Date.now() - 600_000);
+    expect(new Date(s.claimedSigningTime).getTime()).toBeGreaterThan(Date.now() - 600_000);
+    expect(s.indication).toBe('TOTAL-PASSED');
     expect(s.chain.ok).toBe(true);
     expect(s.chain.revocation[0].status).toBe('good');
   });
@@ -89,7 +90,7 @@ describe('scelle verify', () => {
   it('French output for a practitioner', () => {
     const r = scelle(['verify', f('lettre1.txt.p7s'), ...trust()], { env: { LANG: 'fr_FR.UTF-8' } });
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('signature VALIDE');
+    expect(r.stdout).toContain('Signature VALIDE');
     expect(r.stdout).toContain('Signé par : CLAIRE DURAND (RPPS 10101234567), Médecin');
   });
 

@@ -93,7 +93,11 @@ describe('scelle timestamp and tsa serve', () => {
     const signer = v.json().results[0].signers[0];
     expect(signer.level).toBe('CAdES-T');
     expect(signer.timestamp.verified).toBe(true);
-    expect(signer.validatedAt).toBe(signer.timestamp.genTime);
+    // The certificate is still valid now: it is checked now; the time-stamp is the signature's proof of existence.
+    expect(signer.validatedAt).toBe(signer.validationTime);
+    expect(signer.bestSignatureTime).toBe(signer.timestamp.genTime);
+    expect(signer.poe).toMatchObject({ time: signer.timestamp.genTime, origin: 'signature-timestamp' });
+    expect(signer.indication).toBe('TOTAL-PASSED');
     if (havePeers('openssl')) {
       const o = tryPeer('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', f('ordonnance.txt.p7s'), '-content', f('ordonnance.txt'), '-CAfile', join(pki, 'trust.pem'), '-purpose', 'any', '-out', '/dev/null']);
       expect(o.stderr).toContain('Verification successful');

@@ -2,6 +2,7 @@
 import { createDemoPki, type DemoPki } from '../../src/crypto/demo-pki.js';
 import { loadPkcs12Identity, selectCertificate, type Identity, type IdentityEntry } from '../../src/crypto/identity.js';
 import { parseCertificates, type X509Cert } from '../../src/crypto/x509/certificate.js';
+import { Crl } from '../../src/crypto/x509/crl.js';
 
 export interface MssParty {
   identity: Identity;
@@ -16,6 +17,8 @@ export interface MssFixture {
   pki: DemoPki;
   root: X509Cert;
   ca: X509Cert;
+  /** The CRLs of the CA and of the root: revocation is checked, and fails closed without them. */
+  crls: Crl[];
   praticien: MssParty;
   confrere: MssParty;
 }
@@ -38,6 +41,7 @@ export async function createMssFixture(pki?: DemoPki): Promise<MssFixture> {
     pki: p,
     root: parseCertificates(p.root)[0]!,
     ca: parseCertificates(p.ca)[0]!,
+    crls: [Crl.fromDer(p.crl), Crl.fromDer(p.rootCrl)],
     praticien: party(p, 'praticien'),
     confrere: party(p, 'confrere'),
   };

@@ -20,6 +20,8 @@ export interface TstFields {
   hash?: keyof typeof HASH_OID;
   imprint: Uint8Array;
   serial?: Uint8Array;
+  /** The serialNumber INTEGER's contents octets as given (two's complement: may be negative). */
+  serialContents?: Uint8Array;
   genTime?: Date;
   nonce?: Uint8Array;
   /** Put the signer's subject in the `tsa` field (or this Name DER). */
@@ -33,7 +35,7 @@ export function buildTstInfo(f: TstFields, signerCert?: Uint8Array): Uint8Array 
     smallInteger(1),
     objectIdentifier(f.policy ?? '1.2.250.1.999.1'),
     sequence(algorithmIdentifier(HASH_OID[f.hash ?? 'sha256']), octetString(f.imprint)),
-    unsignedInteger(f.serial ?? Uint8Array.of(0x2a)),
+    f.serialContents !== undefined ? Uint8Array.from([0x02, f.serialContents.length, ...f.serialContents]) : unsignedInteger(f.serial ?? Uint8Array.of(0x2a)),
     encodeGeneralizedTime(f.genTime ?? new Date()),
   ];
   const acc = f.accuracy === undefined ? undefined : encodeAccuracy(f.accuracy);

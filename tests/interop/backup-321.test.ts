@@ -81,7 +81,7 @@ describe('backup 3-2-1 on local + removable + SFTP + S3', () => {
     const rest = scelle(['backup', 'restore', '--config', cfg, '--dest', 'nas', '--to', out, '--pass-file', join(tmp.dir, 'pass')], { env });
     expect(rest.status, rest.stderr).toBe(0);
     expect(hashes(join(out, 'dossiers'))).toEqual(hashes(src));
-    const nokey = scelle(['backup', 'verify', '--config', cfg, '--dest', 'hds', '--no-key', '--json'], { env: { ...s3.env, HOME: tmp.dir } });
+    const nokey = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--dest', 'hds', '--no-key', '--json'], { env: { ...s3.env, HOME: tmp.dir } });
     expect(nokey.status, nokey.stdout).toBe(0);
     expect(nokey.json().reports[0].signatures[0].ok).toBe(true);
   }, 180_000);

@@ -6,7 +6,9 @@
  * OpenSSL flags that make it agree (see test-vectors/chains/README.md):
  *   -auth_level 2   refuse SHA-1 signatures and RSA keys < 2048 bits (112-bit security), anchor included
  *   -x509_strict    RFC 5280 strictness (CA basicConstraints/keyUsage, AKI/SKI presence…)
- *   -crl_check -CRLfile crl.pem   when the case has a CRL (leaf revocation)
+ *   -crl_check_all -CRLfile crl.pem   when the case has CRLs (the intermediate's and the root's):
+ *                  every certificate's revocation, as scelle checks it by default; cases without
+ *                  CRLs are compared with revocation off on both sides (`revocation: 'skip'`)
  *   -purpose smimesign|smimeencrypt|timestampsign|sslclient, -attime 1780272000 (2026-06-01T00:00:00Z)
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -80,7 +82,7 @@ describe('test-vectors/chains', () => {
 describe.skipIf(!havePeers('openssl'))('openssl verify agrees with verifyCertificateChain', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const args = ['verify', '-auth_level', '2', '-x509_strict', '-CAfile', join(c.dir, 'root.pem'), '-untrusted', join(c.dir, 'chain.pem')];
-    if (c.hasCrl) args.push('-crl_check', '-CRLfile', join(c.dir, 'crl.pem'));
+    if (c.hasCrl) args.push('-crl_check_all', '-CRLfile', join(c.dir, 'crl.pem'));
     args.push('-purpose', OPENSSL_PURPOSE[c.purpose] ?? 'any', '-attime', String(AT_EPOCH), join(c.dir, 'leaf.pem'));
     const ossl = tryPeer('openssl', args);
     const opensslAccepts = ossl.status === 0;
@@ -89,7 +91,7 @@ describe.skipIf(!havePeers('openssl'))('openssl verify agrees with verifyCertifi
     const verdict = await verifyCertificateChain(leaf!, {
       trustAnchors: parseCertificates(readFileSync(join(c.dir, 'root.pem'))),
       intermediates: parseCertificates(readFileSync(join(c.dir, 'chain.pem'))),
-      ...(c.hasCrl ? { crls: parseCrls(readFileSync(join(c.dir, 'crl.pem'))) } : {}),
+      ...(c.hasCrl ? { crls: parseCrls(readFileSync(join(c.dir, 'crl.pem'))) } : { revocation: 'skip' as const }),
       purpose: c.purpose,
       at: AT,
       fetcher: () => Promise.reject(new Error('no network in the agreement matrix')),
@@ -114,7 +116,7 @@ describe('specific verdict details', () => {
     return verifyCertificateChain(leaf!, {
       trustAnchors: parseCertificates(readFileSync(join(dir, 'root.pem'))),
       intermediates: parseCertificates(readFileSync(join(dir, 'chain.pem'))),
-      ...(existsSync(join(dir, 'crl.pem')) ? { crls: parseCrls(readFileSync(join(dir, 'crl.pem'))) } : {}),
+      ...(existsSync(join(dir, 'crl.pem')) ? { crls: parseCrls(readFileSync(join(dir, 'crl.pem'))) } : { revocation: 'skip' as const }),
       at: AT,
       purpose: 'sign',
       ...extra,
@@ -128,9 +130,17 @@ describe('specific verdict details', () => {
     expect(v.problems[0]?.message).toMatch(/revoked on 2026-03-01T12:00:00\.000Z, reason keyCompromise/);
   });
 
-  it('revoked: a revocation dated after `at` does not count (the certificate was good then)', async () => {
-    const v = await verify('revoked', { at: new Date('2026-02-01T00:00:00Z'), crls: [] });
+  it('revoked: a revocation dated after `at` does not count (the certificate was good then), and is noted', async () => {
+    const v = await verify('revoked', { at: new Date('2026-02-01T00:00:00Z') });
     expect(v.ok).toBe(true);
+    expect(v.revocation[0]).toMatchObject({ status: 'good', note: expect.stringMatching(/^revoked on 2026-03-01T12:00:00\.000Z, after 2026-02-01/) });
+  });
+
+  it('revocation required and no CRL at all: REVOCATION_UNAVAILABLE for the leaf and its CA, never valid', async () => {
+    const v = await verify('revoked', { crls: [], revocation: 'require' });
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('REVOCATION_UNAVAILABLE');
+    expect(v.revocation.map((r) => r.status)).toEqual(['unknown', 'unknown']);
   });
 
   it('expired: the message names the subject and the end date; depth 0', async () => {

@@ -13,7 +13,7 @@ import { formatPem } from '../../src/crypto/pem.js';
 import { X509Cert } from '../../src/crypto/x509/certificate.js';
 import { parseCrls, type Crl } from '../../src/crypto/x509/crl.js';
 import { summarizeCertificate } from '../../src/crypto/cert-summary.js';
-import { verifySignature, verifySignatureFile, verifySignatureStream, type SignatureVerdict, type VerifySignatureOptions } from '../../src/crypto/cms/verify.js';
+import { verifySignature, verifySignatureFile, verifySignatureStream, type SignatureVerdict, type VerifySignatureOptions } from '../../src/validation/verify-signature.js';
 import { readFileChunks } from '../../src/io/file-chunks.js';
 import { isScelleError } from '../../src/errors.js';
 import { havePeers, runPeer } from '../helpers/peers.js';
@@ -88,7 +88,9 @@ describe.skipIf(!HAVE)('CMS verification of peer signatures', () => {
     expect(who.rpps).toBe('10101234567');
     expect(s.signingTime!.getTime()).toBeGreaterThanOrEqual(startedAt.getTime() - 1000);
     expect(s.signingTime!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
-    expect(s.validatedAt).toEqual(s.signingTime);
+    // The signing time is the signer's claim: the chain is checked at the validation time (now).
+    expect(s.validatedAt).toEqual(s.validationTime);
+    expect(s.indication).toBe('TOTAL-PASSED');
   };
 
   it('detached -binary, SHA-256, RSA PKCS#1 v1.5: valid, who and when', async () => {
@@ -204,12 +206,12 @@ describe.skipIf(!HAVE)('CMS verification of peer signatures', () => {
     expect((await verifySignatureFile(f('na-big.p7s'), opts())).ok).toBe(true);
   });
 
-  it('openssl smime -sign -md sha1: valid, reported weak', async () => {
+  it('openssl smime -sign -md sha1: SHA-1 is broken since 2016 and nothing proves it was made before → INDETERMINATE, WEAK_ALGORITHM', async () => {
     runPeer('openssl', ['smime', '-sign', '-certfile', f('ca.pem'), '-md', 'sha1', '-binary', '-nodetach', '-in', f('doc.txt'), ...signer('praticien'), '-outform', 'DER', '-out', f('sha1.p7s')]);
     const v = await verifySignatureFile(f('sha1.p7s'), opts());
-    expect(v.ok).toBe(true);
-    expect(v.signers[0]!.digestAlgorithm).toBe('SHA-1');
-    expect(v.signers[0]!.weakAlgorithms).toEqual(['SHA-1']);
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('WEAK_ALGORITHM');
+    expect(v.signers[0]!).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE', digestAlgorithm: 'SHA-1', weakAlgorithms: ['SHA-1'] });
   });
 
   // ------------------------------------------------------------------------------ negative cases
@@ -253,18 +255,19 @@ describe.skipIf(!HAVE)('CMS verification of peer signatures', () => {
     expect(v.signers[0]!.chain?.ok).toBe(false);
   });
 
-  it('revoked signer, signing-time after the revocation → CERT_REVOKED; validated before it → ok', async () => {
+  it('revoked signer → CERT_REVOKED, INDETERMINATE/REVOKED_NO_POE; a validation time before the revocation, with no revocation data from then, fails closed', async () => {
     cms(['-cades', '-binary', '-in', f('doc.txt'), ...signer('revoque'), '-outform', 'DER', '-out', f('rev.p7s')]);
     const v = await verifyDetached(f('rev.p7s'));
     expect(v.ok).toBe(false);
     expect(v.code).toBe('CERT_REVOKED');
+    expect(v.signers[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
     const revokedAt = v.signers[0]!.chain!.revocation[0]!.revokedAt!;
-    expect(revokedAt.getTime()).toBeLessThan(v.signers[0]!.signingTime!.getTime());
-    // `at` overrides the signer's time: before the revocation (and before this CRL was issued, so
-    // without it) the same signature is fine.
+    // `at` before the revocation: the only CRL was issued after that time, so it cannot say what
+    // was known then, and nothing else can: TRY_LATER, never valid.
     const at = new Date(revokedAt.getTime() - 60_000);
-    const before = await verifyDetached(f('rev.p7s'), f('doc.txt'), { at, crls: [] });
-    expect(before.ok).toBe(true);
+    const before = await verifyDetached(f('rev.p7s'), f('doc.txt'), { at });
+    expect(before.ok).toBe(false);
+    expect(before.signers[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
     expect(before.signers[0]!.validatedAt).toEqual(at);
   });
 
@@ -355,24 +358,29 @@ describe.skipIf(!HAVE)('CMS verification of peer signatures', () => {
       unsignedAttrs: (value) => [attribute(OIDS.timeStampToken, tokenFor(value))],
     });
     const v = await verifySignature(der, opts());
+    expect(v.signers[0]!.problems).toEqual([]);
     expect(v.ok).toBe(true);
     const s = v.signers[0]!;
     expect(s.cades.level).toBe('CAdES-T');
     expect(s.timestamp?.imprintMatches).toBe(true);
     expect(s.timestamp?.tsa).toContain('HORODATAGE SCELLE DEMO');
     expect(Math.abs(s.timestamp!.genTime.getTime() - Date.now())).toBeLessThan(120_000);
-    expect(s.validatedAt).toEqual(s.timestamp!.genTime);
+    expect(s.bestSignatureTime).toEqual(s.timestamp!.genTime);
+    expect(s.poe).toMatchObject({ origin: 'signature-timestamp', time: s.timestamp!.genTime });
     expect(s.signingTime!.getTime()).toBe(Math.floor(signingTime.getTime() / 1000) * 1000);
 
-    // A token over something else: TIMESTAMP_INVALID, and the chain falls back to signing-time.
+    // A token over something else proves nothing: reported with its code, the signature is not valid
+    // (it claims a proof it does not give), and the signing-time is never used instead.
     const wrong = buildSignedData({
       content, signerCert: sigCert(), certificates: [sigCert(), pki.ca], key: pki.praticien.keys[0]!, signingTime, signedAttrs: [essV2(sigCert())],
       unsignedAttrs: () => [attribute(OIDS.timeStampToken, tokenFor(new TextEncoder().encode('another signature')))],
     });
     const w = await verifySignature(wrong, opts());
-    expect(w.code).toBe('TIMESTAMP_INVALID');
+    expect(w.code).toBe('TIMESTAMP_IMPRINT_MISMATCH');
+    expect(w.signers[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE' });
     expect(w.signers[0]!.timestamp?.imprintMatches).toBe(false);
-    expect(w.signers[0]!.validatedAt).toEqual(w.signers[0]!.signingTime);
+    expect(w.signers[0]!.validatedAt).toEqual(w.signers[0]!.validationTime);
+    expect(w.signers[0]!.poe).toBeUndefined();
   });
 
   it('sid by subjectKeyIdentifier (openssl cms -keyid)', async () => {

@@ -1,7 +1,7 @@
 /**
  * Memory: an attached BER signature of a ~200 MB file (`openssl cms -sign -stream -binary
  * -outform DER`, made at test time) is verified with bounded memory. The verification runs in a
- * child Node process (the verifier's module graph compiled with tsc for it) that prints
+ * child Node process (importing the compiled library from dist/) that prints
  * `process.resourceUsage().maxRSS`; the same child verifying a small signature gives the baseline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,25 +43,21 @@ describe.skipIf(!havePeers('openssl'))('streaming verification of a 200 MB attac
       runPeer('openssl', ['cms', '-sign', '-stream', '-binary', '-nodetach', '-cades', '-in', f(`${name}.bin`), '-signer', f('p.pem'), '-inkey', f('p.key.pem'),
         '-certfile', f('ca.pem'), '-outform', 'DER', '-out', f(`${name}.p7s`)]);
     }
-    // Compile the verifier's module graph (and nothing else) for the child process. Inside the repo
-    // so that its imports resolve to node_modules.
+    // The child imports the compiled library (`npm test` builds dist/ before vitest runs).
     build = mkdtempSync(join(REPO, 'node_modules', '.cache-scelle-cms-stream-'));
-    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), join(REPO, 'src', 'crypto', 'cms', 'verify.ts'),
-      '--outDir', build, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
-      '--skipLibCheck', '--types', 'node', '--strict'], { encoding: 'utf8' });
-    if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
     writeFileSync(join(build, 'run.mjs'), `
       import { readFileSync } from 'node:fs';
-      import { verifySignatureFile } from './src/crypto/cms/verify.js';
-      import { X509Cert } from './src/crypto/x509/certificate.js';
-      const [sig, root] = process.argv.slice(2);
+      import { verifySignatureFile, X509Cert, parseCrls } from ${JSON.stringify(join(REPO, 'dist', 'src', 'index.js'))};
+      const [sig, root, crl] = process.argv.slice(2);
       const anchors = [X509Cert.fromDer(new Uint8Array(readFileSync(root)))];
+      const crls = parseCrls(new Uint8Array(readFileSync(crl)));
       const t = Date.now();
-      const v = await verifySignatureFile(sig, { trustAnchors: anchors });
+      const v = await verifySignatureFile(sig, { trustAnchors: anchors, crls });
       console.log(JSON.stringify({ ok: v.ok, code: v.code, sha256: v.contentDigests['SHA-256'], level: v.signers[0].cades.level,
         ms: Date.now() - t, maxRssKiB: process.resourceUsage().maxRSS }));
     `);
     writeFileSync(f('root.der'), pki.root);
+    writeFileSync(f('crl.pem'), formatPem('X509 CRL', pki.crl) + formatPem('X509 CRL', pki.rootCrl));
   }, 300_000);
   afterAll(() => {
     cleanup?.();
@@ -69,7 +65,7 @@ describe.skipIf(!havePeers('openssl'))('streaming verification of a 200 MB attac
   });
 
   const run = (sig: string): { ok: boolean; code?: string; sha256: string; level: string; ms: number; maxRssKiB: number } => {
-    const r = spawnSync(process.execPath, [join(build, 'run.mjs'), sig, f('root.der')], { encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(process.execPath, [join(build, 'run.mjs'), sig, f('root.der'), f('crl.pem')], { encoding: 'utf8', timeout: 240_000 });
     if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };

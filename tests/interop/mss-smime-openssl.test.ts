@@ -129,7 +129,7 @@ describe.skipIf(!enabled)('S/MIME interop with openssl and gpgsm', () => {
   describe('scelle reads what peers write', () => {
     const entity = (): string => 'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nBonjour, voici les résultats.\n';
     const readOk = async (file: string, expected: { layers: string[]; signed?: boolean }): Promise<Awaited<ReturnType<typeof readMessage>>> => {
-      const r = await readMessage(readFileSync(p(file)), { trustAnchors: [f.root], identity: f.confrere.identity, name: file });
+      const r = await readMessage(readFileSync(p(file)), { trustAnchors: [f.root], crls: f.crls, identity: f.confrere.identity, name: file });
       expect(r.problems, JSON.stringify(r.problems)).toEqual([]);
       expect(r.ok).toBe(true);
       expect(r.layers).toEqual(expected.layers);

@@ -3,18 +3,19 @@
  * src/crypto/cms/sign.ts, upgraded with tokens from `openssl ts -reply` over the hash of each
  * SignerInfo's signature value. `openssl cms -verify` still accepts them (the unsigned attribute
  * does not break the signature), openssl sees the id-smime-aa-timeStampToken attribute, and our
- * strict verifier reports and validates the genTime; a token over another signature value is
- * TIMESTAMP_IMPRINT_MISMATCH.
+ * validation engine validates the token and takes its genTime as the signature's proof of
+ * existence; a token over another signature value is TIMESTAMP_IMPRINT_MISMATCH.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDetached, signFile } from '../../src/crypto/cms/sign.js';
-import { verifySignature, verifySignatureFile } from '../../src/crypto/cms/verify.js';
+import { verifySignature, verifySignatureFile } from '../../src/validation/verify-signature.js';
 import { X509Cert } from '../../src/crypto/x509/certificate.js';
 import { parseCrls } from '../../src/crypto/x509/crl.js';
 import { isScelleError } from '../../src/errors.js';
-import { addSignatureTimestamp, upgradeSignatureFile, verifySignatureTimestamps, type TimestampTokenSource } from '../../src/timestamp/cades-t.js';
+import { addSignatureTimestamp, upgradeSignatureFile, type TimestampTokenSource } from '../../src/timestamp/cades-t.js';
+import { verifyTimestampToken } from '../../src/validation/timestamp.js';
 import { OpensslTsa } from '../helpers/openssl-tsa.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
 import { createSigningFixture, type SigningFixture } from '../helpers/sign-fixtures.js';
@@ -81,27 +82,26 @@ describe.skipIf(!havePeers('openssl'))('CAdES-T with openssl ts -reply tokens', 
     const { createHash } = await import('node:crypto');
     expect(calls[0]!.imprint).toBe(createHash('sha256').update(signatureValue).digest('hex'));
 
-    const [v] = await verifySignatureTimestamps(upgraded, trust());
-    expect(v!.present).toBe(true);
-    expect(v!.timestamps[0]!.problems).toEqual([]);
-    expect(v!.ok).toBe(true);
-    expect(Math.abs(v!.genTime!.getTime() - Date.now())).toBeLessThan(60_000);
-    expect(v!.sid).toContain('AC IGC-SANTE DEMO PERSONNES');
-    expect(v!.timestamps[0]!.tsa!.subject).toContain('HORODATAGE SCELLE DEMO');
-
-    // From the CMS verifier's signer verdicts too (signatureValue + timestampToken).
-    const [fromVerdict] = await verifySignatureTimestamps(cms.signers, trust());
-    expect(fromVerdict!.ok).toBe(true);
-    expect(fromVerdict!.genTime!.getTime()).toBe(v!.genTime!.getTime());
+    const s = cms.signers[0]!;
+    expect(s.timestamps).toHaveLength(1);
+    expect(s.timestamps[0]!.problems).toEqual([]);
+    expect(s.timestamps[0]!.ok).toBe(true);
+    expect(Math.abs(s.timestamps[0]!.genTime!.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(s.sid).toContain('AC IGC-SANTE DEMO PERSONNES');
+    expect(s.timestamps[0]!.tsa!.subject).toContain('HORODATAGE SCELLE DEMO');
+    // The time-stamp is the signature's proof of existence.
+    expect(s.poe).toMatchObject({ origin: 'signature-timestamp', time: s.timestamps[0]!.genTime });
+    expect(s.bestSignatureTime.getTime()).toBe(s.timestamps[0]!.genTime!.getTime());
   });
 
   it('a second time-stamp (bare token source) is added after the first, both verified', async () => {
     const sig = await signDetached([letter], { signer: fx.ec, chain: fx.chain });
     const twice = await addSignatureTimestamp(await addSignatureTimestamp(sig, openssl), opensslToken, { hash: 'sha512' });
-    const [v] = await verifySignatureTimestamps(twice, trust());
-    expect(v!.timestamps).toHaveLength(2);
-    expect(v!.timestamps.map((t) => t.imprint!.hash)).toEqual(['sha256', 'sha512']);
-    expect(v!.ok).toBe(true);
+    const v = (await verifySignature(twice, { ...trust(), content: chunks(letter) })).signers[0]!;
+    expect(v.timestamps).toHaveLength(2);
+    expect(v.timestamps.map((t) => t.imprint!.hash)).toEqual(['sha256', 'sha512']);
+    expect(v.timestamps.every((t) => t.ok)).toBe(true);
+    expect(v.ok).toBe(true);
     const p = join(dir, 'twice.p7s');
     const c = join(dir, 'twice.txt');
     writeFileSync(p, twice);
@@ -113,10 +113,12 @@ describe.skipIf(!havePeers('openssl'))('CAdES-T with openssl ts -reply tokens', 
     const a = await addSignatureTimestamp(await signDetached([letter], { signer: fx.rsa, chain: fx.chain }), openssl);
     const b = await verifySignature(await signDetached([letter], { signer: fx.rsa, chain: fx.chain, signingTime: new Date(Date.now() - 60_000) }), { ...trust(), content: chunks(letter) });
     const tokenA = (await verifySignature(a, { ...trust(), content: chunks(letter) })).signers[0]!.timestampToken!;
-    const [v] = await verifySignatureTimestamps([{ sid: 'b', signatureValue: b.signers[0]!.signatureValue, timestampToken: tokenA }], trust());
-    expect(v!.ok).toBe(false);
-    expect(v!.code).toBe('TIMESTAMP_IMPRINT_MISMATCH');
-    expect(v!.genTime).toBeUndefined();
+    const { createHash } = await import('node:crypto');
+    const v = await verifyTimestampToken(tokenA, { ...trust(), expected: { hash: 'sha256', imprint: new Uint8Array(createHash('sha256').update(b.signers[0]!.signatureValue).digest()) } });
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('TIMESTAMP_IMPRINT_MISMATCH');
+    expect(v.indication).toBe('TOTAL-FAILED');
+    expect(v.subIndication).toBe('HASH_FAILURE');
 
     const wrongTsa: TimestampTokenSource = async () => tokenA;
     // (RSA PKCS#1 v1.5 is deterministic: another signing-time makes another signature value.)
@@ -143,14 +145,15 @@ describe.skipIf(!havePeers('openssl'))('CAdES-T with openssl ts -reply tokens', 
       const cms = await verifySignatureFile(outPath, { ...trust(), ...(attached ? {} : { content: chunks(letter) }) });
       expect(cms.ok).toBe(true);
       expect(cms.signers[0]!.cades.level).toBe('CAdES-T');
-      const [v] = await verifySignatureTimestamps(readFileSync(outPath), trust());
-      expect(v!.ok).toBe(true);
+      expect(cms.signers[0]!.timestamps.map((t) => t.ok)).toEqual([true]);
     }
   });
 
-  it('a signature without time-stamp: present false, not ok, no code', async () => {
-    const [v] = await verifySignatureTimestamps(await signDetached([letter], { signer: fx.rsa, chain: fx.chain }), trust());
-    expect(v).toMatchObject({ present: false, ok: false, timestamps: [] });
-    expect(v!.code).toBeUndefined();
+  it('a signature without time-stamp: CAdES-B, no proof of existence, best-signature-time = validation time', async () => {
+    const v = (await verifySignature(await signDetached([letter], { signer: fx.rsa, chain: fx.chain }), { ...trust(), content: chunks(letter) })).signers[0]!;
+    expect(v).toMatchObject({ ok: true, timestamps: [] });
+    expect(v.cades.level).toBe('CAdES-B');
+    expect(v.poe).toBeUndefined();
+    expect(v.bestSignatureTime.getTime()).toBe(v.validationTime.getTime());
   });
 });

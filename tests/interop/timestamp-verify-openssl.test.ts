@@ -15,7 +15,8 @@ import { formatPem } from '../../src/crypto/pem.js';
 import { X509Cert } from '../../src/crypto/x509/certificate.js';
 import { parseCrls } from '../../src/crypto/x509/crl.js';
 import { isScelleError } from '../../src/errors.js';
-import { hashForTimestamp, imprintFromDigest, verifyTimestampResponse, verifyTimestampToken, type VerifyTimestampOptions } from '../../src/timestamp/verify-token.js';
+import { hashForTimestamp, imprintFromDigest } from '../../src/timestamp/imprint.js';
+import { verifyTimestampResponse, verifyTimestampToken, type VerifyTimestampOptions } from '../../src/validation/timestamp.js';
 import { DEFAULT_POLICY, OTHER_POLICY, OpensslTsa } from '../helpers/openssl-tsa.js';
 import { havePeers, tryPeer } from '../helpers/peers.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -168,23 +169,31 @@ describe.skipIf(!havePeers('openssl'))('RFC 3161 tokens from openssl ts -reply, 
       const r = tsa.stamp({ data: letter, section: 'revoked' });
       const v = await verifyTimestampResponse(r.der, options({ expected: letterHash() }));
       expect(v.code).toBe('CERT_REVOKED');
-      // Without the CRL the same token is fine: the code comes from revocation, nothing else.
-      expect((await verifyTimestampResponse(r.der, { ...options({ expected: letterHash() }), crls: parseCrls(pki.rootCrl) })).problems).toEqual([]);
+      expect(v).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
+      // Without the CA's CRL the status is unknown: fail closed, never valid.
+      expect((await verifyTimestampResponse(r.der, { ...options({ expected: letterHash() }), crls: parseCrls(pki.rootCrl) })).code).toBe('REVOCATION_UNAVAILABLE');
+      // Revocation not checked at the caller's request: the code came from revocation, nothing else.
+      expect((await verifyTimestampResponse(r.der, { ...options({ expected: letterHash() }), revocation: 'skip' })).problems).toEqual([]);
     });
 
-    it('a TSA key compromised after genTime → CERT_REVOKED (RFC 3161 §4); superseded after genTime → accepted', async () => {
+    it('a TSA key compromised after genTime → CERT_REVOKED, no proof (RFC 3161 §4); superseded after genTime → still valid, by the TSA\'s own time', async () => {
       const r = tsa.stamp({ data: letter });
       const later = new Date(now.getTime() + 2 * DAY);
       const crlWith = (reason: 'keyCompromise' | 'superseded'): ReturnType<typeof parseCrls> => parseCrls(buildCrl({
         issuerCertificate: pki.ca, signingKey: pki.caKey, thisUpdate: new Date(now.getTime() + DAY), nextUpdate: new Date(now.getTime() + 30 * DAY), crlNumber: 3,
         revoked: [{ serialNumber: certificateSerial(pki.tsa.certificates[0]!), revocationDate: new Date(now.getTime() + DAY), reason }],
       }));
+      // The root's CRL issued after genTime too: checking the past needs data issued after it.
+      const rootLater = parseCrls(buildCrl({ issuerCertificate: pki.root, signingKey: pki.rootKey, thisUpdate: new Date(now.getTime() + DAY), nextUpdate: new Date(now.getTime() + 300 * DAY), crlNumber: 2, revoked: [] }));
       const base = { expected: letterHash(), clock: () => later };
-      const compromised = await verifyTimestampResponse(r.der, { ...options(base), crls: [...parseCrls(pki.crl), ...crlWith('keyCompromise'), ...parseCrls(pki.rootCrl)] });
+      const compromised = await verifyTimestampResponse(r.der, { ...options(base), crls: [...parseCrls(pki.crl), ...crlWith('keyCompromise'), ...rootLater] });
       expect(compromised.code).toBe('CERT_REVOKED');
-      expect(compromised.problems[0]!.message).toMatch(/keyCompromise.*after/);
-      const superseded = await verifyTimestampResponse(r.der, { ...options(base), crls: [...parseCrls(pki.crl), ...crlWith('superseded'), ...parseCrls(pki.rootCrl)] });
+      expect(compromised).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
+      expect(compromised.problems[0]!.message).toMatch(/reason keyCompromise/);
+      const superseded = await verifyTimestampResponse(r.der, { ...options(base), crls: [...parseCrls(pki.crl), ...crlWith('superseded'), ...rootLater] });
       expect(superseded.problems).toEqual([]);
+      expect(superseded.ok).toBe(true);
+      expect(superseded.poe).toMatchObject({ origin: 'tsa-own-time', time: superseded.genTime });
     });
 
     it('a TSA of another PKI → CHAIN_UNTRUSTED', async () => {
@@ -192,7 +201,7 @@ describe.skipIf(!havePeers('openssl'))('RFC 3161 tokens from openssl ts -reply, 
       const v = await verifyTimestampResponse(r.der, options({ expected: letterHash() }));
       expect(v.code).toBe('CHAIN_UNTRUSTED');
       // …and valid to whoever trusts that PKI: only the anchor decides.
-      expect((await verifyTimestampResponse(r.der, { expected: letterHash(), trustAnchors: [X509Cert.fromDer(other.root)] })).problems).toEqual([]);
+      expect((await verifyTimestampResponse(r.der, { expected: letterHash(), trustAnchors: [X509Cert.fromDer(other.root)], crls: [...parseCrls(other.crl), ...parseCrls(other.rootCrl)] })).problems).toEqual([]);
     });
 
     it('a response carrying its own self-signed root → TSA_INJECTED_CA, never trusted', async () => {

@@ -15,7 +15,7 @@ function pseudoRandomBytes(n: number, seed: number): Uint8Array {
 import { parsePkcs12 } from '../../src/crypto/pkcs12.js';
 import { parseCertificates } from '../../src/crypto/x509/certificate.js';
 import { parseCrls } from '../../src/crypto/x509/crl.js';
-import { verifySignature } from '../../src/crypto/cms/verify.js';
+import { verifySignature } from '../../src/validation/verify-signature.js';
 import { parseTimeStampResp } from '../../src/timestamp/tsp.js';
 import { isScelleError } from '../../src/errors.js';
 it('random bytes give a ScelleError (MALFORMED_ASN1, …) from every parser, never a raw exception', async () => {

@@ -32,6 +32,19 @@ export const UNIVERSAL = {
 /** Deepest nesting accepted (CMS structures are a dozen levels deep at most). */
 const MAX_DEPTH = 64;
 
+/**
+ * Elements one in-memory parse may create, by default. A signature with its certificates holds a
+ * few thousand; a hostile 20 MB SET of 10 million empty elements would otherwise take gigabytes
+ * of tree before anything could refuse it.
+ */
+export const DEFAULT_MAX_NODES = 200_000;
+
+/** Options of {@link parseBer}. */
+export interface ParseBerOptions {
+  /** Most elements the tree may hold (default {@link DEFAULT_MAX_NODES}); beyond: MALFORMED_ASN1. */
+  maxNodes?: number;
+}
+
 /** An identifier + length header. `length` is undefined for the indefinite form. */
 export interface BerHeader {
   tagClass: TagClass;
@@ -114,14 +127,21 @@ function decodeHeaderBefore(bytes: Uint8Array, offset: number, limit: number, wh
  * @throws ScelleError MALFORMED_ASN1 when the bytes are truncated, nested too deeply, or followed by
  *   trailing bytes.
  */
-export function parseBer(bytes: Uint8Array, what: string): BerNode {
-  const node = parseNode(bytes, 0, bytes.length, what, 0);
+export function parseBer(bytes: Uint8Array, what: string, options: ParseBerOptions = {}): BerNode {
+  const budget = { left: options.maxNodes ?? DEFAULT_MAX_NODES, what };
+  const node = parseNode(bytes, 0, bytes.length, what, 0, budget);
   if (node.end !== bytes.length) throw malformed(`${what}: ${bytes.length - node.end} trailing byte(s) after the element`);
   return node;
 }
 
-function parseNode(bytes: Uint8Array, offset: number, limit: number, what: string, depth: number): BerNode {
+interface NodeBudget {
+  left: number;
+  what: string;
+}
+
+function parseNode(bytes: Uint8Array, offset: number, limit: number, what: string, depth: number, budget: NodeBudget): BerNode {
   if (depth > MAX_DEPTH) throw malformed(`${what}: nested more than ${MAX_DEPTH} levels deep`);
+  if (--budget.left < 0) throw malformed(`${what}: more ASN.1 elements than any genuine ${budget.what} holds (refused to bound memory)`);
   const h = decodeHeaderBefore(bytes, offset, limit, what);
   if (h === 'short') throw malformed(`${what}: truncated (the data ends inside a header)`);
   const contentStart = offset + h.headerLength;
@@ -132,7 +152,7 @@ function parseNode(bytes: Uint8Array, offset: number, limit: number, what: strin
     if (h.constructed) {
       let p = contentStart;
       while (p < end) {
-        const child = parseNode(bytes, p, end, what, depth + 1);
+        const child = parseNode(bytes, p, end, what, depth + 1, budget);
         if (isEoc(child)) throw malformed(`${what}: end-of-contents inside a definite-length element`);
         children.push(child);
         p = child.end;
@@ -143,7 +163,7 @@ function parseNode(bytes: Uint8Array, offset: number, limit: number, what: strin
   let p = contentStart;
   for (;;) {
     if (p >= limit) throw malformed(`${what}: truncated (an indefinite-length element has no end-of-contents)`);
-    const child = parseNode(bytes, p, limit, what, depth + 1);
+    const child = parseNode(bytes, p, limit, what, depth + 1, budget);
     if (isEoc(child)) return berNode(h, bytes, offset, contentStart, p, child.end, children);
     children.push(child);
     p = child.end;
@@ -191,6 +211,101 @@ export function stringContents(node: BerNode, what: string): Uint8Array {
     return stringContents(c, what);
   });
   return concat(parts);
+}
+
+/**
+ * Counts the elements of one BER element spanning `bytes` without building a tree (a header walk),
+ * stopping at `limit`: lets a caller refuse a hostile input before handing it to a parser that
+ * allocates per element (asn1js).
+ * @returns the count, or `limit + 1` when there are more.
+ * @throws ScelleError MALFORMED_ASN1 when the headers do not nest properly.
+ */
+export function countBerElements(bytes: Uint8Array, limit: number, what: string): number {
+  let count = 0;
+  const truncated = (): ScelleError => malformed(`${what}: truncated (an element claims more bytes than remain)`);
+  // Returns the offset just after the element at `offset`.
+  const element = (offset: number, end: number, depth: number): number => {
+    if (depth > MAX_DEPTH) throw malformed(`${what}: nested more than ${MAX_DEPTH} levels deep`);
+    const h = decodeHeaderBefore(bytes, offset, end, what);
+    if (h === 'short') throw truncated();
+    count++;
+    const cs = offset + h.headerLength;
+    if (h.length !== undefined) {
+      const e = cs + h.length;
+      if (e > end) throw truncated();
+      if (h.constructed) for (let p = cs; p < e && count <= limit; ) p = element(p, e, depth + 1);
+      return e;
+    }
+    for (let p = cs; ; ) {
+      if (count > limit) return end;
+      if (p + 2 <= end && bytes[p] === 0 && bytes[p + 1] === 0) return p + 2;
+      if (p >= end) throw malformed(`${what}: truncated (an indefinite-length element has no end-of-contents)`);
+      p = element(p, end, depth + 1);
+    }
+  };
+  element(0, bytes.length, 0);
+  return count;
+}
+
+/**
+ * The encodings of the children of the one constructed element spanning `bytes`, found by walking
+ * headers only (no tree): a SET of a thousand certificates becomes a thousand subarrays.
+ * @throws ScelleError MALFORMED_ASN1 when the element is not constructed or malformed.
+ */
+export function childrenOf(bytes: Uint8Array, what: string): Uint8Array[] {
+  const h = decodeHeaderBefore(bytes, 0, bytes.length, what);
+  if (h === 'short' || !h.constructed) throw malformed(`${what}: expected a constructed element`);
+  const out: Uint8Array[] = [];
+  let p = h.headerLength;
+  const end = h.length === undefined ? bytes.length : h.headerLength + h.length;
+  if (end > bytes.length) throw malformed(`${what}: truncated`);
+  for (;;) {
+    if (h.length === undefined && p + 2 <= bytes.length && bytes[p] === 0 && bytes[p + 1] === 0) {
+      p += 2;
+      break;
+    }
+    if (p >= end) break;
+    const start = p;
+    p = elementEnd(bytes, p, end, what, 1);
+    out.push(bytes.subarray(start, p));
+  }
+  if (p !== bytes.length) throw malformed(`${what}: ${bytes.length - p} trailing byte(s)`);
+  return out;
+}
+
+/** Offset just after the element at `offset` (header walk, nested indefinite forms included). */
+function elementEnd(bytes: Uint8Array, offset: number, limit: number, what: string, depth: number): number {
+  if (depth > MAX_DEPTH) throw malformed(`${what}: nested more than ${MAX_DEPTH} levels deep`);
+  const h = decodeHeaderBefore(bytes, offset, limit, what);
+  if (h === 'short') throw malformed(`${what}: truncated (the data ends inside a header)`);
+  const cs = offset + h.headerLength;
+  if (h.length !== undefined) {
+    if (cs + h.length > limit) throw malformed(`${what}: truncated`);
+    return cs + h.length;
+  }
+  for (let p = cs; ; ) {
+    if (p + 2 <= limit && bytes[p] === 0 && bytes[p + 1] === 0) return p + 2;
+    if (p >= limit) throw malformed(`${what}: truncated (an indefinite-length element has no end-of-contents)`);
+    p = elementEnd(bytes, p, limit, what, depth + 1);
+  }
+}
+
+/**
+ * The value of an INTEGER's contents octets (two's complement, X.690 §8.3) as a canonical string:
+ * uppercase hexadecimal of the absolute value, with a leading `-` for a negative number (the form
+ * `openssl x509 -serial` prints). A redundant leading 00 / FF octet does not change the result, and a
+ * negative serial number never equals the positive one with the same octets (RFC 5280 §4.1.2.2).
+ */
+export function integerHex(contents: Uint8Array): string {
+  if (contents.length === 0) return '0';
+  const negative = (contents[0]! & 0x80) !== 0;
+  let v = 0n;
+  for (const b of contents) v = (v << 8n) | BigInt(b);
+  if (negative) v -= 1n << BigInt(contents.length * 8);
+  const abs = v < 0n ? -v : v;
+  const hex = abs.toString(16).toUpperCase();
+  const even = hex.length % 2 === 1 ? `0${hex}` : hex;
+  return v < 0n ? `-${even}` : even;
 }
 
 /** Concatenates byte arrays. */
@@ -478,7 +593,16 @@ export class BerStreamReader {
    * @param maxBytes - refuse larger elements (certificates and SignerInfos are small).
    * @throws ScelleError MALFORMED_ASN1 when truncated or larger than `maxBytes`.
    */
-  async readElement(what: string, maxBytes: number): Promise<BerNode> {
+  async readElement(what: string, maxBytes: number, parseOptions: ParseBerOptions = {}): Promise<BerNode> {
+    return parseBer(await this.readRawElement(what, maxBytes), what, parseOptions);
+  }
+
+  /**
+   * Reads the next whole element into memory as bytes, without building a tree (large sets of
+   * certificates or CRLs are split with {@link childrenOf} and parsed one by one).
+   * @throws ScelleError MALFORMED_ASN1 when it is larger than `maxBytes` or truncated.
+   */
+  async readRawElement(what: string, maxBytes: number): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let total = 0;
     const take = async (n: number): Promise<void> => {
@@ -508,7 +632,7 @@ export class BerStreamReader {
       }
     };
     await copy(0);
-    return parseBer(concat(parts), what);
+    return concat(parts);
   }
 
   /**

@@ -153,6 +153,9 @@ export async function checkRecipientCertificate(recipient: X509Cert | RecipientC
       at,
       purpose: 'encrypt',
       ...(options.crls ? { crls: options.crls } : {}),
+      // Encrypting to a colleague checks revocation when CRLs are given (then strictly: a status
+      // that cannot be established refuses the recipient); without CRLs only the path is checked.
+      revocation: options.crls !== undefined && options.crls.length > 0 ? 'require' : 'skip',
     });
     if (!verdict.ok) {
       const first = verdict.problems[0];

@@ -127,7 +127,7 @@ export interface BuiltRecipient {
 }
 
 function issuerAndSerialNumber(cert: X509Cert): Uint8Array {
-  return sequence(cert.issuerDer, new Uint8Array(cert.pkijs.serialNumber.valueBeforeDecodeView));
+  return sequence(cert.issuerDer, cert.serialNumberDer);
 }
 
 function certRid(cert: X509Cert): Pick<RecipientDescription, 'issuer' | 'serialNumber'> {

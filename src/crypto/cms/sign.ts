@@ -232,7 +232,7 @@ export function attribute(oid: string, value: Uint8Array): Uint8Array {
  */
 export function signingCertificateV2Attribute(cert: X509Cert): Uint8Array {
   const certHash = createHash('sha256').update(cert.der).digest();
-  const serial = new Uint8Array(cert.pkijs.serialNumber.valueBeforeDecodeView);
+  const serial = cert.serialNumberDer;
   const issuerSerial = sequence(sequence(tlv(TAG.CONTEXT_4, cert.issuerDer)), serial);
   const essCertIdV2 = sequence(octetString(certHash), issuerSerial);
   return attribute(CMS_OID.signingCertificateV2, sequence(sequence(essCertIdV2)));
@@ -284,7 +284,7 @@ export function createSigner(options: SignOptions): Signer {
 
   // RFC 5652 §5.3: SignerInfo v1 identifies the signer by issuerAndSerialNumber (raw DER copied
   // from the certificate so that it matches byte for byte).
-  const sid = sequence(cert.issuerDer, new Uint8Array(cert.pkijs.serialNumber.valueBeforeDecodeView));
+  const sid = sequence(cert.issuerDer, cert.serialNumberDer);
   const version1 = smallInteger(1);
   const digestAlgorithm = algorithmIdentifier(DIGEST_OID[hash]); // RFC 5754 §2: parameters absent
   const digestAlgorithms = tlv(TAG.SET, digestAlgorithm);

@@ -8,10 +8,11 @@ import * as crypto from 'node:crypto';
 import asn1js from '../asn1js-lib.cjs';
 import pkijs from '../pkijs-lib.cjs';
 import type { ErrorCode } from '../../errors.js';
-import { bytesEqual, parseAsn1, primitiveBytes, toHex } from '../asn1/asn1js-util.js';
+import { bytesEqual, parseAsn1, primitiveBytes } from '../asn1/asn1js-util.js';
 import { OID, X509Cert, namesMatch } from './certificate.js';
 import { CRL_REASON_NAMES, type CrlReason } from './crl.js';
-import { checkSignature, isWeakSignatureAlgorithm } from './signature.js';
+import { algorithmIdOfPkijs, checkSignature, isWeakSignatureAlgorithm } from './signature.js';
+import { integerHex } from '../asn1/ber.js';
 
 /** Clock skew tolerated between the responder and `at` (ms). */
 const SKEW_MS = 5 * 60 * 1000;
@@ -28,7 +29,7 @@ const HASH_NAMES: Readonly<Record<string, string>> = {
 const RESPONSE_STATUS = ['successful', 'malformedRequest', 'internalError', 'tryLater', '(4)', 'sigRequired', 'unauthorized'];
 
 function subjectPublicKeyBits(cert: X509Cert): Uint8Array {
-  return new Uint8Array(cert.pkijs.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+  return cert.subjectPublicKeyBytes;
 }
 
 function hash(alg: string, data: Uint8Array): Uint8Array {
@@ -50,7 +51,7 @@ export function buildOcspRequest(cert: X509Cert, issuer: X509Cert, nonce: Uint8A
     hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha1, algorithmParams: new asn1js.Null() }),
     issuerNameHash: new asn1js.OctetString({ valueHex: hash('sha1', cert.issuerDer) }),
     issuerKeyHash: new asn1js.OctetString({ valueHex: hash('sha1', subjectPublicKeyBits(issuer)) }),
-    serialNumber: new asn1js.Integer({ valueHex: new Uint8Array(cert.pkijs.serialNumber.valueBlock.valueHexView) }),
+    serialNumber: asn1js.fromBER(cert.serialNumberDer).result as asn1js.Integer,
   });
   const req = new pkijs.OCSPRequest();
   req.tbsRequest.requestList = [new pkijs.Request({ reqCert: certId })];
@@ -84,7 +85,7 @@ function certIdMatches(id: pkijs.CertID, cert: X509Cert, issuer: X509Cert): bool
   return (
     bytesEqual(new Uint8Array(id.issuerNameHash.valueBlock.valueHexView), hash(alg, cert.issuerDer)) &&
     bytesEqual(new Uint8Array(id.issuerKeyHash.valueBlock.valueHexView), hash(alg, subjectPublicKeyBits(issuer))) &&
-    toHex(new Uint8Array(id.serialNumber.valueBlock.valueHexView)).replace(/^(00)+(?=..)/, '') === cert.serialNumberHex
+    integerHex(new Uint8Array(id.serialNumber.valueBlock.valueHexView)) === cert.serialNumberHex
   );
 }
 
@@ -103,9 +104,11 @@ function responderMatches(responderId: unknown, candidate: X509Cert): boolean {
  * Verifies a DER OCSPResponse about `cert` (issued by `issuer`) at time `at` and returns its status.
  * Never throws; failures come back as `{ ok: false, code: 'OCSP_INVALID', message }`.
  * When `nonce` is given and the response carries a nonce, they must be equal (a response without
- * a nonce is accepted, as pre-produced responses are common).
+ * a nonce is accepted, as pre-produced responses are common). With `checkFreshness: false` the
+ * response's thisUpdate/nextUpdate are returned unjudged (validation of the past decides itself).
  */
-export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509Cert, at: Date, nonce?: Uint8Array): OcspVerdict {
+export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509Cert, at: Date, nonce?: Uint8Array, options: { checkFreshness?: boolean } = {}): OcspVerdict {
+  const checkFreshness = options.checkFreshness ?? true;
   const fail = (message: string): OcspVerdict => ({ ok: false, code: 'OCSP_INVALID', message: `OCSP response for "${cert.subject}": ${message}` });
   let basic: pkijs.BasicOCSPResponse;
   try {
@@ -135,14 +138,9 @@ export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509
     if (!namesMatch(delegate.issuerDer, issuer.subjectDer)) {
       return fail(`the responder certificate "${delegate.subject}" was not issued by "${issuer.subject}" (RFC 6960 §4.2.2.2)`);
     }
-    const dsig = checkSignature(
-      delegate.pkijs.signatureAlgorithm,
-      delegate.pkijs.tbsView,
-      new Uint8Array(delegate.pkijs.signatureValue.valueBlock.valueHexView),
-      issuer.publicKey,
-    );
+    const dsig = checkSignature(delegate.signatureAlgorithmId, delegate.tbsDer, delegate.signatureValue, issuer.publicKey);
     if (!dsig.valid) return fail(`the responder certificate "${delegate.subject}" is not signed by "${issuer.subject}": ${dsig.detail}`);
-    if (isWeakSignatureAlgorithm(delegate.pkijs.signatureAlgorithm)) return fail(`the responder certificate "${delegate.subject}" is signed with a broken digest`);
+    if (isWeakSignatureAlgorithm(delegate.signatureAlgorithmId)) return fail(`the responder certificate "${delegate.subject}" is signed with a broken digest`);
     if (!(delegate.extendedKeyUsage ?? []).includes(OID.OCSPSigning)) {
       return fail(`the responder certificate "${delegate.subject}" lacks the id-kp-OCSPSigning extended key usage`);
     }
@@ -150,14 +148,15 @@ export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509
     signer = delegate;
   }
 
-  if (isWeakSignatureAlgorithm(basic.signatureAlgorithm)) return fail('the response is signed with a broken digest (MD5/SHA-1)');
+  const responseAlg = algorithmIdOfPkijs(basic.signatureAlgorithm);
+  if (isWeakSignatureAlgorithm(responseAlg)) return fail('the response is signed with a broken digest (MD5/SHA-1)');
   let key: crypto.KeyObject;
   try {
     key = signer.publicKey;
   } catch (e) {
     return fail((e as Error).message);
   }
-  const sig = checkSignature(basic.signatureAlgorithm, basic.tbsResponseData.tbsView, new Uint8Array(basic.signature.valueBlock.valueHexView), key);
+  const sig = checkSignature(responseAlg, basic.tbsResponseData.tbsView, new Uint8Array(basic.signature.valueBlock.valueHexView), key);
   if (!sig.valid) return fail(`signature check with the key of "${signer.subject}" failed: ${sig.detail}`);
 
   if (nonce !== undefined) {
@@ -177,8 +176,8 @@ export function verifyOcspResponse(der: Uint8Array, cert: X509Cert, issuer: X509
 
   const single = basic.tbsResponseData.responses.find((r) => certIdMatches(r.certID, cert, issuer));
   if (single === undefined) return fail('no SingleResponse matches the certificate (CertID mismatch)');
-  if (single.thisUpdate.getTime() > at.getTime() + SKEW_MS) return fail(`thisUpdate ${single.thisUpdate.toISOString()} is after ${at.toISOString()}`);
-  if (single.nextUpdate !== undefined && single.nextUpdate.getTime() < at.getTime() - SKEW_MS) {
+  if (checkFreshness && single.thisUpdate.getTime() > at.getTime() + SKEW_MS) return fail(`thisUpdate ${single.thisUpdate.toISOString()} is after ${at.toISOString()}`);
+  if (checkFreshness && single.nextUpdate !== undefined && single.nextUpdate.getTime() < at.getTime() - SKEW_MS) {
     return fail(`the response is stale: nextUpdate ${single.nextUpdate.toISOString()} is before ${at.toISOString()}`);
   }
 

@@ -21,6 +21,7 @@ import { encodeSealed } from '../../../src/backup/repository.js';
 import { newRunKey } from '../../../src/backup/envelope.js';
 import { readState } from '../../../src/backup/state.js';
 import { createDemoPki, type DemoPki } from '../../../src/crypto/demo-pki.js';
+import { Crl } from '../../../src/crypto/x509/crl.js';
 import { loadPkcs12Identity, selectCertificate, type Identity } from '../../../src/crypto/identity.js';
 import { X509Cert } from '../../../src/crypto/x509/certificate.js';
 import { createTimeStampAuthority } from '../../../src/timestamp/tsa.js';
@@ -62,6 +63,7 @@ let pki: DemoPki;
 let identity: Identity;
 let signing: SealSigning;
 let trust: X509Cert[];
+let crls: Crl[];
 
 beforeAll(async () => {
   tmp = makeTempDir('scelle-backup-unit-');
@@ -70,6 +72,7 @@ beforeAll(async () => {
   const sel = selectCertificate(identity, 'sign');
   signing = { sign: { signer: sel.entry, chain: identity.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) } };
   trust = [X509Cert.fromDer(pki.root)];
+  crls = [Crl.fromDer(pki.crl), Crl.fromDer(pki.rootCrl)];
 });
 afterAll(() => tmp.cleanup());
 
@@ -248,10 +251,10 @@ describe('verify', () => {
     const { repo, src, init } = await setup('verify', [a]);
     makeTree(src, 4, 30);
     await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, seal: signing });
-    const clean = await verifyRepository(a, { master: init.master, readData: true, trustAnchors: trust });
+    const clean = await verifyRepository(a, { master: init.master, readData: true, trustAnchors: trust, crls });
     expect(clean.problems).toEqual([]);
     expect(clean.ok).toBe(true);
-    const nk = await verifyWithoutKey(a, { trustAnchors: trust });
+    const nk = await verifyWithoutKey(a, { trustAnchors: trust, crls });
     expect(nk.ok).toBe(true);
     expect(nk.signatures[0]?.ok).toBe(true);
     const packs = [...a.objects.keys()].filter((k) => k.startsWith('data/')).sort();
@@ -268,7 +271,7 @@ describe('verify', () => {
     ]));
     const structure = await verifyRepository(a, { master: init.master });
     expect(structure.problems.map((p) => p.object)).toContain(deleted);
-    const nk2 = await verifyWithoutKey(a, { trustAnchors: trust });
+    const nk2 = await verifyWithoutKey(a, { trustAnchors: trust, crls });
     expect(nk2.ok).toBe(false);
     expect(nk2.problems).toEqual(expect.arrayContaining([
       expect.objectContaining({ code: 'OBJECT_CORRUPT', object: flipped }),
@@ -284,13 +287,13 @@ describe('verify', () => {
     const tsa = createTimeStampAuthority({ signer: selectCertificate(tsaId, 'tsa').entry, chain: tsaId.certificates.filter((c) => c.basicConstraints?.ca === true), state: await openSerialState(join(tmp.dir, 'tsa-state')) });
     const r = await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, seal: { ...signing, timestamp: async (hash, imprint) => tsa.respond(buildTimeStampReq({ hash, imprint, certReq: true })) } });
     expect(r.seal.timestamped).toBe(true);
-    const ok = await verifyWithoutKey(a, { trustAnchors: trust });
+    const ok = await verifyWithoutKey(a, { trustAnchors: trust, crls });
     expect(ok.problems).toEqual([]);
     expect(ok.signatures[0]?.timestamp).toBeDefined();
     const key = `seals/${r.snapshot}.seal`;
     const text = Buffer.from(a.objects.get(key)!).toString('utf8').replace(/^files (\d+)$/m, (_m, n: string) => `files ${Number(n) + 1}`);
     a.objects.set(key, Buffer.from(text));
-    const bad = await verifyWithoutKey(a, { trustAnchors: trust });
+    const bad = await verifyWithoutKey(a, { trustAnchors: trust, crls });
     expect(bad.problems).toEqual([expect.objectContaining({ code: 'SEAL_INVALID' })]);
     expect(parseSeal(Buffer.from(text)).files).toBeGreaterThan(0);
   });

@@ -3,6 +3,8 @@
  * each rejection), the HTTP layer's statuses, serial numbers unique under 2 000 concurrent
  * requests and across restarts, the folder lock, and the client's TSA_UNAVAILABLE.
  */
+import { parseEssCertIds, signedAttributesDer, signingTimeOf, singleAttribute } from '../../../src/crypto/cms/signed-data.js';
+import { decodeOid, stringContents } from '../../../src/crypto/asn1/ber.js';
 import { createHash, createVerify, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,12 +69,14 @@ describe('TSA and its HTTP server', () => {
     expect(t.certificates.map((c) => Buffer.from(c).toString('base64'))).toEqual([fx.entry.certificate.der, ...fx.chain.map((c) => c.der)].map((c) => Buffer.from(c).toString('base64')));
     const si = t.signerInfos[0]!;
     expect(t.signerInfos).toHaveLength(1);
-    expect(si.contentType).toBe('1.2.840.113549.1.9.16.1.4');
-    expect(Buffer.from(si.messageDigest!)).toEqual(Buffer.from(sha256(t.tstInfo.der)));
-    expect(si.signingTime?.toISOString()).toBe('2026-03-12T09:30:00.000Z');
-    expect(Buffer.from(si.signingCertificateV2![0]!.certHash)).toEqual(Buffer.from(sha256(fx.entry.certificate.der)));
-    expect(si.signingCertificateV2![0]!.issuerSerial?.serialNumber).toBe(fx.entry.certificate.serialNumberHex.toLowerCase());
-    const ok = createVerify('sha256').update(si.signedAttrs).verify(fx.entry.certificate.publicKey, Buffer.from(si.signature));
+    const attr = (oid: string) => singleAttribute(si.signedAttributes, oid, oid).value!;
+    expect(decodeOid(attr('1.2.840.113549.1.9.3'), 'content-type')).toBe('1.2.840.113549.1.9.16.1.4');
+    expect(Buffer.from(stringContents(attr('1.2.840.113549.1.9.4'), 'message-digest'))).toEqual(Buffer.from(sha256(t.tstInfo.der)));
+    expect(signingTimeOf(si)?.toISOString()).toBe('2026-03-12T09:30:00.000Z');
+    const ess = parseEssCertIds(attr('1.2.840.113549.1.9.16.2.47'), 2);
+    expect(Buffer.from(ess[0]!.certHash)).toEqual(Buffer.from(sha256(fx.entry.certificate.der)));
+    expect(ess[0]!.issuerSerial?.serialHex).toBe(fx.entry.certificate.serialNumberHex);
+    const ok = createVerify('sha256').update(signedAttributesDer(si)!).verify(fx.entry.certificate.publicKey, Buffer.from(si.signature));
     expect(ok).toBe(true);
   });
 

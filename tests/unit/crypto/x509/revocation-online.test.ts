@@ -162,7 +162,9 @@ describe.skipIf(!havePeers('openssl'))('online revocation against a local CRL se
     const v = await verify('ocsp-good');
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
-    expect(v.revocation).toEqual([{ depth: 0, status: 'good', source: 'ocsp' }]);
+    expect(v.revocation).toHaveLength(1);
+    expect(v.revocation[0]).toMatchObject({ depth: 0, status: 'good', source: 'ocsp' });
+    expect(v.revocation[0]?.ocsp?.responder).toMatch(/./);
   });
 
   it('OCSP revoked, signed by the CA itself: CERT_REVOKED with date and reason', async () => {
@@ -186,7 +188,9 @@ describe.skipIf(!havePeers('openssl'))('online revocation against a local CRL se
     const before = crlRequests.length;
     const good = await verify('crl-good');
     expect(good.ok).toBe(true);
-    expect(good.revocation).toEqual([{ depth: 0, status: 'good', source: 'crl' }]);
+    expect(good.revocation).toHaveLength(1);
+    expect(good.revocation[0]).toMatchObject({ depth: 0, status: 'good', source: 'crl' });
+    expect(good.revocation[0]?.crl?.sha256).toMatch(/^[0-9a-f]{64}$/);
     const revoked = await verify('crl-revoked');
     expect(revoked.code).toBe('CERT_REVOKED');
     expect(revoked.revocation[0]).toMatchObject({ status: 'revoked', source: 'crl', reason: 'cessationOfOperation' });
@@ -205,15 +209,24 @@ describe.skipIf(!havePeers('openssl'))('online revocation against a local CRL se
   it('falls back from an unreachable OCSP responder to the CRL', async () => {
     const v = await verify('fallback');
     expect(v.ok).toBe(true);
-    expect(v.revocation).toEqual([{ depth: 0, status: 'good', source: 'crl' }]);
+    expect(v.revocation).toHaveLength(1);
+    expect(v.revocation[0]).toMatchObject({ depth: 0, status: 'good', source: 'crl' });
   });
 
-  it('offline (default): nothing fetched, status not-checked', async () => {
+  it('offline (default) and no CRL given: nothing fetched, and the verdict fails closed (REVOCATION_UNAVAILABLE)', async () => {
     const before = crlRequests.length;
     const v = await verify('crl-revoked', { online: false });
-    expect(v.ok).toBe(true);
-    expect(v.revocation).toEqual([{ depth: 0, status: 'not-checked' }]);
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('REVOCATION_UNAVAILABLE');
+    expect(v.revocation).toEqual([{ depth: 0, status: 'unknown' }]);
+    expect(v.problems[0]?.message).toMatch(/--crl|--online/);
     expect(crlRequests.length).toBe(before);
+  });
+
+  it("revocation: 'skip' is the caller's explicit choice, and the verdict records it", async () => {
+    const v = await verify('crl-revoked', { online: false, revocation: 'skip' });
+    expect(v.ok).toBe(true);
+    expect(v.revocation).toEqual([{ depth: 0, status: 'not-checked', note: "revocation not checked at the caller's request" }]);
   });
 
   it('a given CRL is used before going online', async () => {

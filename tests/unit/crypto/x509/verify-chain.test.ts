@@ -5,7 +5,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OID, X509Cert, parseCertificates } from '../../../../src/crypto/x509/certificate.js';
-import { checkSignature } from '../../../../src/crypto/x509/signature.js';
+import { algorithmIdOfPkijs, checkSignature, type AlgorithmId } from '../../../../src/crypto/x509/signature.js';
 import { verifyCertificateChain } from '../../../../src/crypto/x509/verify-chain.js';
 import { havePeers, runPeer } from '../../../helpers/peers.js';
 import { makeTempDir } from '../../../helpers/tmp.js';
@@ -14,8 +14,8 @@ const CHAINS = join(import.meta.dirname, '../../../../test-vectors/chains');
 const certsOf = (p: string): X509Cert[] => parseCertificates(new Uint8Array(readFileSync(join(CHAINS, p))));
 const AT = new Date('2026-06-01T00:00:00Z');
 
-function alg(oid: string, params?: asn1js.AsnType): pkijs.AlgorithmIdentifier {
-  return params === undefined ? new pkijs.AlgorithmIdentifier({ algorithmId: oid }) : new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: params });
+function alg(oid: string, params?: asn1js.AsnType): AlgorithmId {
+  return algorithmIdOfPkijs(params === undefined ? new pkijs.AlgorithmIdentifier({ algorithmId: oid }) : new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: params }));
 }
 
 function pssParams(hashOid: string, salt: number): asn1js.Sequence {
@@ -48,6 +48,15 @@ describe('checkSignature (native crypto)', () => {
     ['ecdsa P-384 SHA-384', alg(OID.ecdsaWithSHA384), crypto.sign('sha384', data, p384.privateKey), p384.publicKey],
     ['ecdsa P-521 SHA-512', alg(OID.ecdsaWithSHA512), crypto.sign('sha512', data, p521.privateKey), p521.publicKey],
     ['Ed25519', alg(OID.ed25519), crypto.sign(null, data, ed.privateKey), ed.publicKey],
+    ['RSA PKCS#1 v1.5 with SHA3-256', alg('2.16.840.1.101.3.4.3.14'), crypto.sign('sha3-256', data, rsa.privateKey), rsa.publicKey],
+    ['RSA PKCS#1 v1.5 with SHA3-512', alg('2.16.840.1.101.3.4.3.16'), crypto.sign('sha3-512', data, rsa.privateKey), rsa.publicKey],
+    [
+      'RSASSA-PSS SHA3-256 salt 32',
+      alg(OID.rsassaPss, pssParams('2.16.840.1.101.3.4.2.8', 32)),
+      crypto.sign('sha3-256', data, { key: rsa.privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+      rsa.publicKey,
+    ],
+    ['ECDSA P-256 with SHA3-256', alg('2.16.840.1.101.3.4.3.10'), crypto.sign('sha3-256', data, p256.privateKey), p256.publicKey],
   ])('accepts %s and rejects a modified message', (_n, a, sig, key) => {
     expect(checkSignature(a, data, new Uint8Array(sig), key)).toEqual({ valid: true });
     const other = new Uint8Array(data);
@@ -67,6 +76,14 @@ describe('checkSignature (native crypto)', () => {
     expect(r).toMatchObject({ valid: false, unsupported: false });
     expect(checkSignature(alg('1.2.3.4'), data, new Uint8Array(sig), p256.publicKey)).toMatchObject({ valid: false, unsupported: true });
   });
+
+  it('DSA is recognised and refused as unsupported, never as a bad signature', () => {
+    const dsa = crypto.generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
+    const sig = crypto.sign('sha256', data, dsa.privateKey);
+    for (const oid of ['2.16.840.1.101.3.4.3.2', '1.2.840.10040.4.3']) {
+      expect(checkSignature(alg(oid), data, new Uint8Array(sig), dsa.publicKey)).toMatchObject({ valid: false, unsupported: true });
+    }
+  });
 });
 
 describe('verifyCertificateChain: RFC 5280 details', () => {
@@ -80,10 +97,11 @@ describe('verifyCertificateChain: RFC 5280 details', () => {
       intermediates: certsOf('valid/chain.pem'),
       at: AT,
       purpose: 'sign',
+      revocation: 'skip', // the anchor's signature is the point here, not revocation
     });
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
-    expect(v.revocation.map((r) => r.depth)).toEqual([0, 1]);
+    expect(v.revocation.map((r) => [r.depth, r.status])).toEqual([[0, 'not-checked'], [1, 'not-checked']]);
   });
 
   it('a trust anchor verified on its own is valid', async () => {
@@ -103,6 +121,10 @@ describe('verifyCertificateChain: RFC 5280 details', () => {
     const before = Date.now();
     const v = await verifyCertificateChain(certsOf('valid/leaf.pem')[0]!, { trustAnchors: certsOf('valid/root.pem'), intermediates: certsOf('valid/chain.pem') });
     expect(v.checkedAt.getTime()).toBeGreaterThanOrEqual(before);
+    // Fail closed by default: no CRL was given, so the status of the leaf and its CA is unknown.
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('REVOCATION_UNAVAILABLE');
+    expect(v.revocation.map((r) => r.status)).toEqual(['unknown', 'unknown']);
   });
 });
 
@@ -139,7 +161,7 @@ describe.skipIf(!havePeers('openssl'))('verifyCertificateChain: cross-certificat
     expect(untrusted.code).toBe('CHAIN_UNTRUSTED');
     expect(untrusted.path.length).toBeLessThanOrEqual(3);
 
-    const trusted = await verifyCertificateChain(leaf, { trustAnchors: [load('y0.pem')], intermediates: [...loop].reverse() });
+    const trusted = await verifyCertificateChain(leaf, { trustAnchors: [load('y0.pem')], intermediates: [...loop].reverse(), revocation: 'skip' });
     expect(trusted.problems).toEqual([]);
     expect(trusted.path.map((c) => c.subject)).toEqual(['CN=leaf', 'CN=CA X', 'CN=CA Y']);
     expect(trusted.path[2]?.equals(load('y0.pem'))).toBe(true);

@@ -1,6 +1,7 @@
 /**
- * src/timestamp/verify-token.ts and cades-t.ts without peers: hand-built tokens (tests/helpers/
- * tst-build.ts) over the demo PKI's TSA identity. The openssl-made tokens are in
+ * The validation engine on RFC 3161 tokens (src/validation/timestamp.ts) and CAdES-T
+ * (src/timestamp/cades-t.ts + verifySignature) without peers: hand-built tokens
+ * (tests/helpers/tst-build.ts) over the demo PKI's TSA identity. The openssl-made tokens are in
  * tests/interop/timestamp-verify-*.test.ts.
  */
 import { createHash } from 'node:crypto';
@@ -11,16 +12,11 @@ import { loadPkcs12Identity, selectCertificate, type IdentityEntry } from '../..
 import { X509Cert } from '../../../src/crypto/x509/certificate.js';
 import { parseCrls } from '../../../src/crypto/x509/crl.js';
 import { isScelleError } from '../../../src/errors.js';
-import { addSignatureTimestamp, verifySignatureTimestamps } from '../../../src/timestamp/cades-t.js';
+import { addSignatureTimestamp } from '../../../src/timestamp/cades-t.js';
 import { buildTimeStampResp } from '../../../src/timestamp/tsp.js';
-import {
-  hashForTimestamp,
-  imprintFromDigest,
-  imprintHashOfResponse,
-  verifyTimestampResponse,
-  verifyTimestampToken,
-  type VerifyTimestampOptions,
-} from '../../../src/timestamp/verify-token.js';
+import { hashForTimestamp, imprintFromDigest, imprintHashOfResponse } from '../../../src/timestamp/imprint.js';
+import { verifyTimestampResponse, verifyTimestampToken, type VerifyTimestampOptions } from '../../../src/validation/timestamp.js';
+import { verifySignature } from '../../../src/validation/verify-signature.js';
 import { codeOf } from '../../helpers/errors.js';
 import { buildTstInfo, grantedResponse, signTstInfo, type TstFields } from '../../helpers/tst-build.js';
 
@@ -118,6 +114,29 @@ describe('verifyTimestampToken / verifyTimestampResponse', () => {
     await expect(verifyTimestampToken(bytes, options())).rejects.toSatisfy((e) => isScelleError(e, 'MALFORMED_ASN1'));
   });
 
+  it('a token with a negative serial number verifies (RFC 3161 does not forbid it), its serial keeps the sign', async () => {
+    const v = await verifyTimestampToken(token({ serialContents: Uint8Array.of(0xff, 0x01) }), options());
+    expect(v.problems).toEqual([]);
+    expect(v.ok).toBe(true);
+    expect(v.serialNumber).toBe('-ff');
+  });
+
+  it('the TSA certificate is checked at the validation time: expired since → INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {
+    const later = new Date(X509Cert.fromDer(pki.tsa.certificates[0]!).notAfter.getTime() + 86_400_000);
+    const v = await verifyTimestampToken(token(), options({ at: later, revocation: 'skip' }));
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('CERT_EXPIRED');
+    expect(v.indication).toBe('INDETERMINATE');
+    expect(v.subIndication).toBe('OUT_OF_BOUNDS_NO_POE');
+  });
+
+  it('without revocation data for the TSA the verdict fails closed (REVOCATION_UNAVAILABLE, TRY_LATER)', async () => {
+    const v = await verifyTimestampToken(token(), { ...options(), crls: [] });
+    expect(v.ok).toBe(false);
+    expect(v.code).toBe('REVOCATION_UNAVAILABLE');
+    expect(v.subIndication).toBe('TRY_LATER');
+  });
+
   it('every problem is reported, in order, with its own code', async () => {
     const t = token({ nonce: Uint8Array.of(1), policy: '1.2.3.5', imprint: new Uint8Array(32) });
     const v = await verifyTimestampToken(t, options({ nonce: Uint8Array.of(2), policy: '1.2.3.4' }));
@@ -136,15 +155,25 @@ describe('CAdES-T with a fake TSA', () => {
       return token({ hash: 'sha384', imprint });
     }, { hash: 'sha384' });
     expect(seen).toHaveLength(1);
-    const [v] = await verifySignatureTimestamps(out, options());
-    expect(v!.timestamps[0]!.problems).toEqual([]);
-    expect(v!.ok).toBe(true);
+    const v = await verifySignature(out, { ...options(), extraCertificates: [X509Cert.fromDer(pki.ca)], content: (async function* () { yield data; })() });
+    const s = v.signers[0]!;
+    expect(s.problems).toEqual([]);
+    expect(s.timestamps[0]!.problems).toEqual([]);
+    expect(s.ok).toBe(true);
+    expect(s.cades.level).toBe('CAdES-T');
+    expect(s.timestamp?.verified).toBe(true);
   });
 
-  it('a token that cannot be read gives a TIMESTAMP_INVALID verdict, not a throw', async () => {
+  it('a token dated in the future is refused when it is added, not discovered at verify', async () => {
     const sig = await signDetached([data], { signer });
-    const [v] = await verifySignatureTimestamps([{ signatureValue: new Uint8Array(4), timestampToken: Uint8Array.of(0x30, 0x00) }], options());
-    expect(v!.code).toBe('TIMESTAMP_INVALID');
+    await expect(addSignatureTimestamp(sig, async (hash, imprint) => token({ hash, imprint, genTime: new Date(Date.now() + 3600_000) })))
+      .rejects.toSatisfy((e) => isScelleError(e, 'TIMESTAMP_INVALID'));
+    await expect(addSignatureTimestamp(sig, async (hash) => token({ hash, imprint: new Uint8Array(32) })))
+      .rejects.toSatisfy((e) => isScelleError(e, 'TIMESTAMP_IMPRINT_MISMATCH'));
+  });
+
+  it('a token that cannot be read is refused when added (MALFORMED_ASN1)', async () => {
+    const sig = await signDetached([data], { signer });
     await expect(addSignatureTimestamp(sig, async () => Uint8Array.of(1, 2, 3))).rejects.toSatisfy((e) => isScelleError(e, 'MALFORMED_ASN1'));
   });
 
