@@ -68,6 +68,8 @@ export { DIGEST_DEADLINES, RSA_DEADLINES } from './validation/algorithms.js';
 export { buildValidationReport, REPORT_VERSION } from './validation/report.js';
 export type { ValidationReport, ReportInput, BuildReportOptions, ReportSignature, ReportChain, ReportCertificate, ReportCheck, ReportTimestamp } from './validation/report.js';
 export { formatEtsiReport } from './validation/etsi-report.js';
+export { PoeStore, poeKey, validateTimestampChain } from './validation/poe.js';
+export type { ChainedTimestamp, ChainedTimestampVerdict } from './validation/poe.js';
 export { readFileChunks, FILE_CHUNK_SIZE } from './io/file-chunks.js';
 
 // timestamps (RFC 3161): structures, TSA, HTTP server and client, strict verification, CAdES-T

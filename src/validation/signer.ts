@@ -33,6 +33,7 @@ import { isTspHash, parseTimeStampToken } from '../timestamp/tsp.js';
 import { digestDeadline } from './algorithms.js';
 import { validateCertificate, type CertificateValidation, type Poe, type ValidationContext } from './context.js';
 import { PASSED, type Conclusion, type Indication, type SubIndication } from './indication.js';
+import { PoeStore } from './poe.js';
 import { validateTimestamp, type TimestampVerdict } from './timestamp.js';
 
 export type { SignerProblem } from '../crypto/cms/signer-check.js';
@@ -88,8 +89,12 @@ export interface SignerVerdict {
 
 const iso = (d: Date): string => d.toISOString();
 
-/** Validates the signature time-stamps of `info` (each token over the signature value). */
-async function validateSignatureTimestamps(info: SignerInfo, ctx: ValidationContext, who: string): Promise<{ verdicts: TimestampVerdict[]; tokens: Uint8Array[]; problems: SignerProblem[] }> {
+/**
+ * Validates the signature time-stamps of `info` (each token over the signature value), each with the
+ * proof of its own existence that `poes` holds (from an archive time-stamp or evidence record), and
+ * records in `poes` the signature value's proof of existence for each valid one.
+ */
+async function validateSignatureTimestamps(info: SignerInfo, ctx: ValidationContext, who: string, poes: PoeStore): Promise<{ verdicts: TimestampVerdict[]; tokens: Uint8Array[]; problems: SignerProblem[] }> {
   const tokens = attributeValues(info.unsignedAttributes, CMS_OID.timeStampToken).map((n) => rawBytes(n).slice());
   const verdicts: TimestampVerdict[] = [];
   const problems: SignerProblem[] = [];
@@ -100,7 +105,9 @@ async function validateSignatureTimestamps(info: SignerInfo, ctx: ValidationCont
       const token = parseTimeStampToken(der);
       const hash = isTspHash(token.tstInfo.hash) ? token.tstInfo.hash : 'sha256';
       const imprint = new Uint8Array(crypto.createHash(hash).update(info.signature).digest());
-      v = await validateTimestamp(token, ctx, { expected: { hash, imprint } });
+      const own = poes.earliest(der);
+      v = await validateTimestamp(token, ctx, { expected: { hash, imprint }, ...(own !== undefined ? { poe: own } : {}) });
+      if (v.ok && v.genTime !== undefined) poes.add(info.signature, { time: v.genTime, origin: 'signature-timestamp', ...(v.tsa !== undefined ? { tsa: v.tsa.subject } : {}) });
     } catch (e) {
       const message = `the time-stamp token cannot be read (${(e as Error).message})`;
       v = { ok: false, code: 'TIMESTAMP_INVALID', indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE', problems: [{ code: 'TIMESTAMP_INVALID', message }], status: 0, token: der };
@@ -137,10 +144,11 @@ function cryptoConclusion(problems: readonly SignerProblem[], signatureOk: boole
 }
 
 /**
- * Validates one SignerInfo of a SignedData read by `readSignedData*`. Never throws for a negative
- * outcome.
+ * Validates one SignerInfo of a SignedData read by `readSignedData*`. `poes` carries proofs of
+ * existence gathered beforehand (archive time-stamps, evidence records: see `poe.ts`); the
+ * signature's own time-stamps add theirs. Never throws for a negative outcome.
  */
-export async function validateSigner(info: SignerInfo, sd: StreamedSignedData, ctx: ValidationContext): Promise<SignerVerdict> {
+export async function validateSigner(info: SignerInfo, sd: StreamedSignedData, ctx: ValidationContext, poes: PoeStore = new PoeStore()): Promise<SignerVerdict> {
   const sid = sidText(info.sid);
   const who = `signer ${sid}`;
   const problems: SignerProblem[] = [];
@@ -152,9 +160,8 @@ export async function validateSigner(info: SignerInfo, sd: StreamedSignedData, c
   let conclusion = cryptoConclusion(problems, check.signatureOk, signer !== undefined);
 
   // Certificates the signature carries help build the TSA's path too (never as anchors).
-  const ts = await validateSignatureTimestamps(info, { ...ctx, certificates: [...ctx.certificates, ...sd.certificates] }, who);
-  const proven = ts.verdicts.filter((v) => v.ok && v.genTime !== undefined).sort((a, b) => a.genTime!.getTime() - b.genTime!.getTime())[0];
-  const poe: Poe | undefined = proven === undefined ? undefined : { time: proven.genTime!, origin: 'signature-timestamp', ...(proven.tsa !== undefined ? { tsa: proven.tsa.subject } : {}) };
+  const ts = await validateSignatureTimestamps(info, { ...ctx, certificates: [...ctx.certificates, ...sd.certificates] }, who, poes);
+  const poe: Poe | undefined = poes.earliest(info.signature);
 
   let cert: CertificateValidation | undefined;
   if (signer !== undefined) {

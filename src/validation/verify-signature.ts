@@ -16,6 +16,7 @@ import type { Fetcher } from '../crypto/x509/fetch.js';
 import type { PolicySettings } from '../crypto/x509/verify-chain.js';
 import type { ValidationContext } from './context.js';
 import type { Indication, SubIndication } from './indication.js';
+import { PoeStore } from './poe.js';
 import { validateSigner, type SignerVerdict } from './signer.js';
 
 export { MAX_PEM_SIGNATURE } from '../crypto/cms/signed-data-stream.js';
@@ -99,11 +100,14 @@ export function signatureContext(options: VerifySignatureOptions, embeddedCrls: 
 
 const RANK: Record<Indication, number> = { 'TOTAL-FAILED': 2, INDETERMINATE: 1, 'TOTAL-PASSED': 0 };
 
-/** Validates every signer of a read SignedData. */
-export async function validateSignedData(sd: StreamedSignedData, options: VerifySignatureOptions): Promise<SignatureVerdict> {
+/**
+ * Validates every signer of a read SignedData. `poes` carries proofs of existence gathered
+ * beforehand (archive time-stamps, evidence records).
+ */
+export async function validateSignedData(sd: StreamedSignedData, options: VerifySignatureOptions, poes: PoeStore = new PoeStore()): Promise<SignatureVerdict> {
   const ctx = signatureContext(options, sd.crls, sd.ocspResponses);
   const signers: SignerVerdict[] = [];
-  for (const info of sd.signerInfos) signers.push(await validateSigner(info, sd, ctx));
+  for (const info of sd.signerInfos) signers.push(await validateSigner(info, sd, ctx, poes));
   const worst = [...signers].sort((a, b) => RANK[b.indication] - RANK[a.indication])[0]!;
   const failing = signers.find((s) => !s.ok);
   const contentDigests: Record<string, string> = {};
