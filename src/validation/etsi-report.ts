@@ -132,7 +132,8 @@ function timestampObject(t: TimestampVerdict, signatureValue: Uint8Array, anchor
 function signatureReport(file: string, index: number, s: SignerVerdict, contentDigests: Record<string, string>, options: BuildReportOptions, objects: Objects): string {
   const anchors = options.trustAnchors;
   const summary = reportSignature(file, index, s, anchors);
-  const sigId = idOf('S', s.signatureValue);
+  // Unique per occurrence: the same signature value can appear in two files (a copy, a re-sent letter).
+  const sigId = idOf('S', Buffer.concat([Buffer.from(s.signatureValue), Buffer.from(`\0${file}\0${index}`)]));
   const tsIds = s.timestamps.map((t) => timestampObject(t, s.signatureValue, anchors, objects));
   const poeTs = s.poe !== undefined ? s.timestamps.findIndex((t) => t.ok && t.genTime?.getTime() === s.poe!.time.getTime()) : -1;
   const poeRef = poeTs >= 0 && tsIds[poeTs] !== undefined ? `<POEObject VOReference="${tsIds[poeTs]}"/>` : '';

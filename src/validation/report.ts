@@ -191,7 +191,7 @@ function checksOf(s: SignerVerdict): ReportCheck[] {
 /** The report on one signer of `file`. */
 export function reportSignature(file: string, index: number, s: SignerVerdict, anchors: readonly X509Cert[]): ReportSignature {
   const out: ReportSignature = {
-    id: `S-${sha256(s.signatureValue).slice(0, 16).toUpperCase()}`,
+    id: `S-${sha256(Buffer.concat([Buffer.from(s.signatureValue), Buffer.from(`\0${file}\0${index}`)])).slice(0, 16).toUpperCase()}`,
     file,
     signerIndex: index,
     indication: s.indication,

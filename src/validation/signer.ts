@@ -169,7 +169,7 @@ export async function validateSigner(info: SignerInfo, sd: StreamedSignedData, c
     if (cert.conclusion.indication !== 'TOTAL-PASSED') {
       const primary = cert.problems.find((p) => p.code === cert!.code) ?? cert.problems[0];
       const others = cert.problems.filter((p) => p !== primary);
-      const when = ` (checked at ${iso(cert.controlTime)}${cert.poe !== undefined && cert.pastChain !== undefined ? `, the time proven by the ${cert.poe.origin}` : ''})`;
+      const when = primary?.message.includes('checked at') === true ? '' : ` (checked at ${iso(cert.controlTime)}${cert.poe !== undefined && cert.pastChain !== undefined ? `, the time proven by the ${cert.poe.origin}` : ''})`;
       const explain = cert.pastChain === undefined ? noPoeExplanation(cert.code, check.signingTime, ts.verdicts.length > 0) : '';
       problems.push({ code: cert.code ?? 'CHAIN_UNTRUSTED', message: `${who}: ${primary?.message ?? 'the certificate chain is not valid'}${when}.${explain}` });
       problems.push(...others.map((p) => ({ code: p.code, message: `${who}: ${p.message}` })));

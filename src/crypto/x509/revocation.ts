@@ -142,15 +142,19 @@ function interimReasons(crl: Crl, point: DistributionPoint): ReasonFlag[] {
   return idpReasons ?? dpReasons ?? [...ALL_REASONS];
 }
 
-/** Freshness of revocation data issued `thisUpdate`, valid until `nextUpdate`, for the control time. */
-function freshness(ctx: RevocationContext, thisUpdate: Date, nextUpdate: Date | undefined): string | undefined {
-  if (thisUpdate.getTime() > ctx.now.getTime()) return `it was issued ${iso(thisUpdate)}, after the validation time ${iso(ctx.now)}`;
+/**
+ * Why revocation data issued `thisUpdate`, valid until `nextUpdate`, cannot serve for the control
+ * time (with the code that says so), or undefined when it can.
+ */
+function freshness(ctx: RevocationContext, thisUpdate: Date, nextUpdate: Date | undefined): RevocationProblem | undefined {
+  const unusable = (message: string): RevocationProblem => ({ code: 'REVOCATION_UNAVAILABLE', message });
+  if (thisUpdate.getTime() > ctx.now.getTime()) return unusable(`it was issued ${iso(thisUpdate)}, after the validation time ${iso(ctx.now)}`);
   if (ctx.past) {
-    if (thisUpdate.getTime() < ctx.at.getTime()) return `it was issued ${iso(thisUpdate)}, before the time to check (${iso(ctx.at)}): it cannot show the status then`;
+    if (thisUpdate.getTime() < ctx.at.getTime()) return unusable(`it was issued ${iso(thisUpdate)}, before the time to check (${iso(ctx.at)}): it cannot show the status then`);
     return undefined;
   }
-  if (thisUpdate.getTime() > ctx.at.getTime()) return `it is not valid yet at ${iso(ctx.at)}`;
-  if (nextUpdate !== undefined && nextUpdate.getTime() < ctx.at.getTime()) return `it expired: its nextUpdate ${iso(nextUpdate)} is before ${iso(ctx.at)}`;
+  if (thisUpdate.getTime() > ctx.at.getTime()) return unusable(`it was issued ${iso(thisUpdate)}, after ${iso(ctx.at)}: it was not known then`);
+  if (nextUpdate !== undefined && nextUpdate.getTime() < ctx.at.getTime()) return { code: 'CRL_EXPIRED', message: `it expired: its nextUpdate ${iso(nextUpdate)} is before ${iso(ctx.at)}` };
   return undefined;
 }
 
@@ -218,7 +222,7 @@ async function fromCrls(cert: X509Cert, issuer: X509Cert, depth: number, crls: r
       if (reasons.every((r) => mask.has(r))) continue;
       const stale = freshness(ctx, crl.thisUpdate, crl.nextUpdate);
       if (stale !== undefined) {
-        failures.push({ code: ctx.past || crl.thisUpdate > ctx.at ? 'CRL_INVALID' : 'CRL_EXPIRED', message: `${crlName(crl)} cannot be used: ${stale}` });
+        failures.push({ code: stale.code, message: `${crlName(crl)} cannot be used: ${stale.message}` });
         continue;
       }
       const signer = await crlSigner(crl, issuer, ctx);
@@ -272,7 +276,7 @@ function fromOcsp(der: Uint8Array, cert: X509Cert, issuer: X509Cert, depth: numb
   const r = v.result;
   if (ctx.past) {
     const stale = freshness(ctx, r.thisUpdate, r.nextUpdate);
-    if (stale !== undefined) return { failure: { code: 'OCSP_INVALID', message: `OCSP response by "${r.responder}" cannot be used: ${stale}` } };
+    if (stale !== undefined) return { failure: { code: stale.code, message: `OCSP response by "${r.responder}" cannot be used: ${stale.message}` } };
   }
   const ocsp = { responder: r.responder, thisUpdate: r.thisUpdate, ...(r.nextUpdate !== undefined ? { nextUpdate: r.nextUpdate } : {}) };
   if (r.status === 'good') return { entry: { depth, status: 'good', source: 'ocsp', ocsp } };
