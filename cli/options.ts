@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import {
   ScelleError, readInputFile, loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity,
-  parseCertificates, parseCrls, type Identity, type X509Cert, type Crl,
+  parseCertificateBundle, parseCrls, type Identity, type X509Cert, type Crl,
 } from '../src/index.js';
 import type { Ctx } from './context.js';
 import { readSecret, readNewSecret } from './secrets.js';
@@ -108,7 +108,7 @@ export async function openIdentity(ctx: Ctx, o: IdentityOptions, secret: Identit
   return openPkcs11Identity({ module: o.pkcs11!, ...(o.token ? { tokenLabel: o.token } : {}), ...(o.keyLabel ? { keyLabel: o.keyLabel } : {}), pin });
 }
 
-/** Reads trust anchors from files or folders (every *.pem, *.crt, *.cer, *.der inside). */
+/** Reads trust anchors from files or folders (every *.pem, *.crt, *.cer, *.der, *.p7b inside): PEM, DER or PKCS#7 bundles. */
 export async function readTrust(ctx: Ctx, paths: string[]): Promise<X509Cert[]> {
   const out: X509Cert[] = [];
   for (const p of paths) {
@@ -116,12 +116,12 @@ export async function readTrust(ctx: Ctx, paths: string[]): Promise<X509Cert[]> 
     let files = [full];
     try {
       if ((await stat(full)).isDirectory()) {
-        files = (await readdir(full)).filter((f) => /\.(pem|crt|cer|der)$/i.test(f)).sort().map((f) => resolve(full, f));
+        files = (await readdir(full)).filter((f) => /\.(pem|crt|cer|der|p7b|p7c)$/i.test(f)).sort().map((f) => resolve(full, f));
       }
     } catch {
       // readInputFile reports the missing file
     }
-    for (const f of files) out.push(...parseCertificates(await readInputFile(f)));
+    for (const f of files) out.push(...parseCertificateBundle(await readInputFile(f), f));
   }
   return out;
 }

@@ -42,6 +42,7 @@ export type { SignatureScheme, SignatureHash } from './crypto/signature-scheme.j
 
 // certificates
 export { X509Cert, parseCertificates } from './crypto/x509/certificate.js';
+export { parseCertificateBundle } from './crypto/cms/bundle.js';
 export type { KeyUsageName, NameAttribute } from './crypto/x509/certificate.js';
 export { parseCrls } from './crypto/x509/crl.js';
 export type { Crl } from './crypto/x509/crl.js';
@@ -62,7 +63,8 @@ export type { VerifySignatureOptions, SignatureVerdict } from './validation/veri
 export type { SignerVerdict, SignerProblem } from './validation/signer.js';
 export { verifyTimestampResponse, verifyTimestampToken } from './validation/timestamp.js';
 export type { TimestampVerdict, VerifyTimestampOptions, TimestampProblem } from './validation/timestamp.js';
-export type { Indication, SubIndication } from './validation/indication.js';
+export { chainConclusion } from './validation/indication.js';
+export type { Indication, SubIndication, Conclusion } from './validation/indication.js';
 export type { Poe, PoeOrigin } from './validation/context.js';
 export { DIGEST_DEADLINES, RSA_DEADLINES } from './validation/algorithms.js';
 export { buildValidationReport, REPORT_VERSION } from './validation/report.js';
@@ -93,8 +95,8 @@ export type { UpgradeSignatureFileResult, TimestampTokenSource } from './timesta
 export { digestFile } from './io/digest-file.js';
 
 // identities: p12, key + cert, PKCS#11 tokens
-export { loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity, selectCertificate, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
-export type { Identity, IdentityEntry, IdentityKey, IdentityPurpose, CertificateRole, PickReason, Selection, Pkcs11IdentityOptions } from './crypto/identity.js';
+export { loadPkcs12Identity, readPkcs12Certificates, loadKeyAndCertIdentity, openPkcs11Identity, selectCertificate, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
+export type { Pkcs12Certificate, Identity, IdentityEntry, IdentityKey, IdentityPurpose, CertificateRole, PickReason, Selection, Pkcs11IdentityOptions } from './crypto/identity.js';
 export { listPkcs11Tokens, Pkcs11Session } from './crypto/pkcs11.js';
 export type { Pkcs11Options, TokenInfo, TokenCertificate, TokenPrivateKey, TokenIdentity } from './crypto/pkcs11.js';
 

@@ -2,12 +2,13 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, readInputFile, parseCertificates, summarizeCertificate, verifyCertificateChain, selectCertificate,
-  type CertificateSummary, type X509Cert, type ChainVerdict, type CertificatePurpose, type Identity,
+  ScelleError, isScelleError, chainConclusion, readInputFile, parseCertificateBundle, readPkcs12Certificates, summarizeCertificate, verifyCertificateChain, selectCertificate, type X509Cert,
+  type CertificateSummary, type ChainVerdict, type CertificatePurpose, type Identity,
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, addTrustOptions, openIdentity, readTrust, readCrls, parseAt, purposeOption, type IdentityOptions } from '../options.js';
+import { formatDate } from '../dates.js';
+import { addIdentityOptions, addTrustOptions, openIdentity, passwordReader, readTrust, readCrls, parseAt, purposeOption, type IdentityOptions } from '../options.js';
 
 const isP12 = (file: string): boolean => /\.(p12|pfx)$/i.test(file);
 
@@ -17,12 +18,14 @@ export function registerCertCommands(program: Command): void {
   addIdentityOptions(
     cert.command('show')
       .description('holder (name, RPPS/PS_IdNat, profession, e-mail), issuer, validity, usages, fingerprint')
-      .argument('[file]', 'certificate or chain (PEM/DER), or PKCS#12 (.p12/.pfx)'),
+      .argument('[file]', 'certificate or chain (PEM/DER), PKCS#7 bundle (.p7b), or PKCS#12 (.p12/.pfx, with or without keys)'),
   ).action(action(async (ctx: Ctx, file: string | undefined, opts: IdentityOptions) => {
     let certs: { cert: X509Cert; hasKey?: boolean; label?: string }[];
     let identity: Identity | undefined;
     if (file !== undefined && !isP12(file)) {
-      certs = parseCertificates(await readInputFile(resolve(ctx.io.cwd, file))).map((c) => ({ cert: c }));
+      certs = parseCertificateBundle(await readInputFile(resolve(ctx.io.cwd, file)), file).map((c) => ({ cert: c }));
+    } else if (file !== undefined && opts.key === undefined && opts.pkcs11 === undefined) {
+      certs = await pkcs12Certificates(ctx, file, opts.passFile);
     } else {
       identity = await openIdentity(ctx, file !== undefined ? { ...opts, identity: file } : opts);
       try {
@@ -50,8 +53,9 @@ export function registerCertCommands(program: Command): void {
       .option('--untrusted <file>', 'more intermediate certificates (repeatable)', (v: string, p: string[] = []) => [...p, v], [])
       .option('--online', 'fetch CRLs from the distribution points and ask OCSP responders (HTTP)')
       .option('--pass-file <file>', 'password of a PKCS#12 file')
+      .option('--policy <oid>', 'certificate policy the path must be valid for (repeatable; RFC 5280 initial policy set, explicit)', (v: string, p: string[] = []) => [...p, v], [])
       .addOption(purposeOption()),
-  ).action(action(async (ctx: Ctx, file: string, opts: { trust: string[]; crl: string[]; at?: string; untrusted: string[]; online?: boolean; passFile?: string; purpose?: CertificatePurpose }) => {
+  ).action(action(async (ctx: Ctx, file: string, opts: { trust: string[]; crl: string[]; at?: string; untrusted: string[]; online?: boolean; passFile?: string; purpose?: CertificatePurpose; policy: string[] }) => {
     if (opts.trust.length === 0) throw new ScelleError('USAGE', 'cert verify needs --trust FILE (the trusted root certificates)', { params: { detail: 'cert verify needs --trust FILE (the trusted root certificates)' } });
     const at = parseAt(opts.at);
     const purpose = opts.purpose ?? 'any';
@@ -68,12 +72,12 @@ export function registerCertCommands(program: Command): void {
         identity.close();
       }
     } else {
-      const certs = parseCertificates(await readInputFile(resolve(ctx.io.cwd, file)));
+      const certs = parseCertificateBundle(await readInputFile(resolve(ctx.io.cwd, file)));
       if (certs.length === 0) throw new ScelleError('UNSUPPORTED_FORMAT', `${file} holds no certificate`, { params: { detail: file } });
       leaf = certs[0]!;
       intermediates = certs.slice(1);
     }
-    for (const u of opts.untrusted) intermediates.push(...parseCertificates(await readInputFile(resolve(ctx.io.cwd, u))));
+    for (const u of opts.untrusted) intermediates.push(...parseCertificateBundle(await readInputFile(resolve(ctx.io.cwd, u))));
     const verdict = await verifyCertificateChain(leaf, {
       trustAnchors: await readTrust(ctx, opts.trust),
       intermediates,
@@ -81,10 +85,28 @@ export function registerCertCommands(program: Command): void {
       purpose,
       online: opts.online === true,
       ...(at ? { at } : {}),
+      ...(opts.policy.length > 0 ? { policy: { initialPolicySet: opts.policy, requireExplicitPolicy: true } } : {}),
     });
     renderVerdict(ctx, leaf, verdict, purpose);
     return verdict.ok ? 0 : 3;
   }));
+}
+
+/**
+ * The certificates of a PKCS#12 file, keys or not (a CA chain exported as .p12 holds none): an
+ * empty password is tried first, as `openssl pkcs12 -export -nokeys` files often have one, then the
+ * password is asked for.
+ */
+async function pkcs12Certificates(ctx: Ctx, file: string, passFile: string | undefined): Promise<{ cert: X509Cert; hasKey: boolean; label?: string }[]> {
+  const der = await readInputFile(resolve(ctx.io.cwd, file));
+  let found;
+  try {
+    found = readPkcs12Certificates(der, '', { name: file });
+  } catch (e) {
+    if (!isScelleError(e, 'WRONG_PASSWORD')) throw e;
+    found = readPkcs12Certificates(der, await passwordReader(ctx, passFile)(), { name: file });
+  }
+  return found.map((c) => ({ cert: c.certificate, hasKey: c.hasKey, ...(c.label !== undefined ? { label: c.label } : {}) }));
 }
 
 function renderSummary(ctx: Ctx, s: CertificateSummary & { label?: string }, i: number, n: number): void {
@@ -115,25 +137,30 @@ function renderSummary(ctx: Ctx, s: CertificateSummary & { label?: string }, i: 
 
 function renderVerdict(ctx: Ctx, leaf: X509Cert, v: ChainVerdict, purpose: string): void {
   const { t } = ctx;
+  const conclusion = v.ok ? { indication: 'TOTAL-PASSED' } : chainConclusion(v.code ?? 'CHAIN_UNTRUSTED', v.problems.find((p) => p.code === v.code)?.depth ?? 0);
   if (ctx.json) {
     ctx.emitJson({
       ok: v.ok,
       valid: v.ok,
+      ...conclusion,
       ...(v.code ? { code: v.code } : {}),
       subject: leaf.subject,
       purpose,
       checkedAt: v.checkedAt.toISOString(),
       path: v.path.map((c) => ({ subject: c.subject, sha256Fingerprint: c.sha256Fingerprint() })),
+      validPolicies: v.validPolicies,
       revocation: v.revocation,
       problems: v.problems,
     });
     return;
   }
   ctx.line(t(v.ok ? 'verify.valid' : 'verify.invalid', { subject: leaf.subject }));
-  ctx.line(`  ${t('verify.at')}: ${v.checkedAt.toISOString()} — ${t('verify.purpose')}: ${t(`purpose.${purpose}`)}`);
+  const date = (d: Date): string => formatDate(d, ctx.lang, ctx.io.env);
+  if (!v.ok && 'subIndication' in conclusion && conclusion.subIndication !== undefined) ctx.line(`  ${t(`explain.${conclusion.subIndication}`)}`);
+  ctx.line(`  ${t('cert.checkedAt', { at: date(v.checkedAt) })} — ${t('verify.purpose')}${t('punct.colon')}${t(`purpose.${purpose}`)}`);
   v.path.forEach((c, depth) => {
     const rev = v.revocation.find((r) => r.depth === depth);
-    const revText = rev ? ` — ${t(`revocation.${rev.status}`, { source: rev.source ?? '', date: rev.revokedAt?.toISOString() ?? '' })}` : '';
+    const revText = rev ? ` — ${t(`revocation.${rev.status}`, { source: rev.source ?? '', date: rev.revokedAt ? date(rev.revokedAt) : '' })}` : '';
     ctx.line(`  ${t('verify.path')} [${depth}] ${c.subject}${revText}`);
   });
   for (const p of v.problems) {

@@ -157,15 +157,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
  */
 export function loadPkcs12Identity(der: Uint8Array, password: string, options: { name?: string } = {}): Identity {
   const name = options.name ?? 'PKCS#12 file';
-  let contents;
-  try {
-    contents = parsePkcs12(der, password);
-  } catch (e) {
-    if (e instanceof ScelleError) {
-      throw new ScelleError(e.code, e.code === 'WRONG_PASSWORD' ? `wrong password for ${name} (or the file was altered)` : `${name}: ${e.message}`, { params: { ...e.params, file: name }, cause: e });
-    }
-    throw e;
-  }
+  const contents = openPkcs12(der, password, name);
   const certificates = contents.certificates.map((c) => X509Cert.fromDer(c.der));
   if (contents.keys.length === 0) throw new ScelleError('NO_PRIVATE_KEY', `${name} holds no private key`, { params: { source: name } });
   const entries: IdentityEntry[] = contents.keys.map((k, i) => {
@@ -177,6 +169,38 @@ export function loadPkcs12Identity(der: Uint8Array, password: string, options: {
     return { certificate: cert, key: softwareKey(privateKey), ...(label ? { label } : {}), roles: certificateRoles(cert) };
   });
   return { kind: 'pkcs12', source: name, entries, certificates, close: () => undefined };
+}
+
+function openPkcs12(der: Uint8Array, password: string, name: string): ReturnType<typeof parsePkcs12> {
+  try {
+    return parsePkcs12(der, password);
+  } catch (e) {
+    if (e instanceof ScelleError) {
+      throw new ScelleError(e.code, e.code === 'WRONG_PASSWORD' ? `wrong password for ${name} (or the file was altered)` : `${name}: ${e.message}`, { params: { ...e.params, file: name }, cause: e });
+    }
+    throw e;
+  }
+}
+
+/** A certificate of a PKCS#12 file and whether the file holds its private key. */
+export interface Pkcs12Certificate {
+  certificate: X509Cert;
+  hasKey: boolean;
+  label?: string;
+}
+
+/**
+ * The certificates of a PKCS#12 file, whether it holds keys or not (a CA chain exported as .p12
+ * holds none), each marked with whether its key is in the file.
+ * @throws ScelleError WRONG_PASSWORD (with `file`), MALFORMED_ASN1, UNSUPPORTED_ALGORITHM.
+ */
+export function readPkcs12Certificates(der: Uint8Array, password: string, options: { name?: string } = {}): Pkcs12Certificate[] {
+  const contents = openPkcs12(der, password, options.name ?? 'PKCS#12 file');
+  const keySpkis = contents.keys.map((k) => publicSpkiOf(createKey(k.pkcs8, options.name ?? 'PKCS#12 file')));
+  return contents.certificates.map((c) => {
+    const certificate = X509Cert.fromDer(c.der);
+    return { certificate, hasKey: keySpkis.some((s) => sameBytes(s, certificate.spkiDer)), ...(c.friendlyName ? { label: c.friendlyName } : {}) };
+  });
 }
 
 function createKey(pkcs8: Uint8Array, name: string): KeyObject {

@@ -4,7 +4,7 @@
  * a time-stamp token pasted in as an unsigned attribute. Deliberately independent of scelle's own
  * signer so that a bug there cannot hide one in the verifier.
  */
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { constants, createHash, sign, type KeyObject } from 'node:crypto';
 
 const cat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
@@ -123,11 +123,18 @@ export interface BuildOptions {
   unsignedAttrs?: (signatureValue: Uint8Array) => Uint8Array[];
   /** Send the signed attributes in BER (indefinite length, unsorted); the signature stays over the DER SET. */
   berSignedAttrs?: boolean;
+  /** Sign with RSASSA-PSS over SHA3-256 (MGF1-SHA3-256, salt 32) instead of PKCS#1 v1.5 over SHA-256. */
+  pssSha3?: boolean;
 }
+
+const SHA3_256 = '2.16.840.1.101.3.4.2.8';
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const MGF1 = '1.2.840.113549.1.1.8';
 
 /** A ContentInfo(SignedData), SHA-256 with RSA PKCS#1 v1.5, one SignerInfo by issuerAndSerialNumber. */
 export function buildSignedData(o: BuildOptions): Uint8Array {
-  const digest = createHash('sha256').update(o.content).digest();
+  const hash = o.pssSha3 === true ? 'sha3-256' : 'sha256';
+  const digest = createHash(hash).update(o.content).digest();
   const attrs = [
     attribute(OIDS.contentType, oid(OIDS.data)),
     attribute(OIDS.signingTime, utcTime(o.signingTime ?? new Date())),
@@ -135,18 +142,24 @@ export function buildSignedData(o: BuildOptions): Uint8Array {
     ...(o.signedAttrs ?? []),
   ];
   const derSet = setOf(attrs);
-  const signature = new Uint8Array(sign('sha256', derSet, o.key));
+  const signature = new Uint8Array(o.pssSha3 === true
+    ? sign('sha3-256', derSet, { key: o.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+    : sign('sha256', derSet, o.key));
   const signedAttrsField = o.berSignedAttrs === true
     ? cat([Uint8Array.of(0xa0, 0x80), ...attrs.reverse(), Uint8Array.of(0, 0)])
     : cat([Uint8Array.of(0xa0), derSet.subarray(1)]);
   const unsigned = o.unsignedAttrs?.(signature) ?? [];
-  const sha256Alg = seq(oid(OIDS.sha256));
+  const sha256Alg = o.pssSha3 === true ? seq(oid(SHA3_256)) : seq(oid(OIDS.sha256));
+  // RSASSA-PSS-params (RFC 4055 §3.1): [0] hashAlgorithm, [1] maskGenAlgorithm MGF1(hash), [2] saltLength.
+  const sigAlg = o.pssSha3 === true
+    ? seq(oid(RSASSA_PSS), seq(tlv(0xa0, seq(oid(SHA3_256))), tlv(0xa1, seq(oid(MGF1), seq(oid(SHA3_256)))), tlv(0xa2, int(32))))
+    : seq(oid(OIDS.sha256WithRSA), tlv(0x05));
   const signerInfo = seq(
     int(1),
     issuerAndSerial(o.signerCert),
     sha256Alg,
     signedAttrsField,
-    seq(oid(OIDS.sha256WithRSA), tlv(0x05)),
+    sigAlg,
     octet(signature),
     ...(unsigned.length > 0 ? [cat([Uint8Array.of(0xa1), setOf(unsigned).subarray(1)])] : []),
   );

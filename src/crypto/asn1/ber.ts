@@ -250,9 +250,10 @@ export function countBerElements(bytes: Uint8Array, limit: number, what: string)
 /**
  * The encodings of the children of the one constructed element spanning `bytes`, found by walking
  * headers only (no tree): a SET of a thousand certificates becomes a thousand subarrays.
- * @throws ScelleError MALFORMED_ASN1 when the element is not constructed or malformed.
+ * @throws ScelleError MALFORMED_ASN1 when the element is not constructed or malformed, or holds more
+ *   than `maxChildren` elements.
  */
-export function childrenOf(bytes: Uint8Array, what: string): Uint8Array[] {
+export function childrenOf(bytes: Uint8Array, what: string, maxChildren = 10_000): Uint8Array[] {
   const h = decodeHeaderBefore(bytes, 0, bytes.length, what);
   if (h === 'short' || !h.constructed) throw malformed(`${what}: expected a constructed element`);
   const out: Uint8Array[] = [];
@@ -267,6 +268,7 @@ export function childrenOf(bytes: Uint8Array, what: string): Uint8Array[] {
     if (p >= end) break;
     const start = p;
     p = elementEnd(bytes, p, end, what, 1);
+    if (out.length >= maxChildren) throw malformed(`${what}: more than ${maxChildren} elements (refused to bound memory)`);
     out.push(bytes.subarray(start, p));
   }
   if (p !== bytes.length) throw malformed(`${what}: ${bytes.length - p} trailing byte(s)`);

@@ -28,7 +28,7 @@ const MAX_SMALL_PART = 64 * 1024 * 1024;
 /** Content kept in memory for signers without signed attributes whose algorithm needs the message itself. */
 const RETAIN_CONTENT = 16 * 1024 * 1024;
 /** Elements the SignerInfos may hold (their unsigned attributes carry time-stamp tokens, not CRLs). */
-const MAX_PART_NODES = 500_000;
+const MAX_PART_NODES = 200_000;
 
 /** Where the content comes from. */
 export interface SignedDataContentOptions {

@@ -95,7 +95,7 @@ const KNOWN_ENTRY_EXTENSIONS = new Set<string>([OID.cRLReason, OID.invalidityDat
 /** Largest CRL read (the biggest public CRLs are tens of MiB). */
 export const MAX_CRL_BYTES = 256 * 1024 * 1024;
 /** Most entries a CRL may hold. */
-export const MAX_CRL_ENTRIES = 4_000_000;
+export const MAX_CRL_ENTRIES = 2_000_000;
 
 const malformed = (message: string): ScelleError => new ScelleError('MALFORMED_ASN1', message);
 
