@@ -11,8 +11,9 @@ import {
   type TspHash, type TimestampVerdict, type TimestampTokenSource,
 } from '../../src/index.js';
 import { action, localizedMessage } from '../main.js';
+import { formatDate } from '../dates.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, addTrustOptions, openIdentity, readTrust, readCrls, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, addTrustOptions, openIdentity, readTrust, readCrls, parseAt, type IdentityOptions } from '../options.js';
 
 const isSignatureFile = (f: string): boolean => /\.(p7s|p7m)$/i.test(f);
 
@@ -29,14 +30,15 @@ export function registerTimestampCommands(program: Command): void {
   addTrustOptions(
     program.command('timestamp')
       .usage('FILE… --tsa URL [--trust T]  |  verify FILE.tsr (--data FILE | --digest HEX) --trust T')
-      .description('RFC 3161 timestamps: FILE → FILE.tsr; a signature FILE.p7s/.p7m gets a CAdES-T signature timestamp; `timestamp verify` checks a .tsr strictly (status, imprint, policy, TSA certificate with critical EKU and ESSCertID, chain at genTime)')
+      .description('RFC 3161 timestamps: FILE → FILE.tsr; a signature FILE.p7s/.p7m gets a CAdES-T signature timestamp; `timestamp verify` checks a .tsr strictly (status, imprint, policy, TSA certificate with critical EKU and ESSCertID, its chain and revocation now or at --at); ETSI indication')
       .argument('[file...]', 'files or signatures to timestamp, or `verify FILE.tsr`')
       .option('--tsa <url>', 'the timestamping authority (HTTP POST application/timestamp-query)')
       .option('--hash <alg>', 'sha256 | sha384 | sha512 (for verify: the hash of --digest)', 'sha256')
       .option('--policy <oid>', 'ask the TSA for this policy (verify: require it)')
       .option('--data <file>', 'verify: the timestamped file')
       .option('--digest <hex>', 'verify: or its precomputed digest (with --hash)')
-      .option('--certs <file>', 'verify: the TSA certificate when the response does not carry it (repeatable)', (v: string, p: string[] = []) => [...p, v], []),
+      .option('--certs <file>', 'verify: the TSA certificate when the response does not carry it (repeatable)', (v: string, p: string[] = []) => [...p, v], [])
+      .option('--online', 'verify: fetch CRLs and ask OCSP responders named in the TSA certificates'),
   ).action(action(async (ctx: Ctx, files: string[], opts: TimestampCliOptions) => {
     if (files[0] === 'verify') {
       if (files.length !== 2) throw new ScelleError('USAGE', 'timestamp verify takes one FILE.tsr', { params: { detail: 'timestamp verify takes one FILE.tsr' } });
@@ -134,7 +136,8 @@ function checkHash(h: string): TspHash {
 export function renderTimestampVerdict(ctx: Ctx, file: string, v: TimestampVerdict): void {
   if (ctx.json) {
     ctx.emitJson({
-      ok: v.ok, ...(v.code ? { code: v.code } : {}), file, status: v.status, genTime: v.genTime?.toISOString(), serialNumber: v.serialNumber,
+      ok: v.ok, indication: v.indication, ...(v.subIndication ? { subIndication: v.subIndication } : {}), ...(v.code ? { code: v.code } : {}),
+      file, status: v.status, genTime: v.genTime?.toISOString(), serialNumber: v.serialNumber,
       policy: v.policy, accuracy: v.accuracy, tsa: v.tsa?.subject, tsaName: v.tsaName, problems: v.problems,
       chain: v.chain ? { ok: v.chain.ok, code: v.chain.code, path: v.chain.path.map((c) => c.subject) } : undefined,
     });
@@ -142,16 +145,21 @@ export function renderTimestampVerdict(ctx: Ctx, file: string, v: TimestampVerdi
   }
   const { t } = ctx;
   const c = t('punct.colon');
-  ctx.line(`${file}: ${v.ok ? t('ts.valid') : t('ts.invalid')}${v.code ? ` [${v.code}]` : ''}`);
-  if (v.genTime) ctx.line(`  ${t('ts.genTime')}${c}${v.genTime.toISOString()}`);
+  const date = (d: Date): string => formatDate(d, ctx.lang, ctx.io.env);
+  const sub = v.subIndication ? ` / ${v.subIndication}` : '';
+  ctx.line(`${file}: ${t('ts.verdict', { indication: t(`ts.indication.${v.indication}`) })} (${v.indication}${sub})${v.code ? ` [${v.code}]` : ''}`);
+  if (v.genTime) ctx.line(`  ${t('ts.genTime')}${c}${date(v.genTime)} (${v.genTime.toISOString()})`);
   if (v.tsa) ctx.line(`  ${t('ts.tsa')}${c}${v.tsa.subject}`);
   if (v.policy) ctx.line(`  ${t('ts.policy')}${c}${v.policy}`);
   if (v.serialNumber) ctx.line(`  ${t('ts.serial')}${c}${v.serialNumber}`);
   if (v.accuracy) ctx.line(`  ${t('ts.accuracy')}${c}${v.accuracy.seconds}s ${v.accuracy.millis}ms ${v.accuracy.micros}µs`);
+  if (v.chain?.checkedAt) ctx.line(`  ${t('cert.checkedAt', { at: date(v.chain.checkedAt) })}`);
   for (const p of v.problems) {
     const fr = ctx.lang === 'fr' ? `${t(`error.${p.code}`)} — ` : '';
     ctx.line(`  ${t('verify.problem')} [${p.code}] ${fr}${p.message}`);
   }
+  // the explanations that read the same for a time-stamp as for a signature
+  if (!v.ok && (v.subIndication === 'TRY_LATER' || v.subIndication === 'HASH_FAILURE')) ctx.line(`  ${t(`explain.${v.subIndication}`)}`);
 }
 
 interface TimestampCliOptions {
@@ -163,6 +171,8 @@ interface TimestampCliOptions {
   certs: string[];
   trust: string[];
   crl: string[];
+  at?: string;
+  online?: boolean;
 }
 
 /** `scelle timestamp verify FILE.tsr (--data FILE | --digest HEX) --trust T`. */
@@ -179,10 +189,11 @@ async function verifyTsr(ctx: Ctx, tsr: string, opts: TimestampCliOptions): Prom
       const hash = typeof used === 'string' && ['sha256', 'sha384', 'sha512'].includes(used) ? (used as TspHash) : 'sha256';
       expected = await hashForTimestamp(readFileChunks(resolve(ctx.io.cwd, opts.data!)), hash);
     }
+    const at = parseAt(opts.at);
     const extra = (await Promise.all(opts.certs.map(async (c) => parseCertificates(await readInputFile(resolve(ctx.io.cwd, c)))))).flat();
     const v = await verifyTimestampResponse(der, {
-      trustAnchors: await readTrust(ctx, opts.trust), crls: await readCrls(ctx, opts.crl), expected,
-      ...(opts.policy ? { policy: opts.policy } : {}), ...(extra.length ? { extraCertificates: extra } : {}),
+      trustAnchors: await readTrust(ctx, opts.trust), crls: await readCrls(ctx, opts.crl), expected, online: opts.online === true,
+      ...(at ? { at } : {}), ...(opts.policy ? { policy: opts.policy } : {}), ...(extra.length ? { extraCertificates: extra } : {}),
     });
     renderTimestampVerdict(ctx, tsr, v);
     return v.ok ? 0 : 3;

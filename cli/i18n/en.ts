@@ -196,8 +196,6 @@ export const en: Record<string, string> = {
   'ts.written': 'timestamped: {file} → {out} ({genTime}, serial {serial})',
   'ts.upgraded': 'timestamp added to the signature: {file} ({signers} signer(s))',
   'ts.fail': 'NOT timestamped: {file} — {message}',
-  'ts.valid': 'VALID timestamp',
-  'ts.invalid': 'INVALID timestamp',
   'ts.genTime': 'Time (genTime)',
   'ts.tsa': 'Timestamping authority',
   'ts.policy': 'Policy',

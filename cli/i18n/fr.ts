@@ -185,8 +185,6 @@ export const fr: Record<string, string> = {
   'ts.written': 'horodaté : {file} → {out} ({genTime}, n° {serial})',
   'ts.upgraded': 'horodatage ajouté à la signature : {file} ({signers} signataire(s))',
   'ts.fail': 'NON horodaté : {file} — {message}',
-  'ts.valid': 'horodatage VALIDE',
-  'ts.invalid': 'horodatage INVALIDE',
   'ts.genTime': 'Date (genTime)',
   'ts.tsa': 'Autorité d’horodatage',
   'ts.policy': 'Politique',

@@ -70,6 +70,22 @@ describe('scelle timestamp and tsa serve', () => {
     expect(bad.json().code).toBe('TIMESTAMP_IMPRINT_MISMATCH');
   });
 
+  it('timestamp verify in French: the indication, the time in the local zone, the moment the TSA chain was checked; no CRL for the TSA is INDETERMINATE (exit 3), never valid', () => {
+    const ok = scelle(['timestamp', 'verify', f('ordonnance.txt.tsr'), '--data', f('ordonnance.txt'), ...trust()], { env: { LANG: 'fr_FR.UTF-8', TZ: 'Europe/Paris' } });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('Horodatage VALIDE (TOTAL-PASSED)');
+    const genTime = new Date(/\((\d{4}-\d\d-\d\dT[^)]+Z)\)/.exec(ok.stdout)![1]!);
+    const local = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'medium', timeZone: 'Europe/Paris' }).format(genTime);
+    expect(ok.stdout).toContain(`Date (genTime) : ${local}`);
+    expect(ok.stdout).toMatch(/Vérifié au \d{1,2} \S+ \d{4} à \d\d:\d\d:\d\d/);
+    const json = scelle(['timestamp', 'verify', f('ordonnance.txt.tsr'), '--data', f('ordonnance.txt'), ...trust(), '--json']).json();
+    expect(json).toMatchObject({ ok: true, indication: 'TOTAL-PASSED' });
+    const noCrl = scelle(['timestamp', 'verify', f('ordonnance.txt.tsr'), '--data', f('ordonnance.txt'), '--trust', join(pki, 'trust.pem')], { env: { LANG: 'fr_FR.UTF-8' } });
+    expect(noCrl.status).toBe(3);
+    expect(noCrl.stdout).toContain('Horodatage INDÉTERMINÉ (INDETERMINATE / TRY_LATER) [REVOCATION_UNAVAILABLE]');
+    expect(noCrl.stdout).toContain('donnez les listes de révocation des autorités avec --crl');
+  });
+
   it('timestamp verify: another required policy is TIMESTAMP_POLICY_MISMATCH; another root is CHAIN_UNTRUSTED', () => {
     const p = scelle(['timestamp', 'verify', f('ordonnance.txt.tsr'), '--data', f('ordonnance.txt'), '--policy', '1.2.250.1.999', ...trust(), '--json']);
     expect(p.status).toBe(3);
