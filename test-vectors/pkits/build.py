@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build /work/scratch/pkits/cases.json from tests_table.txt + policy sub-settings.
+"""Build cases.json (next to this script) from tests_table.txt + policy sub-settings.
 
 Inputs:
   tests_table.txt  - one line per PKITS test (4.1.1 .. 4.16.2), transcribed from
