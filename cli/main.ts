@@ -100,6 +100,8 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   REVOCATION_UNAVAILABLE: EXIT.NEGATIVE,
   NAME_CONSTRAINTS_VIOLATED: EXIT.NEGATIVE,
   POLICY_CONSTRAINTS_FAILED: EXIT.NEGATIVE,
+  // issue 16: dates
+  DATE_INVALID: EXIT.USAGE,
 };
 
 /** Exit code for an error code. */

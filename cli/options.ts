@@ -8,6 +8,7 @@ import {
 } from '../src/index.js';
 import type { Ctx } from './context.js';
 import { readSecret, readNewSecret } from './secrets.js';
+import { parseUserDate } from './dates.js';
 
 export interface IdentityOptions {
   identity?: string;
@@ -132,12 +133,9 @@ export async function readCrls(ctx: Ctx, paths: string[]): Promise<Crl[]> {
   return out;
 }
 
-/** Parses `--at`. @throws ScelleError `USAGE` on a bad date. */
-export function parseAt(at: string | undefined): Date | undefined {
-  if (at === undefined) return undefined;
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) throw new ScelleError('USAGE', `--at: not an ISO-8601 date: ${at}`, { params: { detail: `--at: not an ISO-8601 date: ${at}` } });
-  return d;
+/** Parses `--at` (ISO-8601; local time when no zone is given). @throws ScelleError DATE_INVALID. */
+export function parseAt(at: string | undefined, ctx: Pick<Ctx, 'lang' | 'io'>): Date | undefined {
+  return parseUserDate(at, '--at', ctx.lang, ctx.io.env);
 }
 
 export const purposeOption = (): Option => new Option('--purpose <purpose>', 'what the certificate must be fit for').choices(['sign', 'encrypt', 'tsa', 'tls', 'any']);

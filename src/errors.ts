@@ -108,6 +108,8 @@ export const ERROR_CODES = [
   'REVOCATION_UNAVAILABLE',
   'NAME_CONSTRAINTS_VIOLATED',
   'POLICY_CONSTRAINTS_FAILED',
+  // issue 16: a date typed by a person that is not ISO-8601
+  'DATE_INVALID',
   // anything else
   'INTERNAL',
 ] as const;

@@ -259,7 +259,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--at <iso-8601>', 'evaluate as of this time')
     .action(action(async (ctx: Ctx, o: CommonOpts & { at?: string }) => {
       const cfg = await loadConfig(ctx, o);
-      const at = parseAt(o.at) ?? new Date();
+      const at = parseAt(o.at, ctx) ?? new Date();
       const r = await backupStatus(cfg, { at, context: { env: ctx.io.env } });
       if (ctx.json) {
         ctx.emitJson(r);

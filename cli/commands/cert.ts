@@ -57,7 +57,7 @@ export function registerCertCommands(program: Command): void {
       .addOption(purposeOption()),
   ).action(action(async (ctx: Ctx, file: string, opts: { trust: string[]; crl: string[]; at?: string; untrusted: string[]; online?: boolean; passFile?: string; purpose?: CertificatePurpose; policy: string[] }) => {
     if (opts.trust.length === 0) throw new ScelleError('USAGE', 'cert verify needs --trust FILE (the trusted root certificates)', { params: { detail: 'cert verify needs --trust FILE (the trusted root certificates)' } });
-    const at = parseAt(opts.at);
+    const at = parseAt(opts.at, ctx);
     const purpose = opts.purpose ?? 'any';
     let leaf: X509Cert;
     let intermediates: X509Cert[];

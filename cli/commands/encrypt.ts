@@ -79,7 +79,7 @@ export function registerEncryptCommands(program: Command): void {
     const password = opts.password ? await newPasswordReader(ctx, opts.passFile)() : undefined;
     const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
     const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
-    const at = parseAt(opts.at);
+    const at = parseAt(opts.at, ctx);
     const outDir = opts.outDir ? resolve(ctx.io.cwd, opts.outDir) : undefined;
     if (outDir) await mkdir(outDir, { recursive: true });
 

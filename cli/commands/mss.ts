@@ -185,7 +185,7 @@ export function registerMssCommands(program: Command): void {
             if (!isScelleError(e, 'NO_SUITABLE_CERTIFICATE')) throw e;
           }
         }
-        const at = parseAt(o.at);
+        const at = parseAt(o.at, ctx);
         encrypt = {
           recipients, cipher: o.cbc ? 'aes-256-cbc' as const : 'aes-256-gcm' as const,
           ...(trustAnchors.length > 0 ? { trustAnchors, intermediates: [...all, ...(identity?.certificates ?? [])] } : {}),
@@ -241,7 +241,7 @@ export function registerMssCommands(program: Command): void {
     const trustAnchors = await readTrust(ctx, o.trust);
     if (trustAnchors.length === 0) throw usage('mss read needs --trust FILE: the roots that senders’ certificates (and the mail server’s) must chain to');
     const crls = await readCrls(ctx, o.crl);
-    const at = parseAt(o.at);
+    const at = parseAt(o.at, ctx);
     const identity = hasIdentity(o) ? await openIdentity(ctx, o) : undefined;
     const results: { source: string; report?: MessageReport; error?: ScelleError; saved: string[] }[] = [];
     const handle = async (raw: Uint8Array, source: string): Promise<void> => {

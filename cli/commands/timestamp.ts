@@ -189,7 +189,7 @@ async function verifyTsr(ctx: Ctx, tsr: string, opts: TimestampCliOptions): Prom
       const hash = typeof used === 'string' && ['sha256', 'sha384', 'sha512'].includes(used) ? (used as TspHash) : 'sha256';
       expected = await hashForTimestamp(readFileChunks(resolve(ctx.io.cwd, opts.data!)), hash);
     }
-    const at = parseAt(opts.at);
+    const at = parseAt(opts.at, ctx);
     const extra = (await Promise.all(opts.certs.map(async (c) => parseCertificates(await readInputFile(resolve(ctx.io.cwd, c)))))).flat();
     const v = await verifyTimestampResponse(der, {
       trustAnchors: await readTrust(ctx, opts.trust), crls: await readCrls(ctx, opts.crl), expected, online: opts.online === true,

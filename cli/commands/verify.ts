@@ -51,7 +51,7 @@ export function registerVerifyCommand(program: Command): void {
       extraCertificates: (await Promise.all(opts.certs.map(async (c) => parseCertificates(await readInputFile(resolve(ctx.io.cwd, c)))))).flat(),
     };
     if (opts.policy.length > 0) base.policy = { initialPolicySet: opts.policy, requireExplicitPolicy: true };
-    const at = parseAt(opts.at);
+    const at = parseAt(opts.at, ctx);
     const validationTime = at ?? new Date();
     base.at = validationTime;
 

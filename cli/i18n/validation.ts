@@ -44,6 +44,8 @@ export const validationEn: Record<string, string> = {
   'error.NAME_CONSTRAINTS_VIOLATED': 'a certificate breaks the name constraints of its certification authority',
   'error.POLICY_CONSTRAINTS_FAILED': 'the certificate is not valid for the certificate policy required',
   'hint.POLICY_CONSTRAINTS_FAILED': 'check the --policy given, or that the certificate comes from the expected certification authority',
+  'error.DATE_INVALID': '{option}: “{value}” is not a date scelle accepts',
+  'hint.DATE_INVALID': 'write it ISO-8601, year first: 2031-02-01, 2031-02-01T14:30 (your local time) or 2031-02-01T14:30:00Z (UTC)',
 };
 
 export const validationFr: Record<string, string> = {
@@ -90,4 +92,6 @@ export const validationFr: Record<string, string> = {
   'error.NAME_CONSTRAINTS_VIOLATED': 'un certificat enfreint les contraintes de noms de son autorité de certification',
   'error.POLICY_CONSTRAINTS_FAILED': 'le certificat n’est pas valide pour la politique de certification exigée',
   'hint.POLICY_CONSTRAINTS_FAILED': 'vérifiez la valeur de --policy, ou que le certificat vient de l’autorité de certification attendue',
+  'error.DATE_INVALID': '{option} : « {value} » n’est pas une date reconnue',
+  'hint.DATE_INVALID': 'écrivez-la au format ISO 8601, l’année d’abord : 2031-02-01, 2031-02-01T14:30 (heure locale) ou 2031-02-01T14:30:00Z (UTC)',
 };

@@ -146,6 +146,18 @@ describe('scelle cert show', () => {
 
 describe('scelle cert verify', () => {
   const trust = (): string => join(pki, 'trust.pem');
+  it('--at takes ISO-8601 in the local zone; 01/02/2031 is refused in French with examples (DATE_INVALID, exit 2)', () => {
+    const bad = scelle(['cert', 'verify', join(pki, 'praticien.pem'), '--trust', trust(), '--crl', join(pki, 'crl.pem'), '--at', '01/02/2031'], { env: { LANG: 'fr_FR.UTF-8' } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--at : « 01/02/2031 » n’est pas une date reconnue');
+    expect(bad.stderr).toContain('2031-02-01T14:30 (heure locale)');
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+    const json = scelle(['cert', 'verify', join(pki, 'praticien.pem'), '--trust', trust(), '--crl', join(pki, 'crl.pem'), '--at', '2031/02/01', '--json']);
+    expect(json.json().error.code).toBe('DATE_INVALID');
+    const local = scelle(['cert', 'verify', join(pki, 'praticien.pem'), '--trust', trust(), '--crl', join(pki, 'crl.pem'), '--at', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)], { env: { LANG: 'fr_FR.UTF-8' } });
+    expect(local.stdout).toMatch(/Vérifié au \d{1,2} \S+ \d{4} à 00:00:00/);
+  });
+
   it('the practitioner chain is valid for signature with the CRL (exit 0)', () => {
     const r = scelle(['cert', 'verify', join(pki, 'praticien.pem'), '--trust', trust(), '--crl', join(pki, 'crl.pem'), '--purpose', 'sign']);
     expect(r.stderr).toBe('');
