@@ -25,13 +25,13 @@ import { decryptFile } from './crypto/cms/envelope-open.js';
 import { generatePassword } from './crypto/password.js';
 import { exportZip } from './export/export.js';
 import { importZip } from './export/import.js';
-import { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
+import { initBackup, openConfiguredDestinations, backupStatus } from './backup/setup.js';
 import { stateDirOf } from './backup/config.js';
 import { runBackup } from './backup/run.js';
 import { unlockRepository } from './backup/repository.js';
 import { verifyWithoutKey, verifyRepository } from './backup/check.js';
 import { restoreSnapshot, drillRestore } from './backup/restore.js';
-import type { ConfiguredTarget } from './backup/setup.js';
+import type { ConfiguredDestination } from './backup/setup.js';
 import type { BackupConfig } from './backup/config.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
@@ -251,8 +251,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const configPath = join(backupDir, 'cabinet.conf');
   const backupPassphrase = generatePassword({ kind: 'passphrase' });
   let cfg: BackupConfig | undefined;
-  const withTargets = async <T>(fn: (targets: ConfiguredTarget[]) => Promise<T>): Promise<T> => {
-    const targets = await openConfiguredTargets(cfg!, {});
+  const withTargets = async <T>(fn: (targets: ConfiguredDestination[]) => Promise<T>): Promise<T> => {
+    const targets = await openConfiguredDestinations(cfg!, {});
     try {
       return await fn(targets);
     } finally {

@@ -98,8 +98,8 @@ export { runDemo } from './demo.js';
 export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
 
 // backups: repository, runs, seals, checks, restore, policy (src/backup/*)
-export { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
-export type { InitBackupOptions, InitBackupResult, ConfiguredTarget, BackupStatusOptions } from './backup/setup.js';
+export { initBackup, openConfiguredDestinations, backupStatus } from './backup/setup.js';
+export type { InitBackupOptions, InitBackupResult, ConfiguredDestination, BackupStatusOptions } from './backup/setup.js';
 export { parseBackupConfig, readBackupConfig, formatBackupConfig, stateDirOf } from './backup/config.js';
 export type { BackupConfig } from './backup/config.js';
 export { runBackup, sourceLabels } from './backup/run.js';
@@ -128,9 +128,9 @@ export { acquireLock } from './backup/lock.js';
 export type { LockOwner, HeldLock } from './backup/lock.js';
 export { Chunker, gearTable, DEFAULT_CHUNKER } from './backup/chunker.js';
 export type { ChunkerParams } from './backup/chunker.js';
-export { parseTargetUrl, openTarget, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/target/index.js';
-export type { ParsedTarget, OpenTargetContext, DriveLabel } from './backup/target/index.js';
-export type { Target, TargetInfo, MediaKind, TargetScheme, ObjectInfo, ProbeResult } from './backup/target/target.js';
+export { parseDestinationUrl, openDestination, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/destination/index.js';
+export type { ParsedDestination, OpenDestinationContext, DriveLabel } from './backup/destination/index.js';
+export type { Destination, DestinationInfo, MediaKind, DestinationScheme, ObjectInfo, ProbeResult } from './backup/destination/destination.js';
 
 // encryption: CMS envelopes
 export { encryptStream, encryptFile, checkRecipientCertificate } from './crypto/cms/envelope.js';

@@ -7,10 +7,10 @@ import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import {
-  ScelleError, assertStrongPassword, readBackupConfig, stateDirOf, initBackup, openConfiguredTargets, runBackup, backupStatus,
+  ScelleError, assertStrongPassword, readBackupConfig, stateDirOf, initBackup, openConfiguredDestinations, runBackup, backupStatus,
   listSnapshots, verifyWithoutKey, verifyRepository, unlockRepository, restoreSnapshot, drillRestore, pruneRepository,
   parseRecoveryKey, readInputFile, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate, requestTimestamp,
-  type BackupConfig, type ConfiguredTarget, type BackupEvent, type Unlock, type MasterSecret, type SealSigning, type X509Cert,
+  type BackupConfig, type ConfiguredDestination, type BackupEvent, type Unlock, type MasterSecret, type SealSigning, type X509Cert,
   type VerifyReport, type Identity, type LockOwner,
 } from '../../src/index.js';
 import { action } from '../main.js';
@@ -45,16 +45,16 @@ async function loadConfig(ctx: Ctx, o: CommonOpts): Promise<BackupConfig> {
   return readBackupConfig(configPath(ctx, o));
 }
 
-async function openTargets(ctx: Ctx, cfg: BackupConfig): Promise<ConfiguredTarget[]> {
-  return openConfiguredTargets(cfg, { env: ctx.io.env });
+async function openTargets(ctx: Ctx, cfg: BackupConfig): Promise<ConfiguredDestination[]> {
+  return openConfiguredDestinations(cfg, { env: ctx.io.env });
 }
 
-async function closeAll(ts: ConfiguredTarget[]): Promise<void> {
+async function closeAll(ts: ConfiguredDestination[]): Promise<void> {
   for (const t of ts) await t.target.close().catch(() => undefined);
 }
 
 /** The destination to read from: --dest, else the first reachable one. */
-async function pickTarget(ts: ConfiguredTarget[], dest: string | undefined): Promise<ConfiguredTarget> {
+async function pickTarget(ts: ConfiguredDestination[], dest: string | undefined): Promise<ConfiguredDestination> {
   if (dest !== undefined) {
     const t = ts.find((x) => x.spec.name === dest);
     if (t === undefined) throw new ScelleError('USAGE', `no destination named ${dest} in the config (${ts.map((x) => x.spec.name).join(', ')})`, { params: { detail: `unknown destination ${dest}` } });
@@ -66,7 +66,7 @@ async function pickTarget(ts: ConfiguredTarget[], dest: string | undefined): Pro
   throw new ScelleError('TARGET_OFFLINE', 'no backup destination is reachable', { hint: 'plug in a backup drive or check the network' });
 }
 
-async function unlockWith(ctx: Ctx, o: CommonOpts, t: ConfiguredTarget): Promise<MasterSecret> {
+async function unlockWith(ctx: Ctx, o: CommonOpts, t: ConfiguredDestination): Promise<MasterSecret> {
   let unlock: Unlock;
   if (o.recoveryFile !== undefined) {
     unlock = { recoveryKey: parseRecoveryKey(await readFile(resolve(ctx.io.cwd, o.recoveryFile), 'utf8')) };

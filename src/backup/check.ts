@@ -10,12 +10,12 @@
  *   every chunk decrypted, authenticated and checked against its id.
  */
 import { ScelleError, type ErrorCode } from '../errors.js';
-import type { Target } from './target/target.js';
+import type { Destination } from './destination/destination.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
 import { sha256Hex } from './envelope.js';
 import { writeKeysOf, type MasterSecret } from './keys.js';
-import { readerTarget, startReadPool } from './read-pool.js';
+import { readerSource, startReadPool } from './read-pool.js';
 import { decodeSealed, loadIndex, nameOf, packKey, readRepoConfig, readSlots, type RepoConfig } from './repository.js';
 import { parseSeal, sealSignatureKey, verifySealSignature, type Seal } from './seal.js';
 import type { SnapshotDoc } from './snapshot.js';
@@ -55,14 +55,14 @@ export interface VerifyWithoutKeyOptions {
   onObject?: (done: number, total: number) => void;
 }
 
-async function listKeys(t: Target, prefix: string): Promise<Map<string, number>> {
+async function listKeys(t: Destination, prefix: string): Promise<Map<string, number>> {
   const m = new Map<string, number>();
   for await (const o of t.list(prefix)) m.set(o.key, o.size);
   return m;
 }
 
 /** Reads every seal of a target (problems collected). */
-async function readSeals(t: Target, report: VerifyReport): Promise<{ seal: Seal; text: Uint8Array }[]> {
+async function readSeals(t: Destination, report: VerifyReport): Promise<{ seal: Seal; text: Uint8Array }[]> {
   const out: { seal: Seal; text: Uint8Array }[] = [];
   const keys = [...(await listKeys(t, 'seals/')).keys()].filter((k) => k.endsWith('.seal')).sort();
   for (const k of keys) {
@@ -83,7 +83,7 @@ async function readSeals(t: Target, report: VerifyReport): Promise<{ seal: Seal;
  * and size of every object a seal lists.
  * @throws ScelleError TARGET_OFFLINE / TARGET_ERROR only (problems are reported).
  */
-export async function verifyWithoutKey(t: Target, options: VerifyWithoutKeyOptions = {}): Promise<VerifyReport> {
+export async function verifyWithoutKey(t: Destination, options: VerifyWithoutKeyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { ok: false, target: t.info.name, mode: 'no-key', seals: 0, snapshots: 0, objects: 0, bytesRead: 0, problems: [], notes: [], signatures: [] };
   const seals = await readSeals(t, report);
   report.seals = seals.length;
@@ -156,7 +156,7 @@ export interface VerifyRepositoryOptions {
  * Verifies a repository copy with its key.
  * @throws ScelleError REPO_NOT_FOUND, TARGET_* (problems in the data are reported, not thrown).
  */
-export async function verifyRepository(t: Target, options: VerifyRepositoryOptions): Promise<VerifyReport> {
+export async function verifyRepository(t: Destination, options: VerifyRepositoryOptions): Promise<VerifyReport> {
   const report: VerifyReport = { ok: false, target: t.info.name, mode: options.readData ? 'read-data' : 'structure', seals: 0, snapshots: 0, objects: 0, bytesRead: 0, problems: [], notes: [], signatures: [] };
   const config: RepoConfig = await readRepoConfig(t);
   const keys = writeKeysOf(options.master);
@@ -238,7 +238,7 @@ export async function verifyRepository(t: Target, options: VerifyRepositoryOptio
     }
     const packs = [...new Set([...index.packs.keys(), ...referenced.keys()])].filter((p) => data.has(packKey(p))).sort();
     // this thread reads the next packs while worker threads hash, decrypt and check the ones read
-    const pool = startReadPool({ readKey: options.master.readKey, recipient, idKey: keys.idKey, ...readerTarget(t) }, (name) => t.get(packKey(name)));
+    const pool = startReadPool({ readKey: options.master.readKey, recipient, idKey: keys.idKey, ...readerSource(t) }, (name) => t.get(packKey(name)));
     const found: VerifyProblem[][] = packs.map(() => []);
     let done = 0;
     const checkOne = async (pack: string, i: number): Promise<void> => {

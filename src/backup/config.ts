@@ -19,7 +19,7 @@ export interface BackupConfig {
     writeKey?: string;
   };
   sources: string[];
-  /** `NAME=URL;options` specs (parseTargetUrl). */
+  /** `NAME=URL;options` specs (parseDestinationUrl). */
   targets: string[];
   policy: BackupPolicy;
   seal: {

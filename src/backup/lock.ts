@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { ScelleError, isScelleError } from '../errors.js';
-import type { Target } from './target/target.js';
+import type { Destination } from './destination/destination.js';
 
 export const LOCK_KEY = 'locks/lock';
 
@@ -42,7 +42,7 @@ export interface AcquireLockOptions {
  * Takes the lock of one target.
  * @throws ScelleError LOCKED (another live process holds it), TARGET_*.
  */
-export async function acquireLock(t: Target, operation: string, options: AcquireLockOptions = {}): Promise<HeldLock> {
+export async function acquireLock(t: Destination, operation: string, options: AcquireLockOptions = {}): Promise<HeldLock> {
   const clock = options.clock ?? (() => new Date());
   const me = { host: options.owner?.host ?? hostname(), pid: options.owner?.pid ?? -1 };
   const body = (): Buffer => Buffer.from(JSON.stringify({ ...me, time: clock().toISOString(), operation } satisfies LockInfo));

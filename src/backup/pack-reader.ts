@@ -12,7 +12,7 @@ import { decompressChunk } from './compress.js';
 import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import { chunkId } from './keys.js';
 import { RELEASE_INTERVAL, releaseBuffersEvery } from '../io/memory.js';
-import type { TargetInfo } from './target/target.js';
+import type { DestinationInfo } from './destination/destination.js';
 
 /** What a reader needs (plain data: it crosses to a worker). */
 export interface ReaderInit {
@@ -25,7 +25,7 @@ export interface ReaderInit {
   /** Packs kept in memory (restore), default 4. */
   cacheSize?: number;
   /** A local folder target: a worker opens it again and reads the packs itself. */
-  local?: { info: TargetInfo; root: string };
+  local?: { info: DestinationInfo; root: string };
 }
 
 /** One chunk of a file to restore: pack name, offset, stored length, plaintext length, compression. */

@@ -4,7 +4,7 @@
  * media in a 4-week rotation; monthly backups kept 12 months, yearly ones for the records' 20
  * years; one copy away from the practice; a restore test every quarter.
  */
-import type { MediaKind } from './target/target.js';
+import type { MediaKind } from './destination/destination.js';
 
 /** The policy (config section [politique]). */
 export interface BackupPolicy {

@@ -6,7 +6,7 @@
  * snapshots (which list the index objects of their run) stay whole.
  */
 import { ScelleError } from '../errors.js';
-import type { Target } from './target/target.js';
+import type { Destination } from './destination/destination.js';
 import { sha256Hex } from './envelope.js';
 import { writeKeysOf, type MasterSecret } from './keys.js';
 import { encodeIndex, loadIndex, nameOf, packKey, type IndexDoc } from './repository.js';
@@ -30,7 +30,7 @@ export interface PruneResult {
  * @throws ScelleError LOCKED, REPO_NOT_FOUND, OBJECT_CORRUPT (a kept snapshot cannot be read:
  *   nothing is deleted then).
  */
-export async function pruneRepository(t: Target, options: { master: MasterSecret; policy: BackupPolicy; dryRun?: boolean; owner?: LockOwner; clock?: () => Date }): Promise<PruneResult> {
+export async function pruneRepository(t: Destination, options: { master: MasterSecret; policy: BackupPolicy; dryRun?: boolean; owner?: LockOwner; clock?: () => Date }): Promise<PruneResult> {
   const lock = await acquireLock(t, 'backup prune', { ...(options.owner ? { owner: options.owner } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   try {
     const keys = writeKeysOf(options.master);

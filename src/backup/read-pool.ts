@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../errors.js';
 import type { FromReader, ToReader } from './read-worker.js';
-import type { Target } from './target/target.js';
-import { LocalTarget } from './target/local.js';
+import type { Destination } from './destination/destination.js';
+import { LocalDestination } from './destination/local.js';
 import { PackReader, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 export interface ReadPool {
@@ -43,8 +43,8 @@ function owned(bytes: Uint8Array): Uint8Array {
 }
 
 /** The reader settings for target `t`: a local folder is read by the workers themselves. */
-export function readerTarget(t: Target): Pick<ReaderInit, 'local'> {
-  return t instanceof LocalTarget ? { local: { info: t.info, root: t.root } } : {};
+export function readerSource(t: Destination): Pick<ReaderInit, 'local'> {
+  return t instanceof LocalDestination ? { local: { info: t.info, root: t.root } } : {};
 }
 
 /**

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ScelleError, isScelleError } from '../errors.js';
-import type { Target } from './target/target.js';
+import type { Destination } from './destination/destination.js';
 import { DEFAULT_CHUNKER, type ChunkerParams } from './chunker.js';
 import { headerLength, objectHeader, openBox, readHeader, runKeyFor, sealBox, sha256Hex, type ObjectKind } from './envelope.js';
 import {
@@ -35,7 +35,7 @@ export interface RepoConfig {
   /** X25519 public key (hex): what every run encrypts to. */
   recipient: string;
   chunker: ChunkerParams;
-  /** Target size of a pack (bytes). */
+  /** Destination size of a pack (bytes). */
   packSize: number;
 }
 
@@ -77,7 +77,7 @@ export interface InitRepositoryResult {
  * Creates a repository on every given target (all must be reachable and empty).
  * @throws ScelleError REPO_EXISTS, TARGET_OFFLINE, TARGET_ERROR.
  */
-export async function initRepository(targets: Target[], options: InitRepositoryOptions): Promise<InitRepositoryResult> {
+export async function initRepository(targets: Destination[], options: InitRepositoryOptions): Promise<InitRepositoryResult> {
   const master = newMasterSecret();
   const writeKeys = writeKeysOf(master);
   const created = (options.clock ?? (() => new Date()))();
@@ -100,7 +100,7 @@ export async function initRepository(targets: Target[], options: InitRepositoryO
   return { config, master, writeKeys, recoveryKey, slots };
 }
 
-async function writeRepoFiles(t: Target, config: RepoConfig, slots: KeySlot[]): Promise<void> {
+async function writeRepoFiles(t: Destination, config: RepoConfig, slots: KeySlot[]): Promise<void> {
   for (const s of slots) await t.put(`keys/${slotName(s)}`, Buffer.from(JSON.stringify(s, null, 2)));
   // config last: a target with a config is a complete repository
   if (!(await t.putIfAbsent('config', Buffer.from(`${JSON.stringify(config, null, 2)}\n`)))) {
@@ -109,7 +109,7 @@ async function writeRepoFiles(t: Target, config: RepoConfig, slots: KeySlot[]): 
 }
 
 /** Adds a key slot to every target (e.g. a certificate later). */
-export async function addKeySlot(targets: Target[], slot: KeySlot): Promise<void> {
+export async function addKeySlot(targets: Destination[], slot: KeySlot): Promise<void> {
   for (const t of targets) await t.put(`keys/${slotName(slot)}`, Buffer.from(JSON.stringify(slot, null, 2)));
 }
 
@@ -117,7 +117,7 @@ export async function addKeySlot(targets: Target[], slot: KeySlot): Promise<void
  * Reads a target's `config`.
  * @throws ScelleError REPO_NOT_FOUND, REPO_CORRUPT.
  */
-export async function readRepoConfig(t: Target): Promise<RepoConfig> {
+export async function readRepoConfig(t: Destination): Promise<RepoConfig> {
   let bytes: Uint8Array;
   try {
     bytes = await t.get('config');
@@ -135,7 +135,7 @@ export async function readRepoConfig(t: Target): Promise<RepoConfig> {
 }
 
 /** Every key slot of a target. */
-export async function readSlots(t: Target): Promise<{ name: string; slot: KeySlot }[]> {
+export async function readSlots(t: Destination): Promise<{ name: string; slot: KeySlot }[]> {
   const out: { name: string; slot: KeySlot }[] = [];
   for await (const o of t.list('keys/')) {
     const name = nameOf(o.key);
@@ -149,7 +149,7 @@ export async function readSlots(t: Target): Promise<{ name: string; slot: KeySlo
  * the slots of that kind.
  * @throws ScelleError WRONG_PASSWORD / WRONG_KEY, REPO_CORRUPT (the secret does not match the public key).
  */
-export async function unlockRepository(t: Target, unlock: Unlock): Promise<{ master: MasterSecret; config: RepoConfig; slot: string }> {
+export async function unlockRepository(t: Destination, unlock: Unlock): Promise<{ master: MasterSecret; config: RepoConfig; slot: string }> {
   const config = await readRepoConfig(t);
   const slots = await readSlots(t);
   const kind = 'passphrase' in unlock ? 'passphrase' : 'recoveryKey' in unlock ? 'recovery' : 'certificate';
@@ -221,7 +221,7 @@ export function decodeIndex(indexKey: Uint8Array, data: Uint8Array, what: string
 }
 
 /** Reads and merges every index object of a target (the index key suffices: the writer can). */
-export async function loadIndex(t: Target, indexKey: Uint8Array, problems?: (key: string, e: ScelleError) => void): Promise<RepoIndex> {
+export async function loadIndex(t: Destination, indexKey: Uint8Array, problems?: (key: string, e: ScelleError) => void): Promise<RepoIndex> {
   const idx: RepoIndex = { blobs: new Map(), packs: new Map(), objects: [], removed: new Set() };
   const docs: IndexDoc[] = [];
   for await (const o of t.list('index/')) {
@@ -272,7 +272,7 @@ export function decodeSealed<T>(kind: ObjectKind, master: MasterSecret, recipien
 }
 
 /** Reads an object and checks it against its name. @throws OBJECT_MISSING, OBJECT_CORRUPT. */
-export async function getVerified(t: Target, key: string): Promise<Uint8Array> {
+export async function getVerified(t: Destination, key: string): Promise<Uint8Array> {
   const data = await t.get(key);
   if (sha256Hex(data) !== nameOf(key)) {
     throw new ScelleError('OBJECT_CORRUPT', `${key} on "${t.info.name}" does not match its SHA-256 name: the object is corrupted`, { params: { object: key, target: t.info.name } });

@@ -9,10 +9,10 @@ import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, symlink, utimes } from
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ScelleError } from '../errors.js';
-import type { Target } from './target/target.js';
+import type { Destination } from './destination/destination.js';
 import type { MasterSecret } from './keys.js';
 import type { JobResult, RestoreChunk } from './pack-reader.js';
-import { readerTarget, startReadPool } from './read-pool.js';
+import { readerSource, startReadPool } from './read-pool.js';
 import { decodeSealed, packKey, readRepoConfig } from './repository.js';
 import { parseSeal } from './seal.js';
 import { assertSafePath, selectEntries, type SnapshotDoc, type SnapshotEntry } from './snapshot.js';
@@ -30,7 +30,7 @@ export interface SnapshotListing {
 }
 
 /** Lists the sealed snapshots of a target, oldest first (no key needed). */
-export async function listSnapshots(t: Target): Promise<SnapshotListing[]> {
+export async function listSnapshots(t: Destination): Promise<SnapshotListing[]> {
   const out: SnapshotListing[] = [];
   for await (const o of t.list('seals/')) {
     if (!o.key.endsWith('.seal')) continue;
@@ -48,7 +48,7 @@ export async function listSnapshots(t: Target): Promise<SnapshotListing[]> {
  * Finds a snapshot: the latest sealed one, or the one whose name starts with `prefix`.
  * @throws ScelleError SNAPSHOT_NOT_FOUND.
  */
-export async function findSnapshot(t: Target, prefix?: string): Promise<SnapshotListing> {
+export async function findSnapshot(t: Destination, prefix?: string): Promise<SnapshotListing> {
   const all = await listSnapshots(t);
   if (prefix === undefined || prefix === 'latest') {
     const last = all[all.length - 1];
@@ -61,7 +61,7 @@ export async function findSnapshot(t: Target, prefix?: string): Promise<Snapshot
 }
 
 /** Reads and decrypts a snapshot. */
-export async function readSnapshot(t: Target, master: MasterSecret, snapshot: string): Promise<SnapshotDoc> {
+export async function readSnapshot(t: Destination, master: MasterSecret, snapshot: string): Promise<SnapshotDoc> {
   const config = await readRepoConfig(t);
   const bytes = await t.get(`snapshots/${snapshot}`);
   return decodeSealed<SnapshotDoc>('snapshot', master, Buffer.from(config.recipient, 'hex'), bytes, `snapshots/${snapshot}`);
@@ -107,7 +107,7 @@ async function isEmptyOrAbsent(dir: string): Promise<boolean> {
  *   SNAPSHOT_NOT_FOUND (also when `path` matches nothing), OBJECT_MISSING / OBJECT_CORRUPT are
  *   reported per file in `problems`.
  */
-export async function restoreSnapshot(t: Target, options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreSnapshot(t: Destination, options: RestoreOptions): Promise<RestoreResult> {
   const listing = await findSnapshot(t, options.snapshot);
   const doc = await readSnapshot(t, options.master, listing.snapshot);
   const entries = selectEntries(doc.entries, options.path);
@@ -144,7 +144,7 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
   // Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this
   // thread reads the packs they ask for. Each pack belongs to one reader (the one restoring the
   // first file that needs it), so a pack is read once; the files of a reader are restored in order.
-  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerTarget(t) }, (name) => t.get(packKey(name)));
+  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(t) }, (name) => t.get(packKey(name)));
   // Files are grouped by the pack of their first chunk (most files are one chunk), and groups come
   // in the order their packs are first used; a pack first used by a later chunk of a file goes to
   // the reader of that file. A reader then needs each pack about once and keeps only a few.
@@ -248,7 +248,7 @@ export interface DrillResult {
  * restored file again and compares it with the snapshot's SHA-256, records the date in the state,
  * and removes the folder.
  */
-export async function drillRestore(t: Target, options: { master: MasterSecret; stateDir?: string; tempDir?: string; clock?: () => Date; snapshot?: string }): Promise<DrillResult> {
+export async function drillRestore(t: Destination, options: { master: MasterSecret; stateDir?: string; tempDir?: string; clock?: () => Date; snapshot?: string }): Promise<DrillResult> {
   const started = Date.now();
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'scelle-drill-'));
   try {

@@ -13,7 +13,7 @@ import { lstat, readdir, readFile, readlink, rm, appendFile, mkdir, open } from 
 import { basename, join, resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Target, MediaKind } from './target/target.js';
+import type { Destination, MediaKind } from './destination/destination.js';
 import { newRunKey, sha256Hex } from './envelope.js';
 import { deriveWriteKeys } from './keys.js';
 import { FileProcessor, type BlobEntry, type FileOut, type PackOut, type ProcessorInit } from './file-processor.js';
@@ -46,7 +46,7 @@ export type BackupEvent =
 
 /** Options of {@link runBackup}. */
 export interface RunBackupOptions {
-  targets: Target[];
+  targets: Destination[];
   repository: WriterRepository;
   /** Folders (or files) to back up. */
   sources: string[];
@@ -239,7 +239,7 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupRunRes
   const repo = options.repository;
   const keys = deriveWriteKeys(repo.writeKey, Buffer.from(repo.recipient, 'hex'));
   const outcomes = new Map<string, TargetOutcome>();
-  const active: Target[] = [];
+  const active: Destination[] = [];
   let config: RepoConfig | undefined;
 
   // 1. which targets are there, and do they hold this repository
@@ -274,7 +274,7 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupRunRes
   let localLock: (() => Promise<void>) | undefined;
   if (options.stateDir !== undefined) localLock = await takeLocalLock(options.stateDir, options.owner);
   const locks: HeldLock[] = [];
-  const failTarget = (t: Target, e: unknown): void => {
+  const failTarget = (t: Destination, e: unknown): void => {
     const i = active.indexOf(t);
     if (i >= 0) active.splice(i, 1);
     outcomes.set(t.info.name, { name: t.info.name, media: t.info.media, status: 'failed', reason: (e as Error).message });
@@ -494,10 +494,10 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupRunRes
 const caughtUpCounts = new Map<string, number>();
 
 /** Copies to each target what another reachable target has and it lacks (locks excepted). */
-async function catchUp(active: Target[], emit: (e: BackupEvent) => void, failTarget: (t: Target, e: unknown) => void, signal?: AbortSignal): Promise<void> {
+async function catchUp(active: Destination[], emit: (e: BackupEvent) => void, failTarget: (t: Destination, e: unknown) => void, signal?: AbortSignal): Promise<void> {
   caughtUpCounts.clear();
   if (active.length < 2) return;
-  const have = new Map<Target, Map<string, number>>();
+  const have = new Map<Destination, Map<string, number>>();
   for (const t of [...active]) {
     try {
       const m = new Map<string, number>();
@@ -507,7 +507,7 @@ async function catchUp(active: Target[], emit: (e: BackupEvent) => void, failTar
       failTarget(t, e);
     }
   }
-  const union = new Map<string, Target>();
+  const union = new Map<string, Destination>();
   for (const [t, m] of have) for (const k of m.keys()) if (!union.has(k) && rank(k) >= 0) union.set(k, t);
   const keys = [...union.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
   for (const t of [...have.keys()]) {

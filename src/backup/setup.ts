@@ -1,14 +1,14 @@
 /**
  * The backup setup as the CLI and the demo use it: a config file, its targets, its state.
- * `initBackup` creates everything; `openConfiguredTargets` opens the destinations of a config;
+ * `initBackup` creates everything; `openConfiguredDestinations` opens the destinations of a config;
  * `backupStatus` evaluates the 3-2-1 rules.
  */
 import { mkdir, stat } from 'node:fs/promises';
 
 import { ScelleError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Target } from './target/target.js';
-import { initRemovable, openTarget, parseTargetUrl, readDriveLabel, type OpenTargetContext, type ParsedTarget } from './target/index.js';
+import type { Destination } from './destination/destination.js';
+import { initRemovable, openDestination, parseDestinationUrl, readDriveLabel, type OpenDestinationContext, type ParsedDestination } from './destination/index.js';
 import { formatBackupConfig, stateDirOf, type BackupConfig } from './config.js';
 import { initRepository, type InitRepositoryOptions } from './repository.js';
 import { recoveryKitHtml, recoveryKitText, formatRecoveryKey } from './keys.js';
@@ -17,17 +17,17 @@ import { listSnapshots } from './restore.js';
 import { readState } from './state.js';
 
 /** A destination of a config, opened. */
-export interface ConfiguredTarget {
-  spec: ParsedTarget;
-  target: Target;
+export interface ConfiguredDestination {
+  spec: ParsedDestination;
+  target: Destination;
 }
 
 /** Opens every destination of a config (nothing is contacted yet). */
-export async function openConfiguredTargets(cfg: BackupConfig, context: OpenTargetContext = {}): Promise<ConfiguredTarget[]> {
-  const out: ConfiguredTarget[] = [];
+export async function openConfiguredDestinations(cfg: BackupConfig, context: OpenDestinationContext = {}): Promise<ConfiguredDestination[]> {
+  const out: ConfiguredDestination[] = [];
   for (const s of cfg.targets) {
-    const spec = parseTargetUrl(s);
-    out.push({ spec, target: await openTarget(spec, context) });
+    const spec = parseDestinationUrl(s);
+    out.push({ spec, target: await openDestination(spec, context) });
   }
   return out;
 }
@@ -45,7 +45,7 @@ export interface InitBackupOptions {
   certificates?: InitRepositoryOptions['certificates'];
   policy?: Partial<BackupPolicy>;
   seal?: BackupConfig['seal'];
-  context?: OpenTargetContext;
+  context?: OpenDestinationContext;
   clock?: () => Date;
 }
 
@@ -81,20 +81,20 @@ export async function initBackup(options: InitBackupOptions): Promise<InitBackup
   for (const s of options.sources) {
     if (!(await stat(s).then((x) => x.isDirectory() || x.isFile(), () => false))) throw new ScelleError('FILE_NOT_FOUND', `the source ${s} does not exist`, { params: { file: s } });
   }
-  const specs = options.targets.map((t) => parseTargetUrl(t));
+  const specs = options.targets.map((t) => parseDestinationUrl(t));
   const names = new Set<string>();
   for (const s of specs) {
     if (names.has(s.name)) throw new ScelleError('CONFIG_INVALID', `two destinations are named ${s.name}`, { params: { detail: s.name } });
     names.add(s.name);
   }
-  const reachable: Target[] = [];
+  const reachable: Destination[] = [];
   const offline: { name: string; reason: string }[] = [];
   for (const spec of specs) {
     if (spec.scheme === 'usb' && (await stat(spec.path).then((x) => x.isDirectory(), () => false)) && (await readDriveLabel(spec.path)) === undefined) {
       await initRemovable(spec.path, { name: spec.name }, { now: clock() });
     }
     if (spec.scheme === 'file') await mkdir(spec.path, { recursive: true });
-    const t = await openTarget(spec, { ...options.context, now: clock });
+    const t = await openDestination(spec, { ...options.context, now: clock });
     const p = await t.probe();
     if (p.online) reachable.push(t);
     else {
@@ -140,9 +140,9 @@ export async function initBackup(options: InitBackupOptions): Promise<InitBackup
 export interface BackupStatusOptions {
   /** Evaluate as of this time (default now). */
   at?: Date;
-  context?: OpenTargetContext;
+  context?: OpenDestinationContext;
   /** Already opened targets (default: open the config's). */
-  targets?: ConfiguredTarget[];
+  targets?: ConfiguredDestination[];
 }
 
 /**
@@ -153,7 +153,7 @@ export async function backupStatus(cfg: BackupConfig, options: BackupStatusOptio
   const at = options.at ?? new Date();
   const stateDir = cfg.path !== undefined ? stateDirOf(cfg.path) : undefined;
   const state = stateDir !== undefined ? await readState(stateDir) : { version: 1 as const, targets: {} as Record<string, { lastSnapshotTime?: string; lastSnapshot?: string }> };
-  const configured = options.targets ?? (await openConfiguredTargets(cfg, options.context ?? {}));
+  const configured = options.targets ?? (await openConfiguredDestinations(cfg, options.context ?? {}));
   const rows: TargetStatusInput[] = [];
   try {
     for (const { spec, target } of configured) {

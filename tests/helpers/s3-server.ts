@@ -28,7 +28,7 @@ export interface S3Fixture {
   region: string;
   bucket: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Environment for openTarget: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  /** Environment for openDestination: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
   env: Record<string, string>;
   /** s3rver's data folder. */
   dir: string;

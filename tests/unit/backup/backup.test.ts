@@ -4,7 +4,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, utimesSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../helpers/tmp.js';
-import { MemoryTarget } from './memory-target.js';
+import { MemoryDestination } from './memory-destination.js';
 import { Chunker, gearTable } from '../../../src/backup/chunker.js';
 import { compressChunk, decompressChunk } from '../../../src/backup/compress.js';
 import { initRepository, unlockRepository, loadIndex, packKey } from '../../../src/backup/repository.js';
@@ -73,7 +73,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-async function setup(name: string, targets: MemoryTarget[], opts: { certificates?: boolean } = {}) {
+async function setup(name: string, targets: MemoryDestination[], opts: { certificates?: boolean } = {}) {
   const src = join(tmp.dir, name, 'src', 'dossiers');
   mkdirSync(src, { recursive: true });
   const init = await initRepository(targets, {
@@ -142,7 +142,7 @@ describe('compression', () => {
 
 describe('keys', () => {
   it('each key slot opens the repository: passphrase, recovery key, certificate', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init } = await setup('slots', [t], { certificates: true });
     const byPass = await unlockRepository(t, { passphrase: PASS });
     expect(byPass.master.readKey.equals(init.master.readKey)).toBe(true);
@@ -155,7 +155,7 @@ describe('keys', () => {
   });
 
   it('a wrong passphrase gives WRONG_PASSWORD, a wrong recovery key WRONG_KEY, a typo the check group', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init } = await setup('wrong', [t]);
     await expect(unlockRepository(t, { passphrase: 'Autre-Phrase#2026!' })).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     await expect(unlockRepository(t, { recoveryKey: randomBytes(32) })).rejects.toMatchObject({ code: 'WRONG_KEY' });
@@ -165,7 +165,7 @@ describe('keys', () => {
   });
 
   it('the writer keys cannot open a snapshot (public-key sealing)', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init, repo, src } = await setup('writer', [t]);
     makeTree(src, 1, 5);
     const r = await runBackup({ targets: [t], repository: repo, sources: [src], workers: 0 });
@@ -177,8 +177,8 @@ describe('keys', () => {
 
 describe('run, restore, dedup', () => {
   it('round trip: restore is byte-identical, mtimes kept; a second run stores nothing new', async () => {
-    const a = new MemoryTarget('a');
-    const b = new MemoryTarget('b', 'removable');
+    const a = new MemoryDestination('a');
+    const b = new MemoryDestination('b', 'removable');
     const { repo, src, stateDir, root } = await setup('rt', [a, b]);
     makeTree(src, 2);
     utimesSync(join(src, 'patient-00', 'doc-0.txt'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
@@ -203,7 +203,7 @@ describe('run, restore, dedup', () => {
   });
 
   it('dedup across files and snapshots: a changed file stores only what changed', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, stateDir } = await setup('dedup', [a]);
     const big = randomBytes(400_000);
     writeFileSync(join(src, 'one.bin'), big);
@@ -218,7 +218,7 @@ describe('run, restore, dedup', () => {
   });
 
   it('restore --path restores one patient folder; never overwrites without force; refuses unsafe paths', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, root, init } = await setup('path', [a]);
     makeTree(src, 3, 20);
     await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0 });
@@ -244,7 +244,7 @@ describe('run, restore, dedup', () => {
 
 describe('verify', () => {
   it('--read-data names a flipped byte (OBJECT_CORRUPT) and a deleted object (OBJECT_MISSING); --no-key too, without any key', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init } = await setup('verify', [a]);
     makeTree(src, 4, 30);
     await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, seal: signing });
@@ -277,7 +277,7 @@ describe('verify', () => {
   });
 
   it('--no-key refuses a tampered seal, and checks the seal time-stamp', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src } = await setup('seal', [a]);
     makeTree(src, 5, 6);
     const tsaId = loadPkcs12Identity(pki.tsa.p12, pki.tsa.password, { name: 'tsa.p12' });
@@ -298,8 +298,8 @@ describe('verify', () => {
 
 describe('multi-target, prune', () => {
   it('an offline target is skipped, then caught up on the next run', async () => {
-    const a = new MemoryTarget('a');
-    const usb = new MemoryTarget('usb', 'removable');
+    const a = new MemoryDestination('a');
+    const usb = new MemoryDestination('usb', 'removable');
     const { repo, src, init } = await setup('catchup', [a, usb]);
     makeTree(src, 6, 10);
     usb.online = false;
@@ -313,7 +313,7 @@ describe('multi-target, prune', () => {
   });
 
   it('prune keeps what the policy keeps and every object a kept snapshot references', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init, root } = await setup('prune', [a]);
     let day = Date.parse('2026-01-05T10:00:00Z');
     const clock = (): Date => new Date(day);
@@ -390,7 +390,7 @@ describe('config and drill', () => {
   });
 
   it('drill restores, compares and records the date', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init, stateDir } = await setup('drill', [a]);
     makeTree(src, 7, 8);
     await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, stateDir });

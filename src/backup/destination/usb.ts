@@ -9,7 +9,7 @@
  *
  * Label file (JSON, UTF-8, at the root of the target folder, never listed nor writable as a key):
  * `{ "format": "scelle-drive", "version": 1, "id": "…", "name": "…", "created": ISO-8601,
- *    "lastWrite": ISO-8601 | absent }`. `lastWrite` is updated by {@link RemovableTarget.close}
+ *    "lastWrite": ISO-8601 | absent }`. `lastWrite` is updated by {@link RemovableDestination.close}
  * after a session that wrote or deleted something, so `backup status` can tell which drive of
  * the rotation was written when, without reading the (encrypted) repository.
  */
@@ -17,9 +17,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { errorText, targetError, targetOffline } from './common.js';
-import { LocalTarget, type LocalTargetOptions } from './local.js';
-import type { ProbeResult, TargetInfo } from './target.js';
+import { errorText, destinationError, destinationOffline } from './common.js';
+import { LocalDestination, type LocalDestinationOptions } from './local.js';
+import type { ProbeResult, DestinationInfo } from './destination.js';
 
 /** Name of the label file at the root of a removable target. */
 export const DRIVE_LABEL_FILE = '.scelle-drive';
@@ -54,13 +54,13 @@ export interface InitRemovableOptions {
  *   `TARGET_ERROR` when the label cannot be written or is unreadable.
  */
 export async function initRemovable(path: string, label: { name: string }, options: InitRemovableOptions = {}): Promise<DriveLabel> {
-  const info: TargetInfo = { name: label.name, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  const info: DestinationInfo = { name: label.name, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
   try {
     const s = await stat(path);
-    if (!s.isDirectory()) throw targetError(info, 'prepare the drive', `${path} is not a folder`);
+    if (!s.isDirectory()) throw destinationError(info, 'prepare the drive', `${path} is not a folder`);
   } catch (e) {
     if (e instanceof ScelleError) throw e;
-    throw targetOffline(info, `${path} does not exist: is the drive plugged in?`, e);
+    throw destinationOffline(info, `${path} does not exist: is the drive plugged in?`, e);
   }
   if (!options.overwrite) {
     const existing = await readDriveLabel(path);
@@ -87,42 +87,42 @@ export async function readDriveLabel(path: string): Promise<DriveLabel | undefin
   } catch {
     return undefined;
   }
-  const info: TargetInfo = { name: path, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  const info: DestinationInfo = { name: path, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw targetError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not JSON`, e);
+    throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not JSON`, e);
   }
   const o = v as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || o.format !== 'scelle-drive' || typeof o.id !== 'string' || typeof o.name !== 'string' || typeof o.created !== 'string') {
-    throw targetError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not a scelle drive label`);
+    throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not a scelle drive label`);
   }
   const label: DriveLabel = { id: o.id, name: o.name, created: o.created };
   if (typeof o.lastWrite === 'string') label.lastWrite = o.lastWrite;
   return label;
 }
 
-async function writeLabel(info: TargetInfo, path: string, label: DriveLabel): Promise<void> {
+async function writeLabel(info: DestinationInfo, path: string, label: DriveLabel): Promise<void> {
   try {
     await writeFileAtomic(join(path, DRIVE_LABEL_FILE), `${JSON.stringify({ format: 'scelle-drive', version: 1, ...label }, null, 2)}\n`);
   } catch (e) {
-    throw targetError(info, 'write the drive label', errorText(e), e);
+    throw destinationError(info, 'write the drive label', errorText(e), e);
   }
 }
 
-/** Options of {@link RemovableTarget}. */
-export interface RemovableTargetOptions extends LocalTargetOptions {
+/** Options of {@link RemovableDestination}. */
+export interface RemovableDestinationOptions extends LocalDestinationOptions {
   /** The clock for `lastWrite`; default `() => new Date()`. */
   now?: () => Date;
 }
 
-/** A removable drive: a {@link LocalTarget} that is online only when its label is present. */
-export class RemovableTarget extends LocalTarget {
+/** A removable drive: a {@link LocalDestination} that is online only when its label is present. */
+export class RemovableDestination extends LocalDestination {
   private readonly now: () => Date;
   private wrote = false;
 
-  constructor(info: TargetInfo, root: string, options: RemovableTargetOptions = {}) {
+  constructor(info: DestinationInfo, root: string, options: RemovableDestinationOptions = {}) {
     super(info, root, options);
     this.now = options.now ?? (() => new Date());
   }
@@ -146,13 +146,13 @@ export class RemovableTarget extends LocalTarget {
   /** The label of the plugged drive. @throws ScelleError `TARGET_OFFLINE` when absent. */
   async label(): Promise<DriveLabel> {
     const label = await readDriveLabel(this.root).catch(() => undefined);
-    if (label === undefined) throw targetOffline(this.info, `no prepared drive at ${this.root}`);
+    if (label === undefined) throw destinationOffline(this.info, `no prepared drive at ${this.root}`);
     return label;
   }
 
   protected override async ensureOnline(): Promise<void> {
     const p = await this.probe();
-    if (!p.online) throw targetOffline(this.info, p.reason);
+    if (!p.online) throw destinationOffline(this.info, p.reason);
   }
 
   protected override isReserved(key: string): boolean {

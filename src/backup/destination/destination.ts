@@ -12,13 +12,13 @@
 export type MediaKind = 'disk' | 'removable' | 'network' | 'cloud';
 
 /** URL schemes a target can have. */
-export type TargetScheme = 'file' | 'usb' | 'sftp' | 's3';
+export type DestinationScheme = 'file' | 'usb' | 'sftp' | 's3';
 
 /** What a target is, for status tables and messages. Never contains a secret. */
-export interface TargetInfo {
+export interface DestinationInfo {
   /** The name given in the config (`usb1`, `nas`, `hds`). */
   name: string;
-  scheme: TargetScheme;
+  scheme: DestinationScheme;
   /** The URL without credentials. */
   url: string;
   media: MediaKind;
@@ -34,8 +34,8 @@ export interface ObjectInfo {
 export type ProbeResult = { online: true } | { online: false; reason: string };
 
 /** A blob store. Every method may throw ScelleError TARGET_OFFLINE or TARGET_ERROR. */
-export interface Target {
-  readonly info: TargetInfo;
+export interface Destination {
+  readonly info: DestinationInfo;
   /** Can it be used now? An unplugged removable drive is `{ online: false }`, not an error. */
   probe(): Promise<ProbeResult>;
   /**

@@ -16,8 +16,8 @@
  * and never in a message.
  */
 import { ScelleError } from '../../errors.js';
-import { checkKey, checkPrefix, errorText, objectMissing, targetError, targetOffline } from './common.js';
-import type { ObjectInfo, ProbeResult, Target, TargetInfo } from './target.js';
+import { checkKey, checkPrefix, errorText, objectMissing, destinationError, destinationOffline } from './common.js';
+import type { ObjectInfo, ProbeResult, Destination, DestinationInfo } from './destination.js';
 
 /** Static S3 credentials. */
 export interface S3Credentials {
@@ -27,7 +27,7 @@ export interface S3Credentials {
 }
 
 /** Where and how to reach the bucket. */
-export interface S3TargetOptions {
+export interface S3DestinationOptions {
   bucket: string;
   /** Key prefix inside the bucket, without leading or trailing `/` (may be empty). */
   prefix: string;
@@ -54,16 +54,16 @@ type Signer = { fetch(input: string, init?: RequestInit): Promise<Response> };
 const NETWORK = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT']);
 
 /** The S3 destination. */
-export class S3Target implements Target {
-  readonly info: TargetInfo;
-  private readonly options: S3TargetOptions;
+export class S3Destination implements Destination {
+  readonly info: DestinationInfo;
+  private readonly options: S3DestinationOptions;
   private signer: Promise<Signer> | undefined;
   private conditional: boolean;
   private readonly inflight = new Set<AbortController>();
   private closed = false;
   private readonly base: string;
 
-  constructor(info: TargetInfo, options: S3TargetOptions) {
+  constructor(info: DestinationInfo, options: S3DestinationOptions) {
     this.info = info;
     this.options = options;
     this.conditional = (options.conditionalWrites ?? 'auto') !== 'off';
@@ -100,7 +100,7 @@ export class S3Target implements Target {
 
   /** One signed request; network failures become TARGET_OFFLINE. */
   private async request(what: string, url: string, init: RequestInit = {}): Promise<Response> {
-    if (this.closed) throw targetError(this.info, what, 'the destination was closed');
+    if (this.closed) throw destinationError(this.info, what, 'the destination was closed');
     const signer = await this.getSigner();
     const abort = new AbortController();
     this.inflight.add(abort);
@@ -115,12 +115,12 @@ export class S3Target implements Target {
         await new Promise((r) => setTimeout(r, Math.random() * 100 * 2 ** attempt));
       }
     } catch (e) {
-      if (this.closed) throw targetError(this.info, what, 'interrupted: the destination was closed', e);
+      if (this.closed) throw destinationError(this.info, what, 'interrupted: the destination was closed', e);
       const cause = (e as { cause?: { code?: string } }).cause;
       const code = cause?.code ?? (e as { code?: string }).code;
-      if (abort.signal.aborted) throw targetOffline(this.info, `no answer within ${(this.options.timeoutMs ?? 60_000) / 1000} s`, e);
-      if (code !== undefined && NETWORK.has(code)) throw targetOffline(this.info, `${code} (${new URL(url).host})`, e);
-      throw targetOffline(this.info, errorText(cause ?? e), e);
+      if (abort.signal.aborted) throw destinationOffline(this.info, `no answer within ${(this.options.timeoutMs ?? 60_000) / 1000} s`, e);
+      if (code !== undefined && NETWORK.has(code)) throw destinationOffline(this.info, `${code} (${new URL(url).host})`, e);
+      throw destinationOffline(this.info, errorText(cause ?? e), e);
     } finally {
       clearTimeout(timer);
       this.inflight.delete(abort);
@@ -134,7 +134,7 @@ export class S3Target implements Target {
     let detail = `${code} (HTTP ${res.status})`;
     if (res.status === 403) detail += ': access denied — check the access key and secret key, and the bucket policy';
     if (code === 'NoSuchBucket') detail = `bucket ${this.options.bucket} does not exist (HTTP 404)`;
-    return targetError(this.info, what, detail);
+    return destinationError(this.info, what, detail);
   }
 
   async probe(): Promise<ProbeResult> {
@@ -184,7 +184,7 @@ export class S3Target implements Target {
       }
       throw await this.answerError(`write ${key}`, res);
     }
-    throw targetError(this.info, `write ${key}`, 'conditional write kept conflicting');
+    throw destinationError(this.info, `write ${key}`, 'conditional write kept conflicting');
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -199,7 +199,7 @@ export class S3Target implements Target {
     try {
       return new Uint8Array(await res.arrayBuffer());
     } catch (e) {
-      throw targetOffline(this.info, `the connection was lost while reading ${key} (${errorText(e)})`, e);
+      throw destinationOffline(this.info, `the connection was lost while reading ${key} (${errorText(e)})`, e);
     }
   }
 
@@ -210,7 +210,7 @@ export class S3Target implements Target {
     if (res.status === 404) return undefined;
     if (!res.ok) throw await this.answerError(`read ${key}`, res);
     const size = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (!Number.isSafeInteger(size) || size < 0) throw targetError(this.info, `read ${key}`, 'the server sent no object size');
+    if (!Number.isSafeInteger(size) || size < 0) throw destinationError(this.info, `read ${key}`, 'the server sent no object size');
     return { size };
   }
 
@@ -229,7 +229,7 @@ export class S3Target implements Target {
         if (o.key.length > strip) yield { key: o.key.slice(strip), size: o.size };
       }
       token = page.truncated ? page.next : undefined;
-      if (page.truncated && token === undefined) throw targetError(this.info, `list ${prefix || '/'}`, 'the server said the list is truncated but gave no continuation token');
+      if (page.truncated && token === undefined) throw destinationError(this.info, `list ${prefix || '/'}`, 'the server said the list is truncated but gave no continuation token');
     } while (token !== undefined);
   }
 

@@ -18,11 +18,11 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper } from 'ssh2';
 import { ScelleError } from '../../errors.js';
-import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, targetError, targetOffline, tempName } from './common.js';
-import type { ObjectInfo, ProbeResult, Target, TargetInfo } from './target.js';
+import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, destinationError, destinationOffline, tempName } from './common.js';
+import type { ObjectInfo, ProbeResult, Destination, DestinationInfo } from './destination.js';
 
 /** Where and how to connect. */
-export interface SftpTargetOptions {
+export interface SftpDestinationOptions {
   host: string;
   port: number;
   username: string;
@@ -62,14 +62,14 @@ const sftpCode = (e: unknown): number | undefined => {
 };
 
 /** The SFTP destination. Connects on first use and again after the connection dropped. */
-export class SftpTarget implements Target {
-  readonly info: TargetInfo;
-  private readonly options: SftpTargetOptions;
+export class SftpDestination implements Destination {
+  readonly info: DestinationInfo;
+  private readonly options: SftpDestinationOptions;
   private session: Promise<Session> | undefined;
   private readonly madeDirs = new Set<string>();
   private closed = false;
 
-  constructor(info: TargetInfo, options: SftpTargetOptions) {
+  constructor(info: DestinationInfo, options: SftpDestinationOptions) {
     this.info = info;
     this.options = options;
   }
@@ -81,7 +81,7 @@ export class SftpTarget implements Target {
 
   /** Opens (or reuses) the SSH connection and the SFTP channel. */
   private connect(): Promise<Session> {
-    if (this.closed) return Promise.reject(targetError(this.info, 'connect', 'the destination was closed'));
+    if (this.closed) return Promise.reject(destinationError(this.info, 'connect', 'the destination was closed'));
     if (this.session !== undefined) return this.session;
     const attempt = this.open();
     this.session = attempt;
@@ -108,19 +108,19 @@ export class SftpTarget implements Target {
       try {
         privateKey = await readFile(o.privateKeyPath);
       } catch (e) {
-        throw targetError(this.info, 'connect', `cannot read the private key file ${o.privateKeyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+        throw destinationError(this.info, 'connect', `cannot read the private key file ${o.privateKeyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
       }
     }
     const pins = o.hostKeyFingerprints ?? [];
     let knownHosts: string | undefined;
     if (pins.length === 0) {
       if (o.knownHostsPath === undefined) {
-        throw targetError(this.info, 'connect', 'no host key to check the server against: pin it with host_key=SHA256:… or give known_hosts=FILE');
+        throw destinationError(this.info, 'connect', 'no host key to check the server against: pin it with host_key=SHA256:… or give known_hosts=FILE');
       }
       try {
         knownHosts = await readFile(o.knownHostsPath, 'utf8');
       } catch (e) {
-        throw targetError(this.info, 'connect', `cannot read known_hosts file ${o.knownHostsPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+        throw destinationError(this.info, 'connect', `cannot read known_hosts file ${o.knownHostsPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
       }
     }
 
@@ -210,10 +210,10 @@ export class SftpTarget implements Target {
         hint: 'if the server was reinstalled, check its new fingerprint with its administrator, then update host_key= or known_hosts',
       });
     }
-    if (e.level === 'client-authentication') return targetError(this.info, 'log in', 'the server refused the key (or password)', e);
-    if (e.level === 'client-timeout' || (e.code !== undefined && UNREACHABLE.has(e.code))) return targetOffline(this.info, errorText(e), e);
-    if (/parse|passphrase|privatekey|private key/i.test(e.message)) return targetError(this.info, 'connect', 'the private key cannot be used (wrong format or passphrase)', e);
-    return targetError(this.info, 'connect', errorText(e), e);
+    if (e.level === 'client-authentication') return destinationError(this.info, 'log in', 'the server refused the key (or password)', e);
+    if (e.level === 'client-timeout' || (e.code !== undefined && UNREACHABLE.has(e.code))) return destinationOffline(this.info, errorText(e), e);
+    if (/parse|passphrase|privatekey|private key/i.test(e.message)) return destinationError(this.info, 'connect', 'the private key cannot be used (wrong format or passphrase)', e);
+    return destinationError(this.info, 'connect', errorText(e), e);
   }
 
   /** Runs one SFTP call; maps errors (a dropped connection is TARGET_OFFLINE). */
@@ -235,13 +235,13 @@ export class SftpTarget implements Target {
   private fail(what: string, e: unknown): ScelleError {
     if (e instanceof ScelleError) return e;
     const code = sftpCode(e);
-    if (code === PERMISSION_DENIED) return targetError(this.info, what, 'permission denied', e);
+    if (code === PERMISSION_DENIED) return destinationError(this.info, what, 'permission denied', e);
     if (code === undefined) {
       const sys = (e as { code?: unknown }).code;
-      if (typeof sys === 'string' && UNREACHABLE.has(sys)) return targetOffline(this.info, errorText(e), e);
-      if (/no response|not connected|closed|No SFTP|end/i.test(errorText(e))) return targetOffline(this.info, `the connection was lost (${errorText(e)})`, e);
+      if (typeof sys === 'string' && UNREACHABLE.has(sys)) return destinationOffline(this.info, errorText(e), e);
+      if (/no response|not connected|closed|No SFTP|end/i.test(errorText(e))) return destinationOffline(this.info, `the connection was lost (${errorText(e)})`, e);
     }
-    return targetError(this.info, what, errorText(e), e);
+    return destinationError(this.info, what, errorText(e), e);
   }
 
   async probe(): Promise<ProbeResult> {

@@ -17,16 +17,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ScelleError } from '../../errors.js';
-import { targetError } from './common.js';
-import { LocalTarget } from './local.js';
-import { RemovableTarget } from './usb.js';
-import type { MediaKind, Target, TargetInfo, TargetScheme } from './target.js';
+import { destinationError } from './common.js';
+import { LocalDestination } from './local.js';
+import { RemovableDestination } from './usb.js';
+import type { MediaKind, Destination, DestinationInfo, DestinationScheme } from './destination.js';
 
 /** A parsed `NAME=URL;options` target specification. Never holds a secret. */
-export interface ParsedTarget {
+export interface ParsedDestination {
   /** Config name (`usb1`, `nas`, `hds`); the scheme when the spec had no `NAME=`. */
   name: string;
-  scheme: TargetScheme;
+  scheme: DestinationScheme;
   /** Canonical URL, without options other than s3's endpoint and region. */
   url: string;
   /** Every option (from `;k=v` and, for s3, the URL query), names lower-cased. */
@@ -48,8 +48,8 @@ export interface ParsedTarget {
   bucket?: string;
 }
 
-/** What {@link openTarget} may need from the caller (src/ never reads `process`). */
-export interface OpenTargetContext {
+/** What {@link openDestination} may need from the caller (src/ never reads `process`). */
+export interface OpenDestinationContext {
   /** Environment variables: `HOME` (default known_hosts), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`. */
   env?: Readonly<Record<string, string | undefined>>;
   /** sftp: asked when the server wants a password. */
@@ -58,9 +58,9 @@ export interface OpenTargetContext {
   now?: () => Date;
 }
 
-const MEDIA: Record<TargetScheme, MediaKind> = { file: 'disk', usb: 'removable', sftp: 'network', s3: 'cloud' };
+const MEDIA: Record<DestinationScheme, MediaKind> = { file: 'disk', usb: 'removable', sftp: 'network', s3: 'cloud' };
 const COMMON_OPTIONS = ['media', 'offsite', 'offline'];
-const SCHEME_OPTIONS: Record<TargetScheme, string[]> = {
+const SCHEME_OPTIONS: Record<DestinationScheme, string[]> = {
   file: [],
   usb: [],
   sftp: ['key', 'key_passphrase_file', 'known_hosts', 'host_key', 'timeout'],
@@ -89,9 +89,9 @@ function flag(spec: string, name: string, value: string | undefined, fallback: b
  * @throws ScelleError `CONFIG_INVALID` for an unknown scheme or option, a missing part, or a
  *   secret in the URL.
  */
-export function parseTargetUrl(spec: string): ParsedTarget {
+export function parseDestinationUrl(spec: string): ParsedDestination {
   try {
-    return parseTargetUrlStrict(spec);
+    return parseDestinationUrlStrict(spec);
   } catch (e) {
     // decodeURIComponent on a stray `%` (e.g. `%ed`) throws a URIError: a malformed URL all the same.
     if (e instanceof URIError) throw invalid(spec, 'a % in the URL is not followed by two hexadecimal digits');
@@ -99,7 +99,7 @@ export function parseTargetUrl(spec: string): ParsedTarget {
   }
 }
 
-function parseTargetUrlStrict(spec: string): ParsedTarget {
+function parseDestinationUrlStrict(spec: string): ParsedDestination {
   const trimmed = spec.trim();
   let name: string | undefined;
   let rest = trimmed;
@@ -139,7 +139,7 @@ function parseTargetUrlStrict(spec: string): ParsedTarget {
   if (!['disk', 'removable', 'network', 'cloud'].includes(media)) throw invalid(spec, 'media= must be disk, removable, network or cloud');
   const base = {
     name: name ?? scheme,
-    scheme: scheme as TargetScheme,
+    scheme: scheme as DestinationScheme,
     options,
     media,
     offsite: flag(spec, 'offsite', options.offsite, scheme === 's3'),
@@ -194,26 +194,26 @@ function parseTargetUrlStrict(spec: string): ParsedTarget {
 /**
  * Opens a destination. Nothing is contacted yet: network targets connect on first use, and
  * `probe()` says whether the destination can be used now.
- * @throws ScelleError `CONFIG_INVALID` (see {@link parseTargetUrl}), `TARGET_ERROR` when
+ * @throws ScelleError `CONFIG_INVALID` (see {@link parseDestinationUrl}), `TARGET_ERROR` when
  *   credentials are missing or a credentials file cannot be read.
  */
-export async function openTarget(target: string | ParsedTarget, context: OpenTargetContext = {}): Promise<Target> {
-  const t = typeof target === 'string' ? parseTargetUrl(target) : target;
-  const info: TargetInfo = { name: t.name, scheme: t.scheme, url: t.url, media: t.media };
+export async function openDestination(target: string | ParsedDestination, context: OpenDestinationContext = {}): Promise<Destination> {
+  const t = typeof target === 'string' ? parseDestinationUrl(target) : target;
+  const info: DestinationInfo = { name: t.name, scheme: t.scheme, url: t.url, media: t.media };
   const env = context.env ?? {};
   switch (t.scheme) {
     case 'file':
-      return new LocalTarget(info, t.path);
+      return new LocalDestination(info, t.path);
     case 'usb':
-      return new RemovableTarget(info, t.path, context.now === undefined ? {} : { now: context.now });
+      return new RemovableDestination(info, t.path, context.now === undefined ? {} : { now: context.now });
     case 'sftp': {
-      const { SftpTarget } = await import('./sftp.js');
+      const { SftpDestination } = await import('./sftp.js');
       const o = t.options;
       let passphrase: string | undefined;
       if (o.key_passphrase_file !== undefined) passphrase = (await readSecretFile(info, o.key_passphrase_file)).replace(/\r?\n$/, '');
       const pins = o.host_key === undefined ? [] : o.host_key.split(',').map((s) => s.trim()).filter((s) => s !== '');
       const knownHosts = o.known_hosts ?? (pins.length === 0 && env.HOME !== undefined ? `${env.HOME}/.ssh/known_hosts` : undefined);
-      return new SftpTarget(info, {
+      return new SftpDestination(info, {
         host: t.host as string,
         port: t.port ?? 22,
         username: t.user as string,
@@ -227,10 +227,10 @@ export async function openTarget(target: string | ParsedTarget, context: OpenTar
       });
     }
     case 's3': {
-      const { S3Target } = await import('./s3.js');
+      const { S3Destination } = await import('./s3.js');
       const o = t.options;
       const credentials = await s3Credentials(info, o, env);
-      return new S3Target(info, {
+      return new S3Destination(info, {
         bucket: t.bucket as string,
         prefix: t.path,
         ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
@@ -244,35 +244,35 @@ export async function openTarget(target: string | ParsedTarget, context: OpenTar
   }
 }
 
-async function readSecretFile(info: TargetInfo, path: string): Promise<string> {
+async function readSecretFile(info: DestinationInfo, path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw targetError(info, 'read its credentials', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+    throw destinationError(info, 'read its credentials', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
   }
 }
 
 /** Credentials: `credentials=FILE` (AWS ini, `profile=`), else the environment, else `~/.aws/credentials`. */
-async function s3Credentials(info: TargetInfo, o: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
+async function s3Credentials(info: DestinationInfo, o: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
   const profile = o.profile ?? env.AWS_PROFILE ?? 'default';
   let file = o.credentials;
   if (file === undefined && env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined) {
     return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
   }
   file ??= env.AWS_SHARED_CREDENTIALS_FILE ?? (env.HOME !== undefined ? `${env.HOME}/.aws/credentials` : undefined);
-  const none = targetError(info, 'find credentials', 'no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give credentials=FILE (AWS credentials file format)');
+  const none = destinationError(info, 'find credentials', 'no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give credentials=FILE (AWS credentials file format)');
   if (file === undefined) throw none;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     if (o.credentials === undefined) throw none;
-    throw targetError(info, 'read its credentials', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
+    throw destinationError(info, 'read its credentials', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
   }
   const section = parseIni(text)[profile];
   const id = section?.aws_access_key_id;
   const secret = section?.aws_secret_access_key;
-  if (id === undefined || secret === undefined) throw targetError(info, 'read its credentials', `profile [${profile}] of ${file} has no aws_access_key_id / aws_secret_access_key`);
+  if (id === undefined || secret === undefined) throw destinationError(info, 'read its credentials', `profile [${profile}] of ${file} has no aws_access_key_id / aws_secret_access_key`);
   return { accessKeyId: id, secretAccessKey: secret, ...(section?.aws_session_token ? { sessionToken: section.aws_session_token } : {}) };
 }
 
@@ -293,8 +293,8 @@ function parseIni(text: string): Record<string, Record<string, string>> {
   return out;
 }
 
-export { LocalTarget, type LocalTargetOptions } from './local.js';
-export { RemovableTarget, initRemovable, readDriveLabel, DRIVE_LABEL_FILE, type DriveLabel, type InitRemovableOptions, type RemovableTargetOptions } from './usb.js';
-export type { SftpTarget, SftpTargetOptions } from './sftp.js';
-export type { S3Target, S3TargetOptions, S3Credentials } from './s3.js';
-export type { Target, TargetInfo, TargetScheme, MediaKind, ObjectInfo, ProbeResult } from './target.js';
+export { LocalDestination, type LocalDestinationOptions } from './local.js';
+export { RemovableDestination, initRemovable, readDriveLabel, DRIVE_LABEL_FILE, type DriveLabel, type InitRemovableOptions, type RemovableDestinationOptions } from './usb.js';
+export type { SftpDestination, SftpDestinationOptions } from './sftp.js';
+export type { S3Destination, S3DestinationOptions, S3Credentials } from './s3.js';
+export type { Destination, DestinationInfo, DestinationScheme, MediaKind, ObjectInfo, ProbeResult } from './destination.js';

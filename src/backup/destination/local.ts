@@ -10,31 +10,31 @@ import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } fro
 import { dirname, join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { syncFolder } from '../../io/atomic-output.js';
-import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, targetError, targetOffline, tempName } from './common.js';
-import type { ObjectInfo, ProbeResult, Target, TargetInfo } from './target.js';
+import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, destinationError, destinationOffline, tempName } from './common.js';
+import type { ObjectInfo, ProbeResult, Destination, DestinationInfo } from './destination.js';
 
 /** System errors that mean the medium went away (a drive pulled out mid-write). */
 const GONE = new Set(['EIO', 'ENODEV', 'ENXIO', 'ENOTCONN', 'ESTALE', 'ESHUTDOWN']);
 /** System errors that mean hard links are not available (FAT/exFAT drives, some shares). */
 const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
-/** Options of {@link LocalTarget}. */
-export interface LocalTargetOptions {
+/** Options of {@link LocalDestination}. */
+export interface LocalDestinationOptions {
   /** fsync files and folders (default true). Tests of throughput may turn it off; never in use. */
   sync?: boolean;
 }
 
 /**
  * A destination in a local folder. Also the base of the removable-drive target, which adds a
- * presence check (see usb.ts) through {@link LocalTarget.ensureOnline}.
+ * presence check (see usb.ts) through {@link LocalDestination.ensureOnline}.
  */
-export class LocalTarget implements Target {
-  readonly info: TargetInfo;
+export class LocalDestination implements Destination {
+  readonly info: DestinationInfo;
   /** The folder that holds the objects. */
   readonly root: string;
   private readonly sync: boolean;
 
-  constructor(info: TargetInfo, root: string, options: LocalTargetOptions = {}) {
+  constructor(info: DestinationInfo, root: string, options: LocalDestinationOptions = {}) {
     this.info = info;
     this.root = root;
     this.sync = options.sync ?? true;
@@ -67,7 +67,7 @@ export class LocalTarget implements Target {
 
   private pathOf(key: string): string {
     checkKey(this.info, key);
-    if (this.isReserved(key)) throw targetError(this.info, `use ${key}`, 'this name is reserved by the destination');
+    if (this.isReserved(key)) throw destinationError(this.info, `use ${key}`, 'this name is reserved by the destination');
     return join(this.root, ...key.split('/'));
   }
 
@@ -75,8 +75,8 @@ export class LocalTarget implements Target {
   protected fail(what: string, e: unknown): Error {
     if (e instanceof ScelleError) return e;
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (GONE.has(code)) return targetOffline(this.info, `${errorText(e)} (the medium went away)`, e);
-    return targetError(this.info, what, errorText(e), e);
+    if (GONE.has(code)) return destinationOffline(this.info, `${errorText(e)} (the medium went away)`, e);
+    return destinationError(this.info, what, errorText(e), e);
   }
 
   /** Writes `data` to a fresh temp file next to `path` and fsyncs it; returns the temp path. */

@@ -1,5 +1,5 @@
 /**
- * One conformance suite for every backup destination (src/backup/target/target.ts), run against
+ * One conformance suite for every backup destination (src/backup/destination/target.ts), run against
  * a local folder, a prepared removable drive, a real OpenSSH sshd and a real S3-compatible server
  * (s3rver) on loopback; then what is specific to each destination, and the URL parser.
  */
@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isScelleError, type ScelleError } from '../../src/errors.js';
-import { initRemovable, openTarget, parseTargetUrl, readDriveLabel, DRIVE_LABEL_FILE } from '../../src/backup/target/index.js';
-import type { Target } from '../../src/backup/target/target.js';
+import { initRemovable, openDestination, parseDestinationUrl, readDriveLabel, DRIVE_LABEL_FILE } from '../../src/backup/destination/index.js';
+import type { Destination } from '../../src/backup/destination/destination.js';
 import { havePeers } from '../helpers/peers.js';
 import { freePort, startSshd, type SshdFixture } from '../helpers/sshd.js';
 import { startS3Server, type S3Fixture } from '../helpers/s3-server.js';
@@ -29,7 +29,7 @@ function bytes(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-async function collect(t: Target, prefix: string): Promise<Map<string, number>> {
+async function collect(t: Destination, prefix: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for await (const o of t.list(prefix)) out.set(o.key, o.size);
   return out;
@@ -58,7 +58,7 @@ async function errorOf(p: Promise<unknown>): Promise<ScelleError> {
 /** A kind of destination: `make()` opens a fresh, empty destination for one test. */
 interface Kind {
   name: string;
-  make(): Promise<Target>;
+  make(): Promise<Destination>;
   /** putIfAbsent is atomic (exactly one of racing writers wins). */
   atomicCreate: boolean;
   /** The server shows an object only once it is whole: never part of an overwrite or of an interrupted upload. */
@@ -69,8 +69,8 @@ const tmp = makeTempDir('scelle-targets-');
 let sshd: SshdFixture | undefined;
 let s3: S3Fixture | undefined;
 let counter = 0;
-const opened: Target[] = [];
-const track = async (t: Promise<Target>): Promise<Target> => {
+const opened: Destination[] = [];
+const track = async (t: Promise<Destination>): Promise<Destination> => {
   const target = await t;
   opened.push(target);
   return target;
@@ -103,7 +103,7 @@ const kinds: Kind[] = [
     name: 'local',
     atomicCreate: true,
     atomicPublish: true,
-    make: () => track(openTarget(`disk=file://${join(tmp.dir, `local-${++counter}`)}`)),
+    make: () => track(openDestination(`disk=file://${join(tmp.dir, `local-${++counter}`)}`)),
   },
   {
     name: 'usb',
@@ -113,14 +113,14 @@ const kinds: Kind[] = [
       const dir = join(tmp.dir, `usb-${++counter}`);
       mkdirSync(dir);
       await initRemovable(dir, { name: `semaine-${counter}` });
-      return track(openTarget(`usb1=usb://${dir}`));
+      return track(openDestination(`usb1=usb://${dir}`));
     },
   },
   {
     name: 'sftp',
     atomicCreate: true,
     atomicPublish: true,
-    make: () => track(openTarget(sftpSpec(`${(sshd as SshdFixture).dir}/data/t${++counter}`))),
+    make: () => track(openDestination(sftpSpec(`${(sshd as SshdFixture).dir}/data/t${++counter}`))),
   },
   {
     name: 's3',
@@ -131,11 +131,11 @@ const kinds: Kind[] = [
     // of 5 242 880 bytes). The client side is still checked: list shows no temp object, the last
     // put wins whole, and close() ends an upload in flight with a TARGET_* error.
     atomicPublish: false,
-    make: () => track(openTarget(s3Spec(`run-${++counter}`), { env: (s3 as S3Fixture).env })),
+    make: () => track(openDestination(s3Spec(`run-${++counter}`), { env: (s3 as S3Fixture).env })),
   },
 ].filter((k) => k.name !== 'sftp' || haveSshd);
 
-describe.each(kinds)('Target conformance: $name', (kind) => {
+describe.each(kinds)('Destination conformance: $name', (kind) => {
   it('probes online, round-trips 0 B, 1 B and 5 MiB objects, and stats them', async () => {
     const t = await kind.make();
     expect(await t.probe()).toEqual({ online: true });
@@ -261,7 +261,7 @@ describe.each(kinds)('Target conformance: $name', (kind) => {
     expect(['done', 'TARGET_ERROR', 'TARGET_OFFLINE']).toContain(outcome);
     // A fresh connection to the same destination sees the whole object or nothing.
     if (!kind.atomicPublish) return;
-    const again = await track(openTarget(rebuildSpec(kind.name, info.url), kind.name === 's3' ? { env: (s3 as S3Fixture).env } : {}));
+    const again = await track(openDestination(rebuildSpec(kind.name, info.url), kind.name === 's3' ? { env: (s3 as S3Fixture).env } : {}));
     const st = await again.stat('data/interrupted');
     if (st !== undefined) {
       expect(st.size).toBe(big.byteLength);
@@ -281,7 +281,7 @@ function rebuildSpec(kind: string, url: string): string {
 
 describe('removable drive (usb://)', () => {
   it('absent drive: probe is offline with a reason, and every method is TARGET_OFFLINE', async () => {
-    const t = await track(openTarget(`usb2=usb://${join(tmp.dir, 'not-plugged')}`));
+    const t = await track(openDestination(`usb2=usb://${join(tmp.dir, 'not-plugged')}`));
     const p = await t.probe();
     expect(p.online).toBe(false);
     expect(!p.online && p.reason).toMatch(/not plugged/);
@@ -299,7 +299,7 @@ describe('removable drive (usb://)', () => {
   it('a mount point without the label (drive not mounted) is offline and nothing is written there', async () => {
     const dir = join(tmp.dir, 'empty-mount-point');
     mkdirSync(dir);
-    const t = await track(openTarget(`usb3=usb://${dir}`));
+    const t = await track(openDestination(`usb3=usb://${dir}`));
     const p = await t.probe();
     expect(p.online).toBe(false);
     expect(!p.online && p.reason).toMatch(/\.scelle-drive/);
@@ -317,7 +317,7 @@ describe('removable drive (usb://)', () => {
     // Preparing again keeps the drive's identity.
     expect(await initRemovable(dir, { name: 'other' })).toEqual(label);
     const written = new Date('2026-11-30T07:00:00Z');
-    const t = await openTarget(`usb1=usb://${dir}`, { now: () => written });
+    const t = await openDestination(`usb1=usb://${dir}`, { now: () => written });
     await t.put('data/1', bytes(4));
     expect([...(await collect(t, '')).keys()]).toEqual(['data/1']);
     expect(await codeOf(t.put(DRIVE_LABEL_FILE, bytes(1)))).toBe('TARGET_ERROR');
@@ -326,7 +326,7 @@ describe('removable drive (usb://)', () => {
     expect(await readDriveLabel(dir)).toEqual({ ...label, lastWrite: '2026-11-30T07:00:00.000Z' });
     // A drive unplugged after a backup: its label leaves with it.
     rmSync(join(dir, DRIVE_LABEL_FILE));
-    const t2 = await track(openTarget(`usb1=usb://${dir}`));
+    const t2 = await track(openDestination(`usb1=usb://${dir}`));
     expect(await codeOf(t2.get('data/1'))).toBe('TARGET_OFFLINE');
   });
 
@@ -335,7 +335,7 @@ describe('removable drive (usb://)', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, DRIVE_LABEL_FILE), '{"hello": 1}');
     expect(await codeOf(readDriveLabel(dir))).toBe('TARGET_ERROR');
-    const p = await (await track(openTarget(`u=usb://${dir}`))).probe();
+    const p = await (await track(openDestination(`u=usb://${dir}`))).probe();
     expect(p.online).toBe(false);
   });
 });
@@ -343,14 +343,14 @@ describe('removable drive (usb://)', () => {
 describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
   it('checks the host key against known_hosts too', async () => {
     const f = sshd as SshdFixture;
-    const t = await track(openTarget(`nas=sftp://${f.user}@${f.host}:${f.port}${f.dir}/data/kh;key=${f.clientKey};known_hosts=${f.knownHosts}`));
+    const t = await track(openDestination(`nas=sftp://${f.user}@${f.host}:${f.port}${f.dir}/data/kh;key=${f.clientKey};known_hosts=${f.knownHosts}`));
     await t.put('data/1', bytes(10));
     expect(await t.stat('data/1')).toEqual({ size: 10 });
   });
 
   it('refuses a server whose host key does not match the pinned fingerprint (TARGET_ERROR)', async () => {
     const wrong = 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
-    const t = await track(openTarget(sftpSpec(`${(sshd as SshdFixture).dir}/data/mitm`).replace(/host_key=[^;]*/, `host_key=${wrong}`)));
+    const t = await track(openDestination(sftpSpec(`${(sshd as SshdFixture).dir}/data/mitm`).replace(/host_key=[^;]*/, `host_key=${wrong}`)));
     const e = await errorOf(t.put('data/1', bytes(1)));
     expect(e.code).toBe('TARGET_ERROR');
     expect(e.message).toMatch(/host key refused/);
@@ -362,11 +362,11 @@ describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
     const f = sshd as SshdFixture;
     const empty = join(tmp.dir, 'empty_known_hosts');
     writeFileSync(empty, `[127.0.0.1]:1 ${'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGR1bW15ZHVtbXlkdW1teWR1bW15ZHVtbXlkdW1teWR1'}\n`);
-    const t = await track(openTarget(`nas=sftp://${f.user}@${f.host}:${f.port}/tmp/x;key=${f.clientKey};known_hosts=${empty}`));
+    const t = await track(openDestination(`nas=sftp://${f.user}@${f.host}:${f.port}/tmp/x;key=${f.clientKey};known_hosts=${empty}`));
     const e = await errorOf(t.stat('data/1'));
     expect(e.code).toBe('TARGET_ERROR');
     expect(e.message).toMatch(/not in known_hosts/);
-    const none = await track(openTarget(`nas=sftp://${f.user}@${f.host}:${f.port}/tmp/x;key=${f.clientKey}`, { env: {} }));
+    const none = await track(openDestination(`nas=sftp://${f.user}@${f.host}:${f.port}/tmp/x;key=${f.clientKey}`, { env: {} }));
     expect(await codeOf(none.stat('data/1'))).toBe('TARGET_ERROR');
   });
 
@@ -375,7 +375,7 @@ describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
     const other = join(tmp.dir, 'other_key');
     const { runPeer } = await import('../helpers/peers.js');
     runPeer('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const t = await track(openTarget(sftpSpec(`${f.dir}/data/k`).replace(/key=[^;]*/, `key=${other}`)));
+    const t = await track(openDestination(sftpSpec(`${f.dir}/data/k`).replace(/key=[^;]*/, `key=${other}`)));
     const e = await errorOf(t.put('data/1', bytes(1)));
     expect(e.code).toBe('TARGET_ERROR');
     expect(e.message).toMatch(/refused the key/);
@@ -385,7 +385,7 @@ describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
   it('a server that is down is TARGET_OFFLINE (probe says offline)', async () => {
     const f = sshd as SshdFixture;
     const port = await freePort();
-    const t = await track(openTarget(`nas=sftp://${f.user}@127.0.0.1:${port}/tmp/x;key=${f.clientKey};host_key=${f.hostKeyFingerprint}`));
+    const t = await track(openDestination(`nas=sftp://${f.user}@127.0.0.1:${port}/tmp/x;key=${f.clientKey};host_key=${f.hostKeyFingerprint}`));
     const p = await t.probe();
     expect(p.online).toBe(false);
     expect(!p.online && p.reason).toMatch(/ECONNREFUSED/);
@@ -394,7 +394,7 @@ describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
 
   it('reconnects after the connection dropped', async () => {
     const f = sshd as SshdFixture;
-    const t = await track(openTarget(sftpSpec(`${f.dir}/data/reconnect`)));
+    const t = await track(openDestination(sftpSpec(`${f.dir}/data/reconnect`)));
     await t.put('data/1', bytes(10));
     // Kill this client's session on the server side: its sshd child process.
     const internal = t as unknown as { session?: Promise<{ client: { end(): void } }> };
@@ -406,7 +406,7 @@ describe.skipIf(!haveSshd)('SFTP (real OpenSSH sshd)', () => {
 
 describe('S3 (s3rver on loopback)', () => {
   it('paginates list beyond 1000 keys', async () => {
-    const t = await track(openTarget(s3Spec('many'), { env: (s3 as S3Fixture).env }));
+    const t = await track(openDestination(s3Spec('many'), { env: (s3 as S3Fixture).env }));
     const n = 1003;
     const keys = Array.from({ length: n }, (_, i) => `data/${(i % 16).toString(16)}/k${i.toString().padStart(5, '0')}`);
     for (let i = 0; i < keys.length; i += 48) await Promise.all(keys.slice(i, i + 48).map((k) => t.put(k, bytes(1, 1))));
@@ -417,7 +417,7 @@ describe('S3 (s3rver on loopback)', () => {
 
   it('an unknown access key is TARGET_ERROR (403) and no secret is in the message', async () => {
     const f = s3 as S3Fixture;
-    const t = await track(openTarget(s3Spec('denied'), { env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY', AWS_SECRET_ACCESS_KEY: 'very-secret-value' } }));
+    const t = await track(openDestination(s3Spec('denied'), { env: { AWS_ACCESS_KEY_ID: 'NOT-A-KEY', AWS_SECRET_ACCESS_KEY: 'very-secret-value' } }));
     const e = await errorOf(t.put('data/1', bytes(1)));
     expect(e.code).toBe('TARGET_ERROR');
     expect(e.message).toMatch(/403/);
@@ -429,7 +429,7 @@ describe('S3 (s3rver on loopback)', () => {
 
   it('a missing bucket is TARGET_ERROR naming the bucket', async () => {
     const f = s3 as S3Fixture;
-    const t = await track(openTarget(`x=s3://no-such-bucket/p?endpoint=${encodeURIComponent(f.endpoint)}`, { env: f.env }));
+    const t = await track(openDestination(`x=s3://no-such-bucket/p?endpoint=${encodeURIComponent(f.endpoint)}`, { env: f.env }));
     const e = await errorOf(t.get('data/1'));
     expect(e.code).toBe('TARGET_ERROR');
     expect(e.message).toMatch(/no-such-bucket does not exist/);
@@ -437,7 +437,7 @@ describe('S3 (s3rver on loopback)', () => {
 
   it('a server that is down is TARGET_OFFLINE (probe says offline)', async () => {
     const port = await freePort();
-    const t = await track(openTarget(`x=s3://bucket1/p?endpoint=http://127.0.0.1:${port}`, { env: (s3 as S3Fixture).env }));
+    const t = await track(openDestination(`x=s3://bucket1/p?endpoint=http://127.0.0.1:${port}`, { env: (s3 as S3Fixture).env }));
     const p = await t.probe();
     expect(p.online).toBe(false);
     expect(!p.online && p.reason).toMatch(/ECONNREFUSED/);
@@ -449,40 +449,40 @@ describe('S3 (s3rver on loopback)', () => {
     const f = s3 as S3Fixture;
     const file = join(tmp.dir, 'aws-credentials');
     writeFileSync(file, `[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n\n[scelle]\naws_access_key_id = ${f.credentials.accessKeyId}\naws_secret_access_key = ${f.credentials.secretAccessKey}\n`);
-    const t = await track(openTarget(s3Spec('credfile', `;credentials=${file};profile=scelle`), { env: {} }));
+    const t = await track(openDestination(s3Spec('credfile', `;credentials=${file};profile=scelle`), { env: {} }));
     await t.put('data/1', bytes(2));
     expect(await t.stat('data/1')).toEqual({ size: 2 });
-    expect(await codeOf(openTarget(s3Spec('nocred'), { env: {} }))).toBe('TARGET_ERROR');
+    expect(await codeOf(openDestination(s3Spec('nocred'), { env: {} }))).toBe('TARGET_ERROR');
   });
 });
 
-describe('parseTargetUrl (CLI.md "Backups")', () => {
+describe('parseDestinationUrl (CLI.md "Backups")', () => {
   it('file:///path is a disk', () => {
-    expect(parseTargetUrl('disk=file:///srv/sauvegardes')).toMatchObject({ name: 'disk', scheme: 'file', url: 'file:///srv/sauvegardes', path: '/srv/sauvegardes', media: 'disk', offsite: false, offline: false });
+    expect(parseDestinationUrl('disk=file:///srv/sauvegardes')).toMatchObject({ name: 'disk', scheme: 'file', url: 'file:///srv/sauvegardes', path: '/srv/sauvegardes', media: 'disk', offsite: false, offline: false });
   });
 
   it('usb:///mount/path is removable and offline by default', () => {
-    expect(parseTargetUrl('usb:///mount/path')).toMatchObject({ name: 'usb', scheme: 'usb', path: '/mount/path', media: 'removable', offline: true, offsite: false });
+    expect(parseDestinationUrl('usb:///mount/path')).toMatchObject({ name: 'usb', scheme: 'usb', path: '/mount/path', media: 'removable', offline: true, offsite: false });
   });
 
   it('sftp://user@host:port/path with ;options', () => {
-    const t = parseTargetUrl('offsite=sftp://u@h:22/p;offsite=true;key=/k');
+    const t = parseDestinationUrl('offsite=sftp://u@h:22/p;offsite=true;key=/k');
     expect(t).toMatchObject({ name: 'offsite', scheme: 'sftp', user: 'u', host: 'h', port: 22, path: '/p', media: 'network', offsite: true, offline: false, url: 'sftp://u@h:22/p' });
     expect(t.options).toEqual({ offsite: 'true', key: '/k' });
-    expect(parseTargetUrl('nas=sftp://backup@nas.cabinet.lan:2222/volume1/scelle')).toMatchObject({ host: 'nas.cabinet.lan', port: 2222, path: '/volume1/scelle' });
-    expect(parseTargetUrl('nas=sftp://backup@nas/~/scelle')).toMatchObject({ port: 22, path: 'scelle' });
+    expect(parseDestinationUrl('nas=sftp://backup@nas.cabinet.lan:2222/volume1/scelle')).toMatchObject({ host: 'nas.cabinet.lan', port: 2222, path: '/volume1/scelle' });
+    expect(parseDestinationUrl('nas=sftp://backup@nas/~/scelle')).toMatchObject({ port: 22, path: 'scelle' });
   });
 
   it('s3://bucket/prefix?endpoint=URL&region=R is cloud and off-site', () => {
-    const t = parseTargetUrl('hds=s3://cabinet-durand/scelle/prod?endpoint=https://s3.fr-par.scw.cloud&region=fr-par;media=cloud');
+    const t = parseDestinationUrl('hds=s3://cabinet-durand/scelle/prod?endpoint=https://s3.fr-par.scw.cloud&region=fr-par;media=cloud');
     expect(t).toMatchObject({ name: 'hds', scheme: 's3', bucket: 'cabinet-durand', path: 'scelle/prod', media: 'cloud', offsite: true });
     expect(t.options).toMatchObject({ endpoint: 'https://s3.fr-par.scw.cloud', region: 'fr-par' });
     expect(t.url).toBe('s3://cabinet-durand/scelle/prod?endpoint=https%3A%2F%2Fs3.fr-par.scw.cloud&region=fr-par');
   });
 
   it('media= and offline= override the defaults', () => {
-    expect(parseTargetUrl('nas=file:///mnt/nas;media=network;offsite=yes')).toMatchObject({ media: 'network', offsite: true, offline: false });
-    expect(parseTargetUrl('coffre=usb:///media/cle;offline=false')).toMatchObject({ offline: false });
+    expect(parseDestinationUrl('nas=file:///mnt/nas;media=network;offsite=yes')).toMatchObject({ media: 'network', offsite: true, offline: false });
+    expect(parseDestinationUrl('coffre=usb:///media/cle;offline=false')).toMatchObject({ offline: false });
   });
 
   it.each([
@@ -500,7 +500,7 @@ describe('parseTargetUrl (CLI.md "Backups")', () => {
   ])('refuses %s (CONFIG_INVALID, no secret echoed)', (_what, spec) => {
     let err: unknown;
     try {
-      parseTargetUrl(spec);
+      parseDestinationUrl(spec);
     } catch (e) {
       err = e;
     }

@@ -4,7 +4,7 @@
  * Messages name the destination by its config name and credential-free URL, never a secret.
  */
 import { ScelleError } from '../../errors.js';
-import type { TargetInfo } from './target.js';
+import type { DestinationInfo } from './destination.js';
 
 /** One key segment: `[a-z0-9._-]`, not `.` or `..` (see target.ts). */
 const SEGMENT = /^[a-z0-9._-]+$/;
@@ -20,7 +20,7 @@ export function isValidKey(key: string): boolean {
  * destination (`..`) or to name a temp file.
  * @throws ScelleError `TARGET_ERROR` for an invalid key (a bug of the caller).
  */
-export function checkKey(info: TargetInfo, key: string): void {
+export function checkKey(info: DestinationInfo, key: string): void {
   if (!isValidKey(key)) {
     throw new ScelleError('TARGET_ERROR', `invalid object key ${JSON.stringify(key)} for destination "${info.name}": keys are "/"-separated [a-z0-9._-] segments`, {
       params: { target: info.name, object: key, detail: 'invalid key' },
@@ -32,7 +32,7 @@ export function checkKey(info: TargetInfo, key: string): void {
  * Checks a list prefix: empty, or a key prefix (`data/`, `data/3f`, `snapshots/2026`).
  * @throws ScelleError `TARGET_ERROR` for an invalid prefix.
  */
-export function checkPrefix(info: TargetInfo, prefix: string): void {
+export function checkPrefix(info: DestinationInfo, prefix: string): void {
   if (prefix === '') return;
   const probe = prefix.endsWith('/') ? `${prefix}x` : prefix;
   if (!isValidKey(probe)) {
@@ -66,7 +66,7 @@ export function errorText(e: unknown): string {
 }
 
 /** The destination is unreachable (drive absent, host down, connection refused): exit 10. */
-export function targetOffline(info: TargetInfo, detail: string, cause?: unknown): ScelleError {
+export function destinationOffline(info: DestinationInfo, detail: string, cause?: unknown): ScelleError {
   return new ScelleError('TARGET_OFFLINE', `destination "${info.name}" (${info.url}) is not reachable: ${detail}`, {
     cause,
     params: { target: info.name, url: info.url, detail },
@@ -75,7 +75,7 @@ export function targetOffline(info: TargetInfo, detail: string, cause?: unknown)
 }
 
 /** The destination answered but refused or failed (permission, full disk, protocol error). */
-export function targetError(info: TargetInfo, what: string, detail: string, cause?: unknown): ScelleError {
+export function destinationError(info: DestinationInfo, what: string, detail: string, cause?: unknown): ScelleError {
   return new ScelleError('TARGET_ERROR', `destination "${info.name}" (${info.url}): cannot ${what}: ${detail}`, {
     cause,
     params: { target: info.name, url: info.url, detail },
@@ -83,7 +83,7 @@ export function targetError(info: TargetInfo, what: string, detail: string, caus
 }
 
 /** `key` does not exist on the destination. */
-export function objectMissing(info: TargetInfo, key: string, cause?: unknown): ScelleError {
+export function objectMissing(info: DestinationInfo, key: string, cause?: unknown): ScelleError {
   return new ScelleError('OBJECT_MISSING', `object ${key} is missing on destination "${info.name}" (${info.url})`, {
     cause,
     params: { object: key, target: info.name },

@@ -1,9 +1,9 @@
-/** An in-memory Target for the backup unit tests (a dumb blob store, as target.ts describes). */
+/** An in-memory Destination for the backup unit tests (a dumb blob store, as target.ts describes). */
 import { ScelleError } from '../../../src/errors.js';
-import type { MediaKind, ObjectInfo, ProbeResult, Target, TargetInfo } from '../../../src/backup/target/target.js';
+import type { MediaKind, ObjectInfo, ProbeResult, Destination, DestinationInfo } from '../../../src/backup/destination/destination.js';
 
-export class MemoryTarget implements Target {
-  readonly info: TargetInfo;
+export class MemoryDestination implements Destination {
+  readonly info: DestinationInfo;
   readonly objects = new Map<string, Uint8Array>();
   online = true;
   puts = 0;
