@@ -34,6 +34,16 @@ done
 [ -e /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
 # GNU time measures peak memory in `npm run bench`
 [ -x /usr/bin/time ] || missing+=(time)
+# Ceph RADOS Gateway, the real S3 engine the S3 backup destination is tested against
+# (scripts/ceph-rgw/start-rgw.sh): a throwaway one-node cluster the tests start on loopback ports,
+# never as a system service
+[ -x /usr/bin/radosgw ] || missing+=(radosgw)
+[ -x /usr/bin/ceph-mon ] || missing+=(ceph-mon)
+[ -x /usr/bin/ceph-osd ] || missing+=(ceph-osd)
+command -v ceph >/dev/null 2>&1 || missing+=(ceph-common)
+command -v uuidgen >/dev/null 2>&1 || missing+=(uuid-runtime)
+command -v bc >/dev/null 2>&1 || missing+=(bc)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

@@ -104,6 +104,15 @@ export const ERROR_CODES = [
   // added later (append only)
   'SENDER_MISMATCH',
   'MALFORMED_ARCHIVE',
+  // issue 12: backups — repository binding, tamper-evident seal chains, bounded reads, key slots
+  'REPO_MISMATCH',
+  'DESTINATION_MISMATCH',
+  'SEAL_CHAIN_BROKEN',
+  'ROLLBACK_DETECTED',
+  'SIGNER_MISMATCH',
+  'OBJECT_TOO_LARGE',
+  'KEY_SLOT_CORRUPT',
+  'SCHEDULE_ERROR',
   // anything else
   'INTERNAL',
 ] as const;

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exposedGc } from '../io/memory.js';
+import { LIMITS } from './objects.js';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { LocalDestination } from './destination/local.js';
 import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
@@ -37,6 +38,7 @@ async function readLocalPack(local: LocalDestination, name: string): Promise<Uin
     const h = await open(join(local.root, ...key.split('/')), 'r');
     try {
       const { size } = await h.stat();
+      if (size > LIMITS.pack) return local.get(key, { maxBytes: LIMITS.pack });
       const buf = Buffer.allocUnsafeSlow(size);
       let o = 0;
       while (o < size) {
@@ -51,7 +53,7 @@ async function readLocalPack(local: LocalDestination, name: string): Promise<Uin
   } catch {
     bytes = undefined;
   }
-  return bytes ?? local.get(key);
+  return bytes ?? local.get(key, { maxBytes: LIMITS.pack });
 }
 
 if (parentPort !== null) {

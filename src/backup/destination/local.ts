@@ -5,18 +5,46 @@
  * are the ones the keys name. Writes follow HOUSE-STYLE: temp file in the destination folder,
  * fsync, rename, fsync the folder, so a crash leaves the old object or the new one, never a part.
  * Temp names carry `~tmp~`, outside the key alphabet, so `list` never shows them.
+ *
+ * The root folder is never created by a write: a missing root is an unmounted disk or share, and
+ * writing there would fill the computer's own disk while the practitioner believes the copy is
+ * elsewhere. Only {@link LocalDestination.create} (`backup init`, or `--create`) makes it.
  */
-import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { syncFolder } from '../../io/atomic-output.js';
-import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, destinationError, destinationOffline, tempName } from './common.js';
-import type { ObjectInfo, ProbeResult, Destination, DestinationInfo } from './destination.js';
+import { checkKey, checkPrefix, destinationError, destinationOffline, errorText, isTempName, isValidKey, objectMissing, objectTooLarge, tempName } from './common.js';
+import { DEFAULT_MAX_OBJECT, type Destination, type DestinationInfo, type GetOptions, type ObjectInfo, type ProbeResult } from './destination.js';
+import type { DestinationKind } from './location.js';
 
 /** System errors that mean the medium went away (a drive pulled out mid-write). */
 const GONE = new Set(['EIO', 'ENODEV', 'ENXIO', 'ENOTCONN', 'ESTALE', 'ESHUTDOWN']);
 /** System errors that mean hard links are not available (FAT/exFAT drives, some shares). */
 const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
+
+/** Settings of a file:// or usb:// destination. */
+export interface LocalConfig {
+  /** The folder (absolute). */
+  path: string;
+}
+
+/** Parses the URL of a folder destination (`file:///path`, `usb:///path`). */
+export function parseFolderUrl(scheme: 'file' | 'usb', url: URL, invalid: (why: string) => ScelleError): { url: string; path: string; config: LocalConfig } {
+  if (url.host !== '') throw invalid(`${scheme}:// URLs name a local folder: ${scheme}:///path (three slashes)`);
+  const path = decodeURIComponent(url.pathname).replace(/(.)\/+$/, '$1');
+  if (path === '' || path === '/') throw invalid('the folder is missing (or is the root folder)');
+  return { url: `${scheme}://${path}`, path, config: { path } };
+}
+
+/** `file:///path`: a folder on a disk. */
+export const fileKind: DestinationKind<LocalConfig> = {
+  scheme: 'file',
+  media: 'disk',
+  options: [],
+  offsite: false,
+  parse: (url, _options, invalid) => parseFolderUrl('file', url, invalid),
+};
 
 /** Options of {@link LocalDestination}. */
 export interface LocalDestinationOptions {
@@ -25,7 +53,7 @@ export interface LocalDestinationOptions {
 }
 
 /**
- * A destination in a local folder. Also the base of the removable-drive target, which adds a
+ * A destination in a local folder. Also the base of the removable-drive destination, which adds a
  * presence check (see usb.ts) through {@link LocalDestination.ensureOnline}.
  */
 export class LocalDestination implements Destination {
@@ -40,27 +68,34 @@ export class LocalDestination implements Destination {
     this.sync = options.sync ?? true;
   }
 
-  /**
-   * Online when the folder exists, or can be created because its parent folder exists (the first
-   * `put` creates it). A missing parent (an unmounted share) is offline.
-   */
+  /** Online when the folder exists. A missing folder (an unmounted disk or share) is offline. */
   async probe(): Promise<ProbeResult> {
-    for (const path of [this.root, dirname(this.root)]) {
-      try {
-        const s = await stat(path);
-        if (!s.isDirectory()) return { online: false, reason: `${path} is not a folder` };
-        return { online: true };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { online: false, reason: `${path} is not accessible (${errorText(e)})` };
-      }
+    try {
+      const s = await stat(this.root);
+      if (!s.isDirectory()) return { online: false, reason: `${this.root} is not a folder` };
+      return { online: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { online: false, reason: `${this.root} does not exist (is the disk or the network share mounted?)` };
+      return { online: false, reason: `${this.root} is not accessible (${errorText(e)})` };
     }
-    return { online: false, reason: `neither ${this.root} nor its parent folder exists (is the disk mounted?)` };
   }
 
-  /** Throws TARGET_OFFLINE when the destination cannot be used; the folder target always can. */
-  protected async ensureOnline(): Promise<void> {}
+  /** Creates the folder (and its parents): `backup init`, or a run with `--create`. */
+  async create(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw this.fail('create the folder', e);
+    }
+  }
 
-  /** Keys that belong to the target itself (the drive label) and are neither listed nor written. */
+  /** Throws TARGET_OFFLINE when the destination cannot be used (the folder is gone). */
+  protected async ensureOnline(): Promise<void> {
+    const p = await this.probe();
+    if (!p.online) throw destinationOffline(this.info, p.reason);
+  }
+
+  /** Keys that belong to the destination itself (the drive label) and are neither listed nor written. */
   protected isReserved(_key: string): boolean {
     return false;
   }
@@ -79,8 +114,28 @@ export class LocalDestination implements Destination {
     return destinationError(this.info, what, errorText(e), e);
   }
 
-  /** Writes `data` to a fresh temp file next to `path` and fsyncs it; returns the temp path. */
-  private async writeTemp(path: string, data: Uint8Array): Promise<string> {
+  /**
+   * Makes the fan-out folders of `key` one level at a time below the root, never the root itself:
+   * a root that vanished (an unmounted share) fails with TARGET_OFFLINE instead of being recreated.
+   */
+  private async makeParents(key: string): Promise<void> {
+    const parts = key.split('/').slice(0, -1);
+    let dir = this.root;
+    for (const part of parts) {
+      dir = join(dir, part);
+      try {
+        await mkdir(dir, { mode: 0o700 });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        if (code === 'ENOENT') throw destinationOffline(this.info, `${this.root} does not exist any more (is the disk or the network share mounted?)`, e);
+        throw e;
+      }
+    }
+  }
+
+  /** Writes `data` to a fresh temp file next to the object and fsyncs it; returns the temp path. */
+  private async writeTemp(key: string, path: string, data: Uint8Array): Promise<string> {
     const dir = dirname(path);
     const tmp = join(dir, tempName(path.slice(dir.length + 1)));
     let h;
@@ -88,7 +143,7 @@ export class LocalDestination implements Destination {
       h = await open(tmp, 'wx', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      await mkdir(dir, { recursive: true });
+      await this.makeParents(key);
       h = await open(tmp, 'wx', 0o600);
     }
     try {
@@ -108,7 +163,7 @@ export class LocalDestination implements Destination {
     await this.ensureOnline();
     let tmp: string | undefined;
     try {
-      tmp = await this.writeTemp(path, data);
+      tmp = await this.writeTemp(key, path, data);
       await rename(tmp, path);
       tmp = undefined;
       if (this.sync) await syncFolder(dirname(path));
@@ -128,7 +183,7 @@ export class LocalDestination implements Destination {
     await this.ensureOnline();
     let tmp: string | undefined;
     try {
-      tmp = await this.writeTemp(path, data);
+      tmp = await this.writeTemp(key, path, data);
       try {
         await link(tmp, path);
       } catch (e) {
@@ -164,15 +219,36 @@ export class LocalDestination implements Destination {
     return true;
   }
 
-  async get(key: string): Promise<Uint8Array> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     const path = this.pathOf(key);
     await this.ensureOnline();
+    const max = options.maxBytes ?? DEFAULT_MAX_OBJECT;
+    let h;
     try {
-      return new Uint8Array(await readFile(path));
+      h = await open(path, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw objectMissing(this.info, key, e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw objectMissing(this.info, key, e);
       throw this.fail(`read ${key}`, e);
+    }
+    try {
+      const s = await h.stat();
+      if (!s.isFile()) throw objectMissing(this.info, key);
+      if (s.size > max) throw objectTooLarge(this.info, key, s.size, max);
+      // one buffer of the object's size (a read never returns more than asked: the bound holds
+      // even if the file grows meanwhile)
+      const buf = new Uint8Array(s.size);
+      let o = 0;
+      while (o < buf.length) {
+        const { bytesRead } = await h.read(buf, o, buf.length - o, o);
+        if (bytesRead === 0) break;
+        o += bytesRead;
+      }
+      return o === buf.length ? buf : buf.subarray(0, o);
+    } catch (e) {
+      throw this.fail(`read ${key}`, e);
+    } finally {
+      await h.close();
     }
   }
 
@@ -189,24 +265,26 @@ export class LocalDestination implements Destination {
     }
   }
 
+  /** The entries of the folder `rel` (`''` or `data/3f/`), or none when it does not exist. */
+  private async entries(rel: string, what: string): Promise<import('node:fs').Dirent[]> {
+    try {
+      return await readdir(rel === '' ? this.root : join(this.root, ...rel.slice(0, -1).split('/')), { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw this.fail(what, e);
+    }
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     checkPrefix(this.info, prefix);
     await this.ensureOnline();
     // Start at the deepest folder the prefix names completely (`data/3f` starts at `data/`).
     const cut = prefix.lastIndexOf('/');
-    const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
-    const stack: string[] = [base];
+    const stack: string[] = [cut < 0 ? '' : prefix.slice(0, cut + 1)];
     while (stack.length > 0) {
       const rel = stack.pop() as string;
-      let entries;
-      try {
-        entries = await readdir(rel === '' ? this.root : join(this.root, ...rel.slice(0, -1).split('/')), { withFileTypes: true });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-        throw this.fail(`list ${prefix || '/'}`, e);
-      }
-      for (const entry of entries) {
+      for (const entry of await this.entries(rel, `list ${prefix || '/'}`)) {
         const key = rel + entry.name;
         // Temp files (`~tmp~`) and foreign files are not objects.
         if (!isValidKey(key)) continue;
@@ -237,6 +315,26 @@ export class LocalDestination implements Destination {
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw this.fail(`delete ${key}`, e);
     }
+  }
+
+  async removeTemp(olderThanMs: number, now: Date): Promise<number> {
+    await this.ensureOnline();
+    let removed = 0;
+    const stack: string[] = [''];
+    while (stack.length > 0) {
+      const rel = stack.pop() as string;
+      for (const entry of await this.entries(rel, 'clean temp files')) {
+        const name = rel + entry.name;
+        if (entry.isDirectory() && isValidKey(name)) stack.push(`${name}/`);
+        else if (entry.isFile() && isTempName(entry.name)) {
+          const path = join(this.root, ...name.split('/'));
+          const s = await lstat(path).catch(() => undefined);
+          if (s === undefined || now.getTime() - s.mtimeMs < olderThanMs) continue;
+          await unlink(path).then(() => { removed++; }, () => undefined);
+        }
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {}

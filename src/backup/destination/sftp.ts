@@ -7,7 +7,10 @@
  * (`host_key=SHA256:…`, as `ssh-keygen -lf` prints it) or a known_hosts file (`known_hosts=`,
  * default `~/.ssh/known_hosts`). An unknown or changed host key is refused (TARGET_ERROR),
  * never accepted silently. Authentication is by private key file (`key=`); a password callback
- * may be given programmatically. No secret ever reaches a message.
+ * may be given programmatically; a refused key is AUTH_FAILED. No secret ever reaches a message.
+ *
+ * The remote folder is never created by a write (only by {@link SftpDestination.create}): a
+ * missing folder — a NAS volume not mounted — is TARGET_OFFLINE.
  *
  * Atomicity: `put` writes `KEY~tmp~<random>`, fsyncs it (fsync@openssh.com) and renames it over
  * the key with posix-rename@openssh.com (rename(2): atomic replace). Without that extension the
@@ -18,8 +21,11 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper } from 'ssh2';
 import { ScelleError } from '../../errors.js';
-import { checkKey, checkPrefix, errorText, isValidKey, objectMissing, destinationError, destinationOffline, tempName } from './common.js';
-import type { ObjectInfo, ProbeResult, Destination, DestinationInfo } from './destination.js';
+import { authFailed, checkKey, checkPrefix, errorText, isTempName, isValidKey, objectMissing, objectTooLarge, destinationError, destinationOffline, tempName } from './common.js';
+import { DEFAULT_MAX_OBJECT, type GetOptions, type ObjectInfo, type ProbeResult, type Destination, type DestinationInfo } from './destination.js';
+import { checkHostKey, hostKeyFingerprint } from './known-hosts.js';
+
+export { checkHostKey } from './known-hosts.js';
 
 /** Where and how to connect. */
 export interface SftpDestinationOptions {
@@ -68,6 +74,8 @@ export class SftpDestination implements Destination {
   private session: Promise<Session> | undefined;
   private readonly madeDirs = new Set<string>();
   private closed = false;
+  /** The server's host key fingerprint, once connected (the recovery kit pins it). */
+  hostKey: string | undefined;
 
   constructor(info: DestinationInfo, options: SftpDestinationOptions) {
     this.info = info;
@@ -135,6 +143,7 @@ export class SftpDestination implements Destination {
       keepaliveCountMax: 4,
       tryKeyboard: false,
       hostVerifier: ((key: Buffer, verify: (valid: boolean) => void) => {
+        void hostKeyFingerprint(key).then((fp) => { this.hostKey = fp; });
         checkHostKey(key, o.host, o.port, pins, knownHosts).then(
           (problem) => {
             hostKeyProblem = problem;
@@ -210,7 +219,7 @@ export class SftpDestination implements Destination {
         hint: 'if the server was reinstalled, check its new fingerprint with its administrator, then update host_key= or known_hosts',
       });
     }
-    if (e.level === 'client-authentication') return destinationError(this.info, 'log in', 'the server refused the key (or password)', e);
+    if (e.level === 'client-authentication') return authFailed(this.info, 'the server refused the key (or password)', e);
     if (e.level === 'client-timeout' || (e.code !== undefined && UNREACHABLE.has(e.code))) return destinationOffline(this.info, errorText(e), e);
     if (/parse|passphrase|privatekey|private key/i.test(e.message)) return destinationError(this.info, 'connect', 'the private key cannot be used (wrong format or passphrase)', e);
     return destinationError(this.info, 'connect', errorText(e), e);
@@ -244,11 +253,21 @@ export class SftpDestination implements Destination {
     return destinationError(this.info, what, errorText(e), e);
   }
 
+  /** The remote folder (`/` removed at the end; `.` for the login folder itself). */
+  private get base(): string {
+    return this.options.path.replace(/\/+$/, '') || '/';
+  }
+
+  /** Online when the server answers, accepts us, and the remote folder exists. */
   async probe(): Promise<ProbeResult> {
     try {
-      // Logged in with the SFTP channel open: usable (the folder is created by the first put).
       const s = await this.connect();
-      await this.guard(s, p<unknown>((cb) => s.sftp.realpath('.', cb)));
+      const st = await this.guard(s, p<{ isDirectory(): boolean }>((cb) => s.sftp.stat(this.base, cb))).catch((e: unknown) => {
+        if (sftpCode(e) === NO_SUCH_FILE) return undefined;
+        throw e;
+      });
+      if (st === undefined) return { online: false, reason: `the folder ${this.base} does not exist on the server (is its volume mounted?)` };
+      if (!st.isDirectory()) return { online: false, reason: `${this.base} on the server is not a folder` };
       return { online: true };
     } catch (e) {
       const err = this.fail('probe', e);
@@ -257,28 +276,47 @@ export class SftpDestination implements Destination {
     }
   }
 
-  /** mkdir -p of the folder holding `remotePath`, remembering what exists. */
-  private async mkdirs(sftp: SFTPWrapper, remotePath: string): Promise<void> {
-    const dir = remotePath.slice(0, remotePath.lastIndexOf('/'));
-    if (dir === '' || this.madeDirs.has(dir)) return;
-    const parts = dir.split('/');
+  /** mkdir -p of the remote folder: `backup init` or `--create` only. */
+  async create(): Promise<void> {
+    await this.call('create the folder', async (sftp) => {
+      const abs = this.base.startsWith('/');
+      const parts = this.base.split('/').filter((x) => x !== '');
+      for (let i = 1; i <= parts.length; i++) await this.mkdirOne(sftp, `${abs ? '/' : ''}${parts.slice(0, i).join('/')}`);
+    });
+  }
+
+  /** mkdir of one folder; an existing folder is fine (SFTP v3 has no EEXIST: check). */
+  private async mkdirOne(sftp: SFTPWrapper, d: string): Promise<void> {
+    try {
+      await p<void>((cb) => sftp.mkdir(d, cb));
+    } catch (e) {
+      const st = await p<{ isDirectory(): boolean }>((cb) => sftp.stat(d, cb)).catch(() => undefined);
+      if (st === undefined || !st.isDirectory()) throw e;
+    }
+  }
+
+  /**
+   * The fan-out folders of `key`, one level at a time below the remote folder, which must exist:
+   * a missing remote folder is TARGET_OFFLINE, never recreated.
+   */
+  private async mkdirs(sftp: SFTPWrapper, key: string): Promise<void> {
+    const parts = key.split('/').slice(0, -1);
     for (let i = 1; i <= parts.length; i++) {
-      const d = parts.slice(0, i).join('/');
-      if (d === '' || this.madeDirs.has(d)) continue;
-      try {
-        await p<void>((cb) => sftp.mkdir(d, cb));
-      } catch (e) {
-        // Exists already (SFTP v3 has no EEXIST: check), or a real failure.
-        const st = await p<{ isDirectory(): boolean }>((cb) => sftp.stat(d, cb)).catch(() => undefined);
-        if (st === undefined || !st.isDirectory()) throw e;
+      const d = this.remote(parts.slice(0, i).join('/'));
+      if (this.madeDirs.has(d)) continue;
+      if (i === 1 && !this.madeDirs.has(this.base)) {
+        const root = await p<{ isDirectory(): boolean }>((cb) => sftp.stat(this.base, cb)).catch(() => undefined);
+        if (root === undefined || !root.isDirectory()) throw destinationOffline(this.info, `the folder ${this.base} does not exist on the server any more (is its volume mounted?)`);
+        this.madeDirs.add(this.base);
       }
+      await this.mkdirOne(sftp, d);
       this.madeDirs.add(d);
     }
   }
 
   /** Writes the whole object to a temp file and fsyncs it; returns the temp path. */
-  private async writeTemp(sftp: SFTPWrapper, path: string, data: Uint8Array): Promise<string> {
-    await this.mkdirs(sftp, path);
+  private async writeTemp(sftp: SFTPWrapper, key: string, path: string, data: Uint8Array): Promise<string> {
+    await this.mkdirs(sftp, key);
     const tmp = tempName(path);
     const handle = await p<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
     try {
@@ -302,7 +340,7 @@ export class SftpDestination implements Destination {
     checkKey(this.info, key);
     const path = this.remote(key);
     await this.call(`write ${key}`, async (sftp) => {
-      const tmp = await this.writeTemp(sftp, path, data);
+      const tmp = await this.writeTemp(sftp, key, path, data);
       try {
         try {
           await p<void>((cb) => sftp.ext_openssh_rename(tmp, path, cb));
@@ -323,7 +361,7 @@ export class SftpDestination implements Destination {
     checkKey(this.info, key);
     const path = this.remote(key);
     return await this.call(`write ${key}`, async (sftp) => {
-      const tmp = await this.writeTemp(sftp, path, data);
+      const tmp = await this.writeTemp(sftp, key, path, data);
       try {
         try {
           await p<void>((cb) => sftp.ext_openssh_hardlink(tmp, path, cb));
@@ -343,17 +381,53 @@ export class SftpDestination implements Destination {
     });
   }
 
-  async get(key: string): Promise<Uint8Array> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     checkKey(this.info, key);
     const path = this.remote(key);
+    const max = options.maxBytes ?? DEFAULT_MAX_OBJECT;
     const s = await this.connect();
     try {
-      const buf = await this.guard(s, p<Buffer>((cb) => s.sftp.readFile(path, cb)));
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      const sftp = s.sftp;
+      const handle = await this.guard(s, p<Buffer>((cb) => sftp.open(path, 'r', cb)));
+      try {
+        const st = await this.guard(s, p<{ size: number; isFile(): boolean }>((cb) => sftp.fstat(handle, cb)));
+        if (!st.isFile()) throw objectMissing(this.info, key);
+        if (st.size > max) throw objectTooLarge(this.info, key, st.size, max);
+        const buf = Buffer.allocUnsafe(st.size);
+        // parallel reads of 256 KiB (the server answers them in order): one round trip per window
+        const CHUNK = 256 * 1024;
+        const reads: Promise<number>[] = [];
+        for (let o = 0; o < st.size; o += CHUNK) {
+          const n = Math.min(CHUNK, st.size - o);
+          reads.push(this.readAt(s, handle, buf, o, n));
+        }
+        const got = await Promise.all(reads);
+        if (got.some((n, i) => n !== Math.min(CHUNK, st.size - i * CHUNK))) throw destinationError(this.info, `read ${key}`, 'the object changed while it was read');
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      } finally {
+        await p<void>((cb) => sftp.close(handle, cb)).catch(() => undefined);
+      }
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) throw objectMissing(this.info, key, e);
       throw this.fail(`read ${key}`, e);
     }
+  }
+
+  /** Reads `n` bytes at `offset` (SFTP may return fewer per request: loops). */
+  private async readAt(s: Session, handle: Buffer, buf: Buffer, offset: number, n: number): Promise<number> {
+    let done = 0;
+    while (done < n) {
+      const got = await this.guard(s, new Promise<number>((resolve, reject) => {
+        s.sftp.read(handle, buf, offset + done, n - done, offset + done, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+      })).catch((e: unknown) => {
+        // SFTP reports end of file as an error with code EOF (1)
+        if (sftpCode(e) === 1) return 0;
+        throw e;
+      });
+      if (got === 0) break;
+      done += got;
+    }
+    return done;
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {
@@ -408,6 +482,31 @@ export class SftpDestination implements Destination {
     }
   }
 
+  async removeTemp(olderThanMs: number, now: Date): Promise<number> {
+    let removed = 0;
+    const stack: string[] = [''];
+    while (stack.length > 0) {
+      const rel = stack.pop() as string;
+      const dir = rel === '' ? this.base : this.remote(rel.slice(0, -1));
+      const s = await this.connect();
+      let entries: FileEntryWithStats[];
+      try {
+        entries = await this.guard(s, p<FileEntryWithStats[]>((cb) => s.sftp.readdir(dir, cb)));
+      } catch (e) {
+        if (sftpCode(e) === NO_SUCH_FILE) continue;
+        throw this.fail('clean temp files', e);
+      }
+      for (const entry of entries) {
+        const name = rel + entry.filename;
+        if (entry.attrs.isDirectory() && isValidKey(name)) stack.push(`${name}/`);
+        else if (entry.attrs.isFile() && isTempName(entry.filename) && now.getTime() - entry.attrs.mtime * 1000 >= olderThanMs) {
+          await this.guard(s, p<void>((cb) => s.sftp.unlink(`${dir}/${entry.filename}`, cb))).then(() => { removed++; }, () => undefined);
+        }
+      }
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const session = this.session;
@@ -437,59 +536,3 @@ function p<T>(start: (cb: (err: Error | null | undefined, value: T) => void) => 
   });
 }
 
-/**
- * Checks the server's host key (the SSH wire encoding, RFC 4253 §6.6) against pinned SHA-256
- * fingerprints or known_hosts lines. Returns undefined when it matches, else why not.
- */
-export async function checkHostKey(key: Uint8Array, host: string, port: number, pins: string[], knownHosts: string | undefined): Promise<string | undefined> {
-  const fingerprint = `SHA256:${Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', key)).toString('base64').replace(/=+$/, '')}`;
-  if (pins.length > 0) {
-    if (pins.some((pin) => pin.replace(/=+$/, '') === fingerprint)) return undefined;
-    return `the server presented ${fingerprint}, which is not the pinned fingerprint (a different server, or a man-in-the-middle)`;
-  }
-  const names = port === 22 ? [host, `[${host}]:22`] : [`[${host}]:${port}`];
-  let hostKnown = false;
-  for (const raw of (knownHosts ?? '').split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const fields = line.split(/\s+/);
-    if (fields[0]?.startsWith('@')) {
-      if (fields[0] === '@revoked' && fields[3] !== undefined && Buffer.from(fields[3], 'base64').equals(Buffer.from(key))) {
-        return `the server presented ${fingerprint}, which known_hosts marks as revoked`;
-      }
-      continue; // @cert-authority: certificates are not used here
-    }
-    const [patterns, , b64] = fields;
-    if (patterns === undefined || b64 === undefined) continue;
-    if (!(await matchesHost(patterns, names))) continue;
-    hostKnown = true;
-    if (Buffer.from(b64, 'base64').equals(Buffer.from(key))) return undefined;
-  }
-  if (hostKnown) return `the server presented ${fingerprint}, which does not match its known_hosts entry (the host key changed: a reinstalled server, or a man-in-the-middle)`;
-  return `the server (${fingerprint}) is not in known_hosts: check the fingerprint with its administrator, then add it (ssh-keyscan) or pin it with host_key=`;
-}
-
-/** known_hosts host patterns: plain names, `[host]:port`, and hashed `|1|salt|hmac` entries. */
-async function matchesHost(patterns: string, names: string[]): Promise<boolean> {
-  if (patterns.startsWith('|1|')) {
-    const [, , salt, hash] = patterns.split('|');
-    if (salt === undefined || hash === undefined) return false;
-    const subtle = globalThis.crypto.subtle;
-    const k = await subtle.importKey('raw', Buffer.from(salt, 'base64'), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-    for (const n of names) {
-      const mac = Buffer.from(await subtle.sign('HMAC', k, Buffer.from(n))).toString('base64');
-      if (mac === hash) return true;
-    }
-    return false;
-  }
-  let match = false;
-  for (const pat of patterns.split(',')) {
-    const negated = pat.startsWith('!');
-    const re = new RegExp(`^${(negated ? pat.slice(1) : pat).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-    if (names.some((n) => re.test(n))) {
-      if (negated) return false;
-      match = true;
-    }
-  }
-  return match;
-}

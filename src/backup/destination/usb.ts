@@ -13,13 +13,45 @@
  * after a session that wrote or deleted something, so `backup status` can tell which drive of
  * the rotation was written when, without reading the (encrypted) repository.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { errorText, destinationError, destinationOffline } from './common.js';
-import { LocalDestination, type LocalDestinationOptions } from './local.js';
+import { LocalDestination, parseFolderUrl, type LocalConfig, type LocalDestinationOptions } from './local.js';
 import type { ProbeResult, DestinationInfo } from './destination.js';
+import type { DestinationKind } from './location.js';
+
+/** `usb:///mount/path`: a prepared removable drive, offline (disconnected) by default. */
+export const usbKind: DestinationKind<LocalConfig> = {
+  scheme: 'usb',
+  media: 'removable',
+  options: [],
+  offsite: false,
+  parse: (url, _options, invalid) => parseFolderUrl('usb', url, invalid),
+};
+
+/** A label is a few hundred bytes: a larger file there is not a label. */
+const MAX_LABEL = 64 * 1024;
+
+/** The text of a small file; undefined when absent, null when larger than a label can be. */
+async function readSmallFile(path: string): Promise<string | undefined | null> {
+  let h;
+  try {
+    h = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await h.stat();
+    if (size > MAX_LABEL) return null;
+    const buf = Buffer.alloc(size);
+    const { bytesRead } = await h.read(buf, 0, size, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await h.close();
+  }
+}
 
 /** Name of the label file at the root of a removable target. */
 export const DRIVE_LABEL_FILE = '.scelle-drive';
@@ -81,13 +113,10 @@ export async function initRemovable(path: string, label: { name: string }, optio
  * @throws ScelleError `TARGET_ERROR` when a label file exists but is not a scelle label.
  */
 export async function readDriveLabel(path: string): Promise<DriveLabel | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(path, DRIVE_LABEL_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await readSmallFile(join(path, DRIVE_LABEL_FILE));
+  if (text === undefined) return undefined;
   const info: DestinationInfo = { name: path, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  if (text === null) throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is larger than a label: not a scelle drive label`);
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -141,6 +170,14 @@ export class RemovableDestination extends LocalDestination {
       return { online: false, reason: errorText(e) };
     }
     return { online: true };
+  }
+
+  /**
+   * Prepares the drive (writes its label with the destination's name) when its folder exists:
+   * a drive must be plugged in to be prepared, so a missing folder stays TARGET_OFFLINE.
+   */
+  override async create(): Promise<void> {
+    await initRemovable(this.root, { name: this.info.name }, { now: this.now() });
   }
 
   /** The label of the plugged drive. @throws ScelleError `TARGET_OFFLINE` when absent. */

@@ -1,6 +1,6 @@
 /** An in-memory Destination for the backup unit tests (a dumb blob store, as target.ts describes). */
 import { ScelleError } from '../../../src/errors.js';
-import type { MediaKind, ObjectInfo, ProbeResult, Destination, DestinationInfo } from '../../../src/backup/destination/destination.js';
+import { DEFAULT_MAX_OBJECT, type GetOptions, type MediaKind, type ObjectInfo, type ProbeResult, type Destination, type DestinationInfo } from '../../../src/backup/destination/destination.js';
 
 export class MemoryDestination implements Destination {
   readonly info: DestinationInfo;
@@ -27,10 +27,11 @@ export class MemoryDestination implements Destination {
     this.objects.set(key, Uint8Array.from(data));
     return true;
   }
-  async get(key: string): Promise<Uint8Array> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     this.#check();
     const v = this.objects.get(key);
     if (v === undefined) throw new ScelleError('OBJECT_MISSING', `${key} is missing on ${this.info.name}`, { params: { object: key, target: this.info.name } });
+    if (v.length > (options.maxBytes ?? DEFAULT_MAX_OBJECT)) throw new ScelleError('OBJECT_TOO_LARGE', `${key} is too large`, { params: { object: key, target: this.info.name } });
     return Uint8Array.from(v);
   }
   async stat(key: string): Promise<{ size: number } | undefined> {
@@ -45,6 +46,12 @@ export class MemoryDestination implements Destination {
   async delete(key: string): Promise<void> {
     this.#check();
     this.objects.delete(key);
+  }
+  async create(): Promise<void> {
+    this.online = true;
+  }
+  async removeTemp(): Promise<number> {
+    return 0;
   }
   async close(): Promise<void> {}
 }
