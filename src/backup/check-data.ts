@@ -15,6 +15,7 @@ import { decodeSealed, LIMITS, nameOf, packKey } from './objects.js';
 import { readerSource, startReadPool } from './read-pool.js';
 import { loadIndex, type RepoIndex } from './repo-index.js';
 import { readSlots } from './repository.js';
+import { withLock } from './lock.js';
 import type { SnapshotDoc } from './snapshot.js';
 
 /** Options of {@link verifyRepository}. */
@@ -37,6 +38,10 @@ interface Referenced {
  * @throws ScelleError TARGET_* (problems in the data are reported, not thrown).
  */
 export async function verifyRepository(d: Destination, options: VerifyRepositoryOptions): Promise<VerifyReport> {
+  return withLock(d, options.readData ? 'backup verify --read-data' : 'backup verify', 'shared', { readOnlyOk: true, ...(options.owner ? { owner: options.owner } : {}) }, () => withKey(d, options));
+}
+
+async function withKey(d: Destination, options: VerifyRepositoryOptions): Promise<VerifyReport> {
   const report = emptyReport(d, options.readData ? 'read-data' : 'structure');
   const copy = await checkCopy(d, report, options);
   if (copy === undefined) return settle(report);

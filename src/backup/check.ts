@@ -18,6 +18,7 @@
 import { ScelleError, isScelleError, type ErrorCode } from '../errors.js';
 import type { Destination } from './destination/destination.js';
 import { checkHead, readChain, type Chain, type KnownHead, type Problem } from './chain.js';
+import { withLock, type LockOwner } from './lock.js';
 import { sha256Hex } from './envelope.js';
 import { LIMITS, limitOf } from './objects.js';
 import { expectRepository, type RepoConfig } from './repository.js';
@@ -79,6 +80,8 @@ export interface CopyExpectations {
   /** A chain already read (to compare destinations without reading twice). */
   chain?: Chain;
   clock?: () => Date;
+  /** Who takes the shared lock (a reader's lock keeps prune away; read-only credentials are fine). */
+  owner?: LockOwner;
 }
 
 /** Options of {@link verifyWithoutKey}. */
@@ -191,6 +194,10 @@ async function eachLimited<T>(items: readonly T[], n: number, fn: (item: T) => P
  * @throws ScelleError TARGET_OFFLINE / TARGET_ERROR / AUTH_FAILED only (problems are reported).
  */
 export async function verifyWithoutKey(d: Destination, options: VerifyWithoutKeyOptions = {}): Promise<VerifyReport> {
+  return withLock(d, 'backup verify --no-key', 'shared', { readOnlyOk: true, ...(options.owner ? { owner: options.owner } : {}) }, () => keyless(d, options));
+}
+
+async function keyless(d: Destination, options: VerifyWithoutKeyOptions): Promise<VerifyReport> {
   const report = emptyReport(d, 'no-key');
   const copy = await checkCopy(d, report, options);
   if (copy === undefined) return settle(report);

@@ -183,3 +183,13 @@ export async function takeLocalLock(stateDir: string, owner?: LockOwner): Promis
   }
   throw new ScelleError('LOCKED', `cannot take the lock ${path}`);
 }
+
+/** Runs `fn` under a lock of `kind` on `d` (released afterwards, whatever happens). */
+export async function withLock<T>(d: Destination, operation: string, kind: LockKind, options: AcquireLockOptions, fn: () => Promise<T>): Promise<T> {
+  const held = await acquireLock(d, operation, kind, options);
+  try {
+    return await fn();
+  } finally {
+    await held.release().catch(() => undefined);
+  }
+}

@@ -19,6 +19,7 @@ import type { JobResult, RestoreChunk } from './pack-reader.js';
 import { readerSource, startReadPool, type ReadPool } from './read-pool.js';
 import { planRestore } from './restore-plan.js';
 import { expectRepository, type RepoConfig } from './repository.js';
+import { withLock, type LockOwner } from './lock.js';
 import { MAX_SEAL_SIGNATURE_BYTES, sealSignatureKey, verifySealSignature, type VerifySealOptions } from './seal.js';
 import { assertSafePath, findSnapshot, listSnapshots, readSnapshot, selectEntries, type SnapshotDoc, type SnapshotEntry, type SnapshotListing } from './snapshot.js';
 import { updateState } from './state.js';
@@ -39,6 +40,8 @@ export interface CopySelection {
   destination?: string;
   /** Check the snapshot's seal signature (trust anchors, CRLs, expected signers) before restoring. */
   seal?: VerifySealOptions;
+  /** Who takes the shared lock. */
+  owner?: LockOwner;
 }
 
 /** Options of {@link restoreSnapshot}. */
@@ -126,6 +129,10 @@ function packFetcher(d: Destination): (name: string) => Promise<Uint8Array> {
  *   (also when `path` matches nothing); OBJECT_MISSING / OBJECT_CORRUPT are reported per file.
  */
 export async function restoreSnapshot(d: Destination, options: RestoreOptions): Promise<RestoreResult> {
+  return withLock(d, 'backup restore', 'shared', { readOnlyOk: true, ...(options.owner ? { owner: options.owner } : {}) }, () => restoreLocked(d, options));
+}
+
+async function restoreLocked(d: Destination, options: RestoreOptions): Promise<RestoreResult> {
   const { config, listing, doc, destination, seal } = await openSnapshot(d, options);
   const entries = selectEntries(doc.entries, options.path);
   if (entries.length === 0) throw new ScelleError('SNAPSHOT_NOT_FOUND', `nothing in snapshot ${listing.snapshot.slice(0, 12)} matches ${options.path}`, { params: { snapshot: listing.snapshot, file: options.path ?? '' } });

@@ -1,5 +1,6 @@
 /** An in-memory Destination for the backup unit tests (a dumb blob store, as target.ts describes). */
 import { ScelleError } from '../../../src/errors.js';
+import { objectTooLarge } from '../../../src/backup/destination/common.js';
 import { DEFAULT_MAX_OBJECT, type GetOptions, type MediaKind, type ObjectInfo, type ProbeResult, type Destination, type DestinationInfo } from '../../../src/backup/destination/destination.js';
 
 export class MemoryDestination implements Destination {
@@ -31,7 +32,7 @@ export class MemoryDestination implements Destination {
     this.#check();
     const v = this.objects.get(key);
     if (v === undefined) throw new ScelleError('OBJECT_MISSING', `${key} is missing on ${this.info.name}`, { params: { object: key, target: this.info.name } });
-    if (v.length > (options.maxBytes ?? DEFAULT_MAX_OBJECT)) throw new ScelleError('OBJECT_TOO_LARGE', `${key} is too large`, { params: { object: key, target: this.info.name } });
+    if (v.length > (options.maxBytes ?? DEFAULT_MAX_OBJECT)) throw objectTooLarge(this.info, key, v.length, options.maxBytes ?? DEFAULT_MAX_OBJECT);
     return Uint8Array.from(v);
   }
   async stat(key: string): Promise<{ size: number } | undefined> {
