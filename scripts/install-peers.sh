@@ -44,6 +44,8 @@ command -v ceph >/dev/null 2>&1 || missing+=(ceph-common)
 command -v uuidgen >/dev/null 2>&1 || missing+=(uuid-runtime)
 command -v bc >/dev/null 2>&1 || missing+=(bc)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# crontab(1): `backup schedule` installs a cron line where systemd does not run (a container, CI)
+command -v crontab >/dev/null 2>&1 || missing+=(cron)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"
