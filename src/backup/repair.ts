@@ -88,7 +88,8 @@ async function repairOne(d: Destination, sources: Destination[], options: Repair
       if (isScelleError(e, 'OBJECT_MISSING') || isScelleError(e, 'OBJECT_TOO_LARGE')) return false;
       throw e;
     });
-    if (!sound) await copyFrom(d, sources, key, sha, outcome);
+    // an immutable copy is its own best source: the locked version of what was damaged
+    if (!sound) await copyFrom(d, d.retention !== undefined ? [d, ...sources] : sources, key, sha, outcome);
   }
 }
 

@@ -164,7 +164,7 @@ export async function initBackup(options: InitBackupOptions): Promise<InitBackup
   await updateState(stateDir, (s) => { for (const o of offline) s.destinations[o.name] = { ...s.destinations[o.name], pendingCreate: true }; });
   const kit: Kit = {
     repository: repo.config.id, created, recoveryKey: repo.recoveryKey, signers: seal.signers ?? [], trustAnchors: options.trustAnchors ?? [],
-    destinations: specs.map((s) => ({ name: s.name, spec: formatDestinationSpec(s, pins.has(s.name) && s.options.host_key === undefined && s.options.known_hosts === undefined ? { host_key: pins.get(s.name)! } : {}) })),
+    destinations: specs.map((s) => ({ name: s.name, spec: kitSpec(s, pins.get(s.name)) })),
   };
   const html = `${options.configPath}.kit-recuperation.html`;
   const text = `${options.configPath}.kit-recuperation.txt`;
@@ -174,6 +174,16 @@ export async function initBackup(options: InitBackupOptions): Promise<InitBackup
     config, configPath: options.configPath, stateDir, recoveryKit: { html, text }, recoveryKey: formatRecoveryKey(repo.recoveryKey),
     repositoryId: repo.config.id, initialised: reachable.map((d) => d.info.name), offline, warnings: initWarnings(specs, seal, policy),
   };
+}
+
+/**
+ * A destination as the kit gives it: an SSH server's host key is pinned (`host_key=`, as seen at
+ * init) instead of a known_hosts file that stays on the lost computer.
+ */
+function kitSpec(s: ParsedDestination, pin: string | undefined): string {
+  if (pin === undefined || s.options.host_key !== undefined) return formatDestinationSpec(s);
+  const { known_hosts: _k, ...options } = s.options;
+  return formatDestinationSpec({ ...s, options }, { host_key: pin });
 }
 
 /** The kit of an existing setup (the verifier kit, or a new copy of the destinations' list). */
