@@ -151,21 +151,28 @@ export async function acquireLocks(destinations: Destination[], operation: strin
   };
 }
 
+/** A held local lock; `tookOver` says a previous command died holding it (an interrupted run). */
+export interface LocalLock {
+  release(): Promise<void>;
+  tookOver: boolean;
+}
+
 /**
  * The local lock (`<stateDir>/lock`): one writing command per setup on this machine. A lock left
  * by a dead process (same host) is taken over.
  * @throws ScelleError LOCKED, IO_ERROR.
  */
-export async function takeLocalLock(stateDir: string, owner?: LockOwner): Promise<() => Promise<void>> {
+export async function takeLocalLock(stateDir: string, owner?: LockOwner): Promise<LocalLock> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, 'lock');
   const me = { host: owner?.host ?? hostname(), pid: owner?.pid ?? -1 };
+  let tookOver = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const h = await open(path, 'wx', 0o600);
       await h.writeFile(JSON.stringify(me));
       await h.close();
-      return async () => { await rm(path, { force: true }); };
+      return { release: async () => { await rm(path, { force: true }); }, tookOver };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ScelleError('IO_ERROR', `cannot create the lock ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
       let other: { host?: string; pid?: number } = {};
@@ -179,6 +186,7 @@ export async function takeLocalLock(stateDir: string, owner?: LockOwner): Promis
         throw new ScelleError('LOCKED', `another backup command (process ${other.pid}) is running on this machine`, { params: { pid: other.pid ?? 0, host: other.host ?? '' }, hint: 'wait for it to finish' });
       }
       await rm(path, { force: true });
+      tookOver = true;
     }
   }
   throw new ScelleError('LOCKED', `cannot take the lock ${path}`);

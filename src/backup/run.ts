@@ -31,7 +31,7 @@ import { writeSeals } from './sealer.js';
 import type { SealSigning, SealedObject, Witness } from './seal.js';
 import { startFileSaver } from './file-saver.js';
 import type { ChunkRef, SnapshotDoc, SnapshotEntry } from './snapshot.js';
-import { FILES_CACHE, readState, updateState, type BackupState } from './state.js';
+import { FILES_CACHE, JOURNAL, readState, updateState, type BackupState } from './state.js';
 
 export { sourceLabels } from './scanner.js';
 
@@ -117,23 +117,25 @@ export async function runBackup(o: RunBackupOptions): Promise<BackupRunResult> {
     started: Date.now(),
   };
   const { set, config } = await prepareDestinations(o.destinations, { repository: o.repository, state: ctx.state, ...(o.create ? { create: true } : {}), emit: ctx.emit });
-  const localUnlock = o.stateDir !== undefined ? await takeLocalLock(o.stateDir, o.owner) : undefined;
+  const local = o.stateDir !== undefined ? await takeLocalLock(o.stateDir, o.owner) : undefined;
   let locks: HeldLock | undefined;
   const refresher = setInterval(() => void locks?.refresh(), 60_000);
   refresher.unref();
   try {
     locks = await acquireLocks([...set.active], 'backup run', 'append', { ...(o.owner ? { owner: o.owner } : {}), clock: ctx.clock });
     if (o.signal?.aborted) throw interrupted();
-    return await runLocked(ctx, set, config);
+    // the temp files of an interrupted run: after a crash, or when there is no local state to tell
+    const interruptedBefore = local === undefined || local.tookOver || (await readFile(join(o.stateDir!, JOURNAL), 'utf8').catch(() => '')) !== '';
+    return await runLocked(ctx, set, config, interruptedBefore);
   } finally {
     clearInterval(refresher);
     await locks?.release().catch(() => undefined);
-    await localUnlock?.();
+    await local?.release();
   }
 }
 
-async function runLocked(ctx: RunContext, set: DestinationSet, config: RepoConfig): Promise<BackupRunResult> {
-  await removeTemp(ctx, set);
+async function runLocked(ctx: RunContext, set: DestinationSet, config: RepoConfig, interruptedBefore: boolean): Promise<BackupRunResult> {
+  if (interruptedBefore) await removeTemp(ctx, set);
   const holdings = await listHoldings(set, ['keys/', 'index/', 'data/']);
   const caught = await copyMissing(set, holdings, [...holdings.values()].flatMap((h) => [...h].filter((k) => !k.startsWith('data/'))), ctx.o.signal);
   if (set.active.length === 0) throw new ScelleError('TARGET_ERROR', 'every backup destination failed: nothing was backed up');
@@ -152,12 +154,13 @@ async function runLocked(ctx: RunContext, set: DestinationSet, config: RepoConfi
   const late = await copyMissing(set, holdings, needed, ctx.o.signal);
   for (const [name, c] of [...caught, ...late]) if (c.objects > 0) ctx.emit({ type: 'catch-up', destination: name, ...c });
   const objects = await sealedObjects(set, holdings, snap, index, uploader.runIndexes);
+  const cacheWritten = writeCache(ctx, saved.cache, snap);
   const heads = await writeSeals(set.active.map((d) => ({ destination: d, head: headOf(set, d) })), {
     repository: ctx.o.repository.id, kind: 'snapshot', time: snap.doc.time, host: snap.doc.host, snapshot: snap.name,
     files: snap.doc.totals.files, bytes: snap.doc.totals.bytes, sources: snap.doc.sources.map((s) => s.path), objects, removed: [],
   }, { ...(ctx.o.seal ? { signing: ctx.o.seal } : {}), ...(ctx.o.stateDir ? { stateDir: ctx.o.stateDir } : {}), witnesses: (name) => witnesses(ctx.state, name), onFail: (d, e) => set.fail(d, e) });
   await extendLocks(set, objects, ctx.clock());
-  await recordRun(ctx, set, saved.cache, snap, heads);
+  await Promise.all([cacheWritten, recordRun(ctx, set, snap, heads)]);
   return result(ctx, set, snap, saved, uploader.newPacks, objects.length, caught, late);
 }
 
@@ -173,10 +176,11 @@ function witnesses(state: BackupState, name: string): Witness[] {
     .map(([n, s]) => ({ destination: n, sequence: s.head!.sequence, sha256: s.head!.sha256 }));
 }
 
-/** Removes the temp objects interrupted runs left (older than an hour) on every destination. */
+/** Removes the temp objects interrupted runs left (older than 15 minutes) on every destination. */
 async function removeTemp(ctx: RunContext, set: DestinationSet): Promise<void> {
   await Promise.all(set.active.map(async (d) => {
-    const n = await d.removeTemp(3_600_000, ctx.clock()).catch(() => 0);
+    // this run holds the append lock: no other writer is at work; a reader's lock file lives a few ms
+    const n = await d.removeTemp(15 * 60_000, ctx.clock()).catch(() => 0);
     if (n > 0) ctx.emit({ type: 'temp-removed', destination: d.info.name, objects: n });
   }));
 }
@@ -335,11 +339,16 @@ async function sealedObjects(set: DestinationSet, holdings: Holdings, snap: Buil
   return out;
 }
 
-/** Records the run in the local state: files cache, seal heads, last writes. */
-async function recordRun(ctx: RunContext, set: DestinationSet, cache: FilesCache, snap: BuiltSnapshot, heads: Map<string, { sequence: number; sha256: string; time: string }>): Promise<void> {
+/** The files cache of the run (so unchanged files are not read next time). */
+async function writeCache(ctx: RunContext, cache: FilesCache, snap: BuiltSnapshot): Promise<void> {
+  if (ctx.o.stateDir === undefined) return;
+  await writeFileAtomic(join(ctx.o.stateDir, FILES_CACHE), JSON.stringify({ repository: cache.repository, entries: snap.cacheEntries }), { mode: 0o600 });
+}
+
+/** Records the run in the local state: seal heads, last writes. */
+async function recordRun(ctx: RunContext, set: DestinationSet, snap: BuiltSnapshot, heads: Map<string, { sequence: number; sha256: string; time: string }>): Promise<void> {
   const dir = ctx.o.stateDir;
   if (dir === undefined) return;
-  await writeFileAtomic(join(dir, FILES_CACHE), JSON.stringify({ repository: cache.repository, entries: snap.cacheEntries }), { mode: 0o600 });
   const time = snap.doc.time;
   await updateState(dir, (s) => {
     for (const d of set.active) {

@@ -96,8 +96,10 @@ function sealCopyPath(stateDir: string, destination: string, sequence: number, e
 /** Keeps a copy of a seal written to `destination` (for `repair`). */
 export async function keepSealCopy(stateDir: string, destination: string, sequence: number, text: Uint8Array, signature: Uint8Array | undefined): Promise<void> {
   await mkdir(join(stateDir, SEAL_COPIES, destination), { recursive: true, mode: 0o700 });
-  if (signature !== undefined) await writeFileAtomic(sealCopyPath(stateDir, destination, sequence, 'p7s'), signature, { mode: 0o600 });
-  await writeFileAtomic(sealCopyPath(stateDir, destination, sequence, 'seal'), text, { mode: 0o600 });
+  await Promise.all([
+    signature !== undefined ? writeFileAtomic(sealCopyPath(stateDir, destination, sequence, 'p7s'), signature, { mode: 0o600 }) : undefined,
+    writeFileAtomic(sealCopyPath(stateDir, destination, sequence, 'seal'), text, { mode: 0o600 }),
+  ]);
 }
 
 /** A kept copy of a seal, or undefined. */

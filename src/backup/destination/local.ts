@@ -10,7 +10,8 @@
  * writing there would fill the computer's own disk while the practitioner believes the copy is
  * elsewhere. Only {@link LocalDestination.create} (`backup init`, or `--create`) makes it.
  */
-import { link, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { syncFolder } from '../../io/atomic-output.js';
@@ -265,10 +266,14 @@ export class LocalDestination implements Destination {
     }
   }
 
-  /** The entries of the folder `rel` (`''` or `data/3f/`), or none when it does not exist. */
-  private async entries(rel: string, what: string): Promise<import('node:fs').Dirent[]> {
+  /**
+   * The entries of the folder `rel` (`''` or `data/3f/`), or none when it does not exist. Listing
+   * is synchronous (as lstat below): a repository has thousands of small folders and files, and a
+   * call through the thread pool costs more than the call itself.
+   */
+  private async entries(rel: string, what: string): Promise<Dirent[]> {
     try {
-      return await readdir(rel === '' ? this.root : join(this.root, ...rel.slice(0, -1).split('/')), { withFileTypes: true });
+      return readdirSync(rel === '' ? this.root : join(this.root, ...rel.slice(0, -1).split('/')), { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -293,7 +298,7 @@ export class LocalDestination implements Destination {
         } else if (entry.isFile() && key.startsWith(prefix) && !this.isReserved(key)) {
           let size: number;
           try {
-            size = (await lstat(join(this.root, ...key.split('/')))).size;
+            size = lstatSync(join(this.root, ...key.split('/'))).size;
           } catch (e) {
             if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
             throw this.fail(`list ${prefix || '/'}`, e);
