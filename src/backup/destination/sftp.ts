@@ -18,49 +18,18 @@
  * `putIfAbsent` publishes the complete temp file with hardlink@openssh.com (link(2) fails when
  * the key exists) or a plain SFTP rename, which OpenSSH also implements with link(2).
  */
-import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper } from 'ssh2';
+import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
 import { ScelleError } from '../../errors.js';
-import { authFailed, checkKey, checkPrefix, errorText, isTempName, isValidKey, objectMissing, objectTooLarge, destinationError, destinationOffline, tempName } from './common.js';
+import { checkKey, checkPrefix, errorText, isTempName, isValidKey, objectMissing, objectTooLarge, destinationError, destinationOffline, tempName } from './common.js';
 import { DEFAULT_MAX_OBJECT, type GetOptions, type ObjectInfo, type ProbeResult, type Destination, type DestinationInfo } from './destination.js';
-import { checkHostKey, hostKeyFingerprint } from './known-hosts.js';
+import { openSession, UNREACHABLE, type Session, type SftpDestinationOptions } from './sftp-session.js';
 
 export { checkHostKey } from './known-hosts.js';
-
-/** Where and how to connect. */
-export interface SftpDestinationOptions {
-  host: string;
-  port: number;
-  username: string;
-  /** Folder on the server (absolute, or relative to the login folder). */
-  path: string;
-  /** Path of the private key file (OpenSSH or PEM format). */
-  privateKeyPath?: string;
-  /** Passphrase of an encrypted private key (from a file or the environment, never the URL). */
-  privateKeyPassphrase?: string;
-  /** Asked when the server wants a password (no key, or the key was refused). */
-  password?: () => Promise<string>;
-  /** Pinned host key fingerprints, `SHA256:<base64>` as `ssh-keygen -lf` prints them. */
-  hostKeyFingerprints?: string[];
-  /** known_hosts file to check the host key against when no fingerprint is pinned. */
-  knownHostsPath?: string;
-  /** Connection (handshake) timeout in milliseconds; default 20 000. */
-  timeoutMs?: number;
-}
+export type { SftpDestinationOptions } from './sftp-session.js';
 
 /** SFTP status codes (filexfer-02 §7). */
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
-
-/** Socket errors that mean the server cannot be reached. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
-interface Session {
-  client: Client;
-  sftp: SFTPWrapper;
-  /** Rejects when the connection closes: SFTP callbacks in flight are then never called. */
-  lost: Promise<never>;
-}
 
 const sftpCode = (e: unknown): number | undefined => {
   const c = (e as { code?: unknown }).code;
@@ -109,120 +78,8 @@ export class SftpDestination implements Destination {
     return attempt;
   }
 
-  private async open(): Promise<Session> {
-    const o = this.options;
-    let privateKey: Buffer | undefined;
-    if (o.privateKeyPath !== undefined) {
-      try {
-        privateKey = await readFile(o.privateKeyPath);
-      } catch (e) {
-        throw destinationError(this.info, 'connect', `cannot read the private key file ${o.privateKeyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
-      }
-    }
-    const pins = o.hostKeyFingerprints ?? [];
-    let knownHosts: string | undefined;
-    if (pins.length === 0) {
-      if (o.knownHostsPath === undefined) {
-        throw destinationError(this.info, 'connect', 'no host key to check the server against: pin it with host_key=SHA256:… or give known_hosts=FILE');
-      }
-      try {
-        knownHosts = await readFile(o.knownHostsPath, 'utf8');
-      } catch (e) {
-        throw destinationError(this.info, 'connect', `cannot read known_hosts file ${o.knownHostsPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, e);
-      }
-    }
-
-    let hostKeyProblem: string | undefined;
-    const client = new Client();
-    const config: ConnectConfig = {
-      host: o.host,
-      port: o.port,
-      username: o.username,
-      readyTimeout: o.timeoutMs ?? 20_000,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 4,
-      tryKeyboard: false,
-      hostVerifier: ((key: Buffer, verify: (valid: boolean) => void) => {
-        void hostKeyFingerprint(key).then((fp) => { this.hostKey = fp; });
-        checkHostKey(key, o.host, o.port, pins, knownHosts).then(
-          (problem) => {
-            hostKeyProblem = problem;
-            verify(problem === undefined);
-          },
-          (e: unknown) => {
-            hostKeyProblem = `the host key could not be checked (${errorText(e)})`;
-            verify(false);
-          },
-        );
-      }) as ConnectConfig['hostVerifier'],
-    };
-    if (privateKey !== undefined) config.privateKey = privateKey;
-    if (o.privateKeyPassphrase !== undefined) config.passphrase = o.privateKeyPassphrase;
-    const methods: Array<'publickey' | 'password'> = [];
-    if (privateKey !== undefined) methods.push('publickey');
-    let password: string | undefined;
-    if (o.password !== undefined) methods.push('password');
-    let next = 0;
-    config.authHandler = ((_methodsLeft: string[] | null, _partial: boolean | null, cb: (m: unknown) => void) => {
-      const m = methods[next++];
-      if (m === undefined) return cb(false);
-      if (m === 'publickey') return cb({ type: 'publickey', username: o.username, key: privateKey, passphrase: o.privateKeyPassphrase });
-      const ask = o.password as () => Promise<string>;
-      ask().then(
-        (p) => {
-          password = p;
-          cb({ type: 'password', username: o.username, password });
-        },
-        () => cb(false),
-      );
-    }) as ConnectConfig['authHandler'];
-
-    return await new Promise<Session>((resolve, reject) => {
-      let settled = false;
-      const fail = (e: Error & { level?: string; code?: string }): void => {
-        if (settled) return;
-        settled = true;
-        client.end();
-        reject(this.connectError(e, hostKeyProblem));
-      };
-      client.once('error', fail);
-      client.once('close', () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' })));
-      client.once('ready', () => {
-        client.sftp((err, sftp) => {
-          if (err) return fail(err);
-          if (settled) return;
-          settled = true;
-          client.removeListener('error', fail);
-          // A later socket error only ends this session; the next call reconnects.
-          client.on('error', () => undefined);
-          const lost = new Promise<never>((_, rejectLost) => {
-            client.once('close', () => rejectLost(Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' })));
-          });
-          lost.catch(() => undefined);
-          resolve({ client, sftp, lost });
-        });
-      });
-      try {
-        client.connect(config);
-      } catch (e) {
-        // ssh2 throws synchronously for an unparsable or encrypted key without passphrase.
-        fail(e as Error);
-      }
-    });
-  }
-
-  private connectError(e: Error & { level?: string; code?: string }, hostKeyProblem: string | undefined): ScelleError {
-    if (hostKeyProblem !== undefined) {
-      return new ScelleError('TARGET_ERROR', `destination "${this.info.name}" (${this.info.url}): host key refused: ${hostKeyProblem}`, {
-        cause: e,
-        params: { target: this.info.name, url: this.info.url, detail: `host key refused: ${hostKeyProblem}` },
-        hint: 'if the server was reinstalled, check its new fingerprint with its administrator, then update host_key= or known_hosts',
-      });
-    }
-    if (e.level === 'client-authentication') return authFailed(this.info, 'the server refused the key (or password)', e);
-    if (e.level === 'client-timeout' || (e.code !== undefined && UNREACHABLE.has(e.code))) return destinationOffline(this.info, errorText(e), e);
-    if (/parse|passphrase|privatekey|private key/i.test(e.message)) return destinationError(this.info, 'connect', 'the private key cannot be used (wrong format or passphrase)', e);
-    return destinationError(this.info, 'connect', errorText(e), e);
+  private open(): Promise<Session> {
+    return openSession(this.info, this.options, (fp) => { this.hostKey = fp; });
   }
 
   /** Runs one SFTP call; maps errors (a dropped connection is TARGET_OFFLINE). */
