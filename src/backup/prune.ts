@@ -6,8 +6,9 @@
  * the seals, snapshots and packs themselves.
  *
  * On an immutable destination (S3 Object Lock) prune never tries to delete an object that is
- * still locked: it is left in place and deleted by a later prune once its lock has ended. When
- * the credentials have no delete right, nothing is deleted and prune says so.
+ * still locked: it is left in place and deleted by a later prune once its lock has ended; and it
+ * extends the locks of what the kept snapshots still need. When the credentials have no delete
+ * right, nothing is deleted and prune says so.
  */
 import { ScelleError, isScelleError } from '../errors.js';
 import type { Destination } from './destination/destination.js';
@@ -24,6 +25,7 @@ import { writeSeals } from './sealer.js';
 import { listingsOf, readSnapshot } from './snapshot.js';
 import { dropSealCopy, updateState } from './state.js';
 import { hostname } from 'node:os';
+import { extendLocks } from './retention.js';
 
 /** What prune did (or would do with `dryRun`). */
 export interface PruneResult {
@@ -105,6 +107,9 @@ export async function pruneRepository(d: Destination, options: PruneOptions): Pr
     await deleteAll(d, unsealed.map((s) => `snapshots/${s}`), result, clock(), () => { result.unsealedRemoved++; });
     await deleteAll(d, doomed.map(packKey), result, clock(), (key) => { result.packsDeleted++; result.bytesFreed += packs.get(nameOf(key)) ?? 0; });
     await d.removeTemp(3_600_000, clock()).catch(() => 0);
+    // what the kept snapshots still need stays locked on an immutable copy
+    const keptObjects = chain.live.filter((c) => kept.has(c.seal.snapshot!)).flatMap((c) => c.seal.objects);
+    await extendLocks({ active: [d], fail: (_d, e) => { throw e; } }, keptObjects, clock());
     if (options.stateDir !== undefined) for (const c of sealsGone) await dropSealCopy(options.stateDir, d.info.name, c.seal.sequence);
     return result;
   } finally {

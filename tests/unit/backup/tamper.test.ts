@@ -187,26 +187,46 @@ describe('keyless verification names each tampering', () => {
     }
   });
 
-  it('status names each damaged, rolled-back or foreign copy (rule copy-damaged)', async () => {
-    const a = await setup(['disque', 'nas', 'usb'], 1);
-    const old = snapshotOf(a.dests[1]!);
+  it('status names each: wiped, older copy, seal removed, foreign seal, foreign repository, swapped (rule copy-damaged)', async () => {
+    const names = ['ok', 'wiped', 'older', 'gap', 'foreignseal', 'foreignrepo', 'swapa', 'swapb'];
+    const a = await setup(names, 1);
+    const other = await setup(['foreignseal'], 3);
+    const by = (n: string): MemoryDestination => a.dests.find((d) => d.info.name === n)!;
+    const old = snapshotOf(by('older'));
     await a.run();
-    a.dests[1]!.objects.clear();
-    for (const [k, v] of old) a.dests[1]!.objects.set(k, v); // nas rolled back
-    a.dests[2]!.objects.delete(sealKey(1)); // usb: a seal removed
-    const cfg: BackupConfig = { path: join(a.stateDir.replace(/state$/, ''), 'b.conf'), repository: { id: a.init.config.id, recipient: a.init.config.recipient }, sources: [], destinations: ['disque=file:///x', 'nas=file:///y', 'usb=file:///z'], policy: DEFAULT_POLICY, seal: { trust: [] } };
-    const configured: ConfiguredDestination[] = a.dests.map((d) => ({ spec: parseDestinationUrl(`${d.info.name}=file:///${d.info.name}`), destination: d }));
-    const { writeFileSync: w } = await import('node:fs');
-    w(cfg.path!, '');
+    by('wiped').objects.clear();
+    by('older').objects.clear();
+    for (const [k, v] of old) by('older').objects.set(k, v);
+    by('gap').objects.delete(sealKey(1));
+    by('foreignseal').objects.set(sealKey(3), other.dests[0]!.objects.get(sealKey(3))!);
+    by('foreignrepo').objects.clear();
+    for (const [k, v] of other.dests[0]!.objects) by('foreignrepo').objects.set(k, v);
+    const [x, y] = [by('swapa'), by('swapb')];
+    const kept = new Map(x.objects);
+    x.objects.clear();
+    for (const [k, v] of y.objects) x.objects.set(k, v);
+    y.objects.clear();
+    for (const [k, v] of kept) y.objects.set(k, v);
+    const cfgPath = join(a.root, 'b.conf');
+    writeFileSync(cfgPath, '');
     const { cp } = await import('node:fs/promises');
-    await cp(a.stateDir, `${cfg.path}.state`, { recursive: true });
+    await cp(a.stateDir, `${cfgPath}.state`, { recursive: true });
+    const cfg: BackupConfig = { path: cfgPath, repository: { id: a.init.config.id, recipient: a.init.config.recipient }, sources: [], destinations: names.map((n) => `${n}=file:///${n}`), policy: DEFAULT_POLICY, seal: { trust: [] } };
+    const configured: ConfiguredDestination[] = a.dests.map((d) => ({ spec: parseDestinationUrl(`${d.info.name}=file:///${d.info.name}`), destination: d }));
     const r = await backupStatus(cfg, { destinations: configured });
+    const codes = new Map(r.destinations.map((d) => [d.name, d.problems?.map((p) => p.code) ?? []]));
+    expect(Object.fromEntries(codes)).toEqual({
+      ok: [],
+      wiped: ['REPO_NOT_FOUND'],
+      older: ['ROLLBACK_DETECTED'],
+      gap: ['SEAL_CHAIN_BROKEN'],
+      foreignseal: ['REPO_MISMATCH'],
+      foreignrepo: ['REPO_MISMATCH'],
+      swapa: expect.arrayContaining(['DESTINATION_MISMATCH']),
+      swapb: expect.arrayContaining(['DESTINATION_MISMATCH']),
+    });
     expect(r.broken).toContain('copy-damaged');
-    const byName = new Map(r.destinations.map((d) => [d.name, d.problems?.map((p) => p.code) ?? []]));
-    expect(byName.get('disque')).toEqual([]);
-    expect(byName.get('nas')).toContain('ROLLBACK_DETECTED');
-    expect(byName.get('usb')).toContain('SEAL_CHAIN_BROKEN');
-    expect(r.rules.find((x) => x.rule === 'copy-damaged')!.targets).toEqual(['nas', 'usb']);
+    expect(r.rules.find((x2) => x2.rule === 'copy-damaged')!.targets).toEqual(names.slice(1));
   });
 });
 
