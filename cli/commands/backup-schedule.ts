@@ -45,7 +45,7 @@ export async function scheduleInstalled(unit: string, kind: string): Promise<boo
 /** The current crontab without this setup's line. */
 function crontabWithout(unit: string): string {
   const r = sh('crontab', ['-l']);
-  if (r.code === -1) throw new ScelleError('SCHEDULE_ERROR', 'neither systemd nor cron (crontab) is available on this machine', { hint: 'install cron, or schedule the command printed below by hand' });
+  if (r.code === -1) throw new ScelleError('SCHEDULE_ERROR', 'neither systemd nor cron (crontab) is available on this machine', { params: { detail: 'neither systemd nor cron (crontab) is available on this machine' }, hint: 'install cron, or schedule the command printed below by hand' });
   const lines = r.code === 0 ? r.out.split('\n').filter((l) => l !== '' && !l.endsWith(`# ${unit}`)) : [];
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -130,7 +130,7 @@ async function checkOthers(d: Destination, mine: string, kind: LockKind, me: { h
     }
     if (!conflicts(kind, info.kind)) continue;
     throw new ScelleError('LOCKED', `the backup repository on "${d.info.name}" is in use by ${info.operation} (host ${info.host}, process ${info.pid}, since ${info.time})`, {
-      params: { target: d.info.name, host: info.host, pid: info.pid, since: info.time, operation: info.operation },
+      params: { target: d.info.name, host: info.host, pid: info.pid, since: info.time, operation: info.operation, detail: `${info.operation}, ${info.host}, ${info.pid}, ${info.time}` },
       hint: 'wait for the other backup command to finish, then run this one again',
     });
   }

@@ -133,7 +133,7 @@ async function bind(d: Destination, o: PrepareOptions, set: DestinationSet): Pro
     const head = o.state.destinations[d.info.name]?.head;
     const problems = [...chain.problems, ...checkHead(chain, head ? [{ ...head, source: 'the local journal' }] : [])];
     const blocking = problems.find((x) => BLOCKING.includes(x.code));
-    if (blocking !== undefined) return { kind: 'failed', error: new ScelleError(blocking.code, `destination "${d.info.name}": ${blocking.message}; nothing was written there`, { params: { target: d.info.name, ...(blocking.object ? { object: blocking.object } : {}) }, hint: '`scelle backup verify --no-key` lists every problem; `scelle backup repair` puts back what another copy or this computer still has' }) };
+    if (blocking !== undefined) return { kind: 'failed', error: new ScelleError(blocking.code, `destination "${d.info.name}": ${blocking.message}; nothing was written there`, { params: { target: d.info.name, detail: blocking.message, ...(blocking.object ? { object: blocking.object } : {}) }, hint: '`scelle backup verify --no-key` lists every problem; `scelle backup repair` puts back what another copy or this computer still has' }) };
     return { kind: 'ok', config, chain };
   } catch (e) {
     if (e instanceof ScelleError && e.code === 'TARGET_OFFLINE') return { kind: 'offline', reason: String(e.params.detail ?? e.message) };

@@ -71,7 +71,7 @@ export async function pruneRepository(d: Destination, options: PruneOptions): Pr
     const config = await expectRepository(d, options.repository);
     const chain = await readChain(d, { repository: config.id, destination: d.info.name });
     const blocking = chain.problems.find((p) => ['SEAL_CHAIN_BROKEN', 'DESTINATION_MISMATCH', 'REPO_MISMATCH'].includes(p.code));
-    if (blocking !== undefined) throw new ScelleError(blocking.code, `"${d.info.name}" is not pruned: ${blocking.message}`, { params: { target: d.info.name }, hint: 'run `scelle backup verify --no-key`, then `scelle backup repair`' });
+    if (blocking !== undefined) throw new ScelleError(blocking.code, `"${d.info.name}" is not pruned: ${blocking.message}`, { params: { target: d.info.name, detail: blocking.message }, hint: 'run `scelle backup verify --no-key`, then `scelle backup repair`' });
     const listed = listingsOf(chain);
     const kept = selectKept(listed, options.policy);
     const removedSnaps = listed.filter((s) => !kept.has(s.snapshot)).map((s) => s.snapshot);

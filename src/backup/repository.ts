@@ -131,19 +131,19 @@ export async function readRepoConfig(d: Destination): Promise<RepoConfig> {
     bytes = await d.get('config', { maxBytes: LIMITS.config });
   } catch (e) {
     if (isScelleError(e, 'OBJECT_MISSING')) throw new ScelleError('REPO_NOT_FOUND', `destination "${d.info.name}" holds no backup repository (it is empty, or was wiped)`, { params: { target: d.info.name }, hint: 'check the destination (a disk not mounted, a wrong folder or bucket), or run `scelle backup init`' });
-    if (isScelleError(e, 'OBJECT_TOO_LARGE')) throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" is far too large: it is not a scelle config`, { cause: e, params: { target: d.info.name, object: 'config' } });
+    if (isScelleError(e, 'OBJECT_TOO_LARGE')) throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" is far too large: it is not a scelle config`, { cause: e, params: { target: d.info.name, object: 'config', detail: 'config far too large' } });
     throw e;
   }
   let c: RepoConfig;
   try {
     c = JSON.parse(Buffer.from(bytes).toString('utf8')) as RepoConfig;
   } catch (e) {
-    throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" cannot be read`, { cause: e, params: { target: d.info.name, object: 'config' } });
+    throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" cannot be read`, { cause: e, params: { target: d.info.name, object: 'config', detail: 'config unreadable' } });
   }
   if (c?.scelle === 'backup-repository' && (c as { version: number }).version === 1) {
     throw new ScelleError('UNSUPPORTED_FORMAT', `the repository on "${d.info.name}" has format 1 (seals without a chain): this scelle reads format 2`, { params: { target: d.info.name, detail: 'repository format 1' } });
   }
-  if (!validConfig(c)) throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" is not a valid scelle config`, { params: { target: d.info.name, object: 'config' } });
+  if (!validConfig(c)) throw new ScelleError('REPO_CORRUPT', `the repository config on "${d.info.name}" is not a valid scelle config`, { params: { target: d.info.name, object: 'config', detail: 'config not valid' } });
   return c;
 }
 

@@ -59,7 +59,7 @@ export async function writeSeals(targets: SealTarget[], content: SealContent, op
 
 function sealRace(d: Destination, sequence: number): ScelleError {
   return new ScelleError('LOCKED', `another backup command sealed "${d.info.name}" at the same time (seal ${sequence} exists): this run is not sealed there`, {
-    params: { target: d.info.name, detail: `seal ${sequence} exists` },
+    params: { target: d.info.name, detail: `${d.info.name}: seal ${sequence} exists` },
     hint: 'only one backup run at a time: check the schedules of the computers that back up to this destination',
   });
 }

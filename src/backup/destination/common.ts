@@ -90,7 +90,7 @@ export function destinationError(info: DestinationInfo, what: string, detail: st
 export function authFailed(info: DestinationInfo, detail: string, cause?: unknown): ScelleError {
   return new ScelleError('AUTH_FAILED', `destination "${info.name}" (${info.url}) refused the credentials: ${detail}`, {
     cause,
-    params: { target: info.name, url: info.url, detail },
+    params: { target: info.name, url: info.url, detail, user: `« ${info.name} » (${info.url})` },
     hint: 'check the access key and secret (S3) or the private key (SFTP) of this destination',
   });
 }
