@@ -61,7 +61,7 @@ interface Reader {
 
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  const reader = new PackReader({ ...init, cacheSize: 2 }, fetch);
+  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 16 * 1024 * 1024 }, fetch);
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = queue.then(f, f);
@@ -109,7 +109,7 @@ function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promi
   };
   worker.on('error', fail);
   worker.on('exit', () => fail(new ScelleError('INTERNAL', 'a restore worker stopped unexpectedly')));
-  worker.postMessage({ type: 'init', init } satisfies ToReader);
+  worker.postMessage({ type: 'init', init: { ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
   const call = <T>(msg: ToReader, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (fatal !== undefined) return Promise.reject(fatal);
     self.busy++;
