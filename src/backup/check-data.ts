@@ -157,7 +157,7 @@ async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, in
     for (let i = 0; i < packs.length; i++) {
       const p: Promise<void> = checkOne(packs[i]!, i).finally(() => inFlight.delete(p));
       inFlight.add(p);
-      if (inFlight.size >= pool.size + 2) await Promise.race(inFlight);
+      if (inFlight.size >= pool.size + 1) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {

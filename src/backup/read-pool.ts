@@ -61,7 +61,7 @@ interface Reader {
 
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 16 * 1024 * 1024 }, fetch);
+  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 8 * 1024 * 1024 }, fetch);
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = queue.then(f, f);
