@@ -3,8 +3,8 @@
 //   timestamp     → crypto, io, errors
 //   validation    → crypto, timestamp, io, errors (the validation engine)
 //   mss           → validation, crypto, timestamp, io, errors
-//   backup/target → io, errors only (a target knows nothing about encryption)
-//   backup/*      → crypto, timestamp, target, io, errors
+//   backup/destination → io, errors only (a destination knows nothing about encryption)
+//   backup/*      → validation, crypto, timestamp, destination, io, errors
 //   export        → crypto, timestamp, io, errors (the sealed USB export)
 //   cli           → the public API (src/index.ts) only
 //   src/**        → never process, console, commander, or exiting
@@ -69,11 +69,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/backup/target/**/*.ts'],
+    files: ['src/backup/destination/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('a backup target imports only io and errors: it knows nothing about encryption', '**/crypto/**', '**/timestamp/**', '**/mss/**', '../*.js', '**/cli/**', 'node:crypto', 'crypto')],
+        patterns: [layer('a backup destination imports only io and errors: it knows nothing about encryption', '**/crypto/**', '**/timestamp/**', '**/mss/**', '../*.js', '**/cli/**', 'node:crypto', 'crypto')],
       }],
     },
   },
@@ -82,7 +82,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('backup imports crypto, timestamp, target, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('backup imports crypto, timestamp, destination, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },

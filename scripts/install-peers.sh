@@ -38,6 +38,18 @@ done
 # python3-cryptography-vectors), and xmllint to validate ETSI TS 119 102-2 reports against the XSD
 [ -d /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data ] || missing+=(python3-cryptography-vectors)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# Ceph RADOS Gateway, the real S3 engine the S3 backup destination is tested against
+# (scripts/ceph-rgw/start-rgw.sh): a throwaway one-node cluster the tests start on loopback ports,
+# never as a system service
+[ -x /usr/bin/radosgw ] || missing+=(radosgw)
+[ -x /usr/bin/ceph-mon ] || missing+=(ceph-mon)
+[ -x /usr/bin/ceph-osd ] || missing+=(ceph-osd)
+command -v ceph >/dev/null 2>&1 || missing+=(ceph-common)
+command -v uuidgen >/dev/null 2>&1 || missing+=(uuid-runtime)
+command -v bc >/dev/null 2>&1 || missing+=(bc)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# crontab(1): `backup schedule` installs a cron line where systemd does not run (a container, CI)
+command -v crontab >/dev/null 2>&1 || missing+=(cron)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

@@ -25,13 +25,13 @@ import { decryptFile } from './crypto/cms/envelope-open.js';
 import { generatePassword } from './crypto/password.js';
 import { exportZip } from './export/export.js';
 import { importZip } from './export/import.js';
-import { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
+import { initBackup, openConfiguredDestinations, backupStatus } from './backup/setup.js';
 import { stateDirOf } from './backup/config.js';
 import { runBackup } from './backup/run.js';
 import { unlockRepository } from './backup/repository.js';
 import { verifyWithoutKey, verifyRepository } from './backup/check.js';
 import { restoreSnapshot, drillRestore } from './backup/restore.js';
-import type { ConfiguredTarget } from './backup/setup.js';
+import type { ConfiguredDestination } from './backup/setup.js';
 import type { BackupConfig } from './backup/config.js';
 
 /** One step of the tour. `id` keys the CLI's message catalogs (`demo.step.<id>`). */
@@ -251,12 +251,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const configPath = join(backupDir, 'cabinet.conf');
   const backupPassphrase = generatePassword({ kind: 'passphrase' });
   let cfg: BackupConfig | undefined;
-  const withTargets = async <T>(fn: (targets: ConfiguredTarget[]) => Promise<T>): Promise<T> => {
-    const targets = await openConfiguredTargets(cfg!, {});
+  const withTargets = async <T>(fn: (targets: ConfiguredDestination[]) => Promise<T>): Promise<T> => {
+    const targets = await openConfiguredDestinations(cfg!, {});
     try {
       return await fn(targets);
     } finally {
-      for (const t of targets) await t.target.close();
+      for (const t of targets) await t.destination.close();
     }
   };
   await step('backupRun', async () => {
@@ -264,7 +264,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const init = await initBackup({
       configPath,
       sources: [join(options.dir, 'dossier-patient')],
-      targets: [
+      destinations: [
         `disque=file://${join(backupDir, 'disque')}`,
         `usb1=usb://${join(backupDir, 'usb-semaine-1')}`,
         `nas=file://${join(backupDir, 'nas-distant')};media=network;offsite=true`,
@@ -279,7 +279,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     try {
       const tsa = createTimeStampAuthority({ signer: selectCertificate(tsaId, 'tsa').entry, chain: tsaId.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()), state });
       const r = await withTargets((targets) => runBackup({
-        targets: targets.map((t) => t.target),
+        destinations: targets.map((t) => t.destination),
         repository: { id: cfg!.repository.id, recipient: cfg!.repository.recipient, writeKey: Buffer.from(cfg!.repository.writeKey!, 'hex') },
         sources: cfg!.sources,
         stateDir: stateDirOf(configPath),
@@ -289,9 +289,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         },
         workers: 0,
       }));
-      const written = r.targets.filter((t) => t.status === 'written').length;
-      if (written !== 3 || !r.seal.signed || !r.seal.timestamped) throw new ScelleError('INTERNAL', `backup written to ${written} destinations of 3 (${r.targets.map((t) => `${t.name}: ${t.status}`).join(', ')})`);
-      return { files: r.files, targets: r.targets.map((t) => t.name).join(', ') };
+      const written = r.destinations.filter((t) => t.status === 'written').length;
+      if (written !== 3 || !r.seal.signed || !r.seal.timestamped) throw new ScelleError('INTERNAL', `backup written to ${written} destinations of 3 (${r.destinations.map((t) => `${t.name}: ${t.status}`).join(', ')})`);
+      return { files: r.files, targets: r.destinations.map((t) => t.name).join(', ') };
     } finally {
       await state.close();
     }
@@ -299,8 +299,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   await step('backupDrill', async () => {
     const d = await withTargets(async (targets) => {
-      const master = (await unlockRepository(targets[0]!.target, { passphrase: backupPassphrase })).master;
-      return drillRestore(targets[0]!.target, { master, stateDir: stateDirOf(configPath) });
+      const master = (await unlockRepository(targets[0]!.destination, { passphrase: backupPassphrase }, { repository: cfg!.repository.id })).master;
+      return drillRestore(targets[0]!.destination, { master, stateDir: stateDirOf(configPath), repository: cfg!.repository.id, destination: targets[0]!.spec.name });
     });
     if (!d.ok) throw new ScelleError('OBJECT_CORRUPT', d.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     return { files: d.files };
@@ -309,15 +309,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await step('backupStatus', async () => {
     const report = await backupStatus(cfg!, {});
     if (!report.ok) throw new ScelleError('POLICY_BROKEN', `broken rules: ${report.broken.join(', ')}`, { params: { detail: report.broken.join(', ') } });
-    return { rules: report.rules.length, copies: report.targets.length + 1 };
+    return { rules: report.rules.length, copies: report.destinations.length + 1 };
   });
 
   await step('backupVerify', async () => {
     const reports = await withTargets(async (targets) => {
       const out = [];
-      for (const t of targets) out.push(await verifyWithoutKey(t.target, { trustAnchors: await trust(), crls: await crls() }));
-      const master = (await unlockRepository(targets[1]!.target, { passphrase: backupPassphrase })).master;
-      out.push(await verifyRepository(targets[1]!.target, { master, readData: true, trustAnchors: await trust(), crls: await crls() }));
+      const expect = { repository: cfg!.repository.id, trustAnchors: await trust(), crls: await crls() };
+      for (const t of targets) out.push(await verifyWithoutKey(t.destination, { ...expect, destination: t.spec.name }));
+      const master = (await unlockRepository(targets[1]!.destination, { passphrase: backupPassphrase }, { repository: cfg!.repository.id })).master;
+      out.push(await verifyRepository(targets[1]!.destination, { ...expect, destination: targets[1]!.spec.name, master, readData: true }));
       return out;
     });
     const bad = reports.filter((r) => !r.ok);
@@ -329,8 +330,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const to = join(options.dir, 'restauration');
     const r = await withTargets(async (targets) => {
       const nas = targets.find((t) => t.spec.name === 'nas')!;
-      const master = (await unlockRepository(nas.target, { passphrase: backupPassphrase })).master;
-      return restoreSnapshot(nas.target, { master, to, path: 'dossier-patient/comptes-rendus' });
+      const master = (await unlockRepository(nas.destination, { passphrase: backupPassphrase }, { repository: cfg!.repository.id })).master;
+      return restoreSnapshot(nas.destination, { master, to, path: 'dossier-patient/comptes-rendus', repository: cfg!.repository.id, destination: 'nas' });
     });
     if (r.problems.length > 0) throw new ScelleError('OBJECT_CORRUPT', r.problems.map((p) => p.message).join('; '));
     const restored = await readFile(join(to, 'dossier-patient', 'comptes-rendus', 'consultation-2026-11-20.txt'), 'utf8').catch(() => '');

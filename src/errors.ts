@@ -110,6 +110,15 @@ export const ERROR_CODES = [
   'POLICY_CONSTRAINTS_FAILED',
   // issue 16: a date typed by a person that is not ISO-8601
   'DATE_INVALID',
+  // issue 12: backups — repository binding, tamper-evident seal chains, bounded reads, key slots
+  'REPO_MISMATCH',
+  'DESTINATION_MISMATCH',
+  'SEAL_CHAIN_BROKEN',
+  'ROLLBACK_DETECTED',
+  'SIGNER_MISMATCH',
+  'OBJECT_TOO_LARGE',
+  'KEY_SLOT_CORRUPT',
+  'SCHEDULE_ERROR',
   // anything else
   'INTERNAL',
 ] as const;

@@ -111,39 +111,51 @@ export { runDemo } from './demo.js';
 export type { DemoStep, DemoOptions, DemoResult } from './demo.js';
 
 // backups: repository, runs, seals, checks, restore, policy (src/backup/*)
-export { initBackup, openConfiguredTargets, backupStatus } from './backup/setup.js';
-export type { InitBackupOptions, InitBackupResult, ConfiguredTarget, BackupStatusOptions } from './backup/setup.js';
-export { parseBackupConfig, readBackupConfig, formatBackupConfig, stateDirOf } from './backup/config.js';
+export { initBackup, initWarnings, openConfiguredDestinations, backupStatus, kitOf } from './backup/setup.js';
+export type { InitBackupOptions, InitBackupResult, InitWarning, ConfiguredDestination, BackupStatusOptions } from './backup/setup.js';
+export { parseBackupConfig, readBackupConfig, formatBackupConfig, stateDirOf, defaultConfigPath, DEFAULT_CONFIG_NAME } from './backup/config.js';
 export type { BackupConfig } from './backup/config.js';
 export { runBackup, sourceLabels } from './backup/run.js';
-export type { RunBackupOptions, BackupRunResult, BackupEvent, TargetOutcome, WriterRepository } from './backup/run.js';
-export { initRepository, unlockRepository, readRepoConfig, readSlots, addKeySlot, loadIndex, DEFAULT_PACK_SIZE } from './backup/repository.js';
-export type { RepoConfig, InitRepositoryOptions, InitRepositoryResult, RepoIndex, BlobLocation } from './backup/repository.js';
+export type { RunBackupOptions, BackupRunResult, BackupEvent, WriterRepository } from './backup/run.js';
+export type { DestinationOutcome, DestinationEvent } from './backup/prepare.js';
+export { initRepository, unlockRepository, readRepoConfig, expectRepository, readSlots, addKeySlot, DEFAULT_PACK_SIZE } from './backup/repository.js';
+export type { RepoConfig, InitRepositoryOptions, InitRepositoryResult, UnlockOptions } from './backup/repository.js';
+export { loadIndex } from './backup/repo-index.js';
+export type { RepoIndex, BlobLocation } from './backup/repo-index.js';
 export {
   newMasterSecret, deriveWriteKeys, writeKeysOf, makePassphraseSlot, makeRecoverySlot, makeCertificateSlot, openSlot,
-  formatRecoveryKey, parseRecoveryKey, recoveryKitHtml, recoveryKitText, DEFAULT_KDF_LOG_N, MIN_KDF_LOG_N,
+  formatRecoveryKey, parseRecoveryKey, DEFAULT_KDF_LOG_N, MIN_KDF_LOG_N,
 } from './backup/keys.js';
-export type { MasterSecret, WriteKeys, KeySlot, Unlock, RecoveryKitInfo } from './backup/keys.js';
+export type { MasterSecret, WriteKeys, KeySlot, Unlock } from './backup/keys.js';
+export { recoveryKitText, recoveryKitHtml, verifierKitText, parseKit } from './backup/kit.js';
+export type { Kit, ParsedKit } from './backup/kit.js';
 export { verifyWithoutKey, verifyRepository } from './backup/check.js';
-export type { VerifyReport, VerifyProblem, VerifyWithoutKeyOptions, VerifyRepositoryOptions } from './backup/check.js';
-export { listSnapshots, findSnapshot, readSnapshot, restoreSnapshot, drillRestore } from './backup/restore.js';
-export type { SnapshotListing, RestoreOptions, RestoreResult, DrillResult } from './backup/restore.js';
+export type { VerifyReport, VerifyProblem, VerifyWithoutKeyOptions, VerifyRepositoryOptions, CopyExpectations, SignatureStatus } from './backup/check.js';
+export { readChain, checkHead, witnessedHeads } from './backup/chain.js';
+export type { Chain, ChainSeal, KnownHead } from './backup/chain.js';
+export { listSnapshots, findSnapshot, readSnapshot } from './backup/snapshot.js';
+export type { SnapshotListing, SnapshotDoc, SnapshotEntry, ChunkRef } from './backup/snapshot.js';
+export { restoreSnapshot, drillRestore } from './backup/restore.js';
+export type { RestoreOptions, RestoreResult, DrillResult, DrillOptions, SealCheck, CopySelection } from './backup/restore.js';
 export { pruneRepository } from './backup/prune.js';
-export type { PruneResult } from './backup/prune.js';
+export type { PruneResult, PruneOptions } from './backup/prune.js';
+export { repairDestinations } from './backup/repair.js';
+export type { RepairOptions, RepairOutcome } from './backup/repair.js';
+export { parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, shellQuote } from './backup/schedule.js';
+export type { Schedule, ScheduledCommand } from './backup/schedule.js';
 export { evaluateStatus, selectKept, DEFAULT_POLICY } from './backup/policy.js';
-export type { BackupPolicy, RuleName, RuleVerdict, StatusReport, TargetStatus, TargetStatusInput } from './backup/policy.js';
+export type { BackupPolicy, RuleName, RuleVerdict, StatusReport, DestinationStatus, DestinationStatusInput } from './backup/policy.js';
 export { formatSeal, parseSeal, signSeal, verifySealSignature } from './backup/seal.js';
-export type { Seal, SealedObject, SealSigning, SealSignatureVerdict } from './backup/seal.js';
-export type { SnapshotDoc, SnapshotEntry, ChunkRef } from './backup/snapshot.js';
-export { readState, writeState } from './backup/state.js';
-export type { BackupState, TargetState } from './backup/state.js';
+export type { Seal, SealedObject, SealSigning, SealSignatureVerdict, VerifySealOptions, Witness } from './backup/seal.js';
+export { readState, writeState, updateState } from './backup/state.js';
+export type { BackupState, DestinationState, ScheduleState, HeadRecord } from './backup/state.js';
 export { acquireLock } from './backup/lock.js';
-export type { LockOwner, HeldLock } from './backup/lock.js';
+export type { LockOwner, HeldLock, LockKind } from './backup/lock.js';
 export { Chunker, gearTable, DEFAULT_CHUNKER } from './backup/chunker.js';
 export type { ChunkerParams } from './backup/chunker.js';
-export { parseTargetUrl, openTarget, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/target/index.js';
-export type { ParsedTarget, OpenTargetContext, DriveLabel } from './backup/target/index.js';
-export type { Target, TargetInfo, MediaKind, TargetScheme, ObjectInfo, ProbeResult } from './backup/target/target.js';
+export { parseDestinationUrl, formatDestinationSpec, openDestination, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/destination/index.js';
+export type { ParsedDestination, OpenDestinationContext, DriveLabel } from './backup/destination/index.js';
+export type { Destination, DestinationInfo, MediaKind, DestinationScheme, ObjectInfo, ProbeResult, GetOptions, Retention } from './backup/destination/destination.js';
 
 // encryption: CMS envelopes
 export { encryptStream, encryptFile, checkRecipientCertificate } from './crypto/cms/envelope.js';

@@ -3,7 +3,8 @@
  * `# comment`, `[section]`, `key = value`; a key may repeat (`source`). UTF-8, LF or CRLF.
  * See docs/drafts/backup-repository.md §6.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { DEFAULT_POLICY, type BackupPolicy } from './policy.js';
 
@@ -19,8 +20,8 @@ export interface BackupConfig {
     writeKey?: string;
   };
   sources: string[];
-  /** `NAME=URL;options` specs (parseTargetUrl). */
-  targets: string[];
+  /** `NAME=URL;options` specs (parseDestinationUrl). */
+  destinations: string[];
   policy: BackupPolicy;
   seal: {
     /** PKCS#12 identity that signs the seals. */
@@ -32,6 +33,10 @@ export interface BackupConfig {
     tsa?: string;
     /** Trust anchors for verifying seals. */
     trust: string[];
+    /** Subjects (RFC 4514) allowed to sign the seals (recorded by init from the identity). */
+    signers?: string[];
+    /** CRL files for the sealing certificate's (and the TSA's) chain. */
+    crls?: string[];
   };
 }
 
@@ -55,7 +60,7 @@ function invalid(path: string | undefined, line: number, why: string): ScelleErr
  * @throws ScelleError CONFIG_INVALID naming the line.
  */
 export function parseBackupConfig(text: string, path?: string): BackupConfig {
-  const cfg: BackupConfig = { repository: { id: '', recipient: '' }, sources: [], targets: [], policy: { ...DEFAULT_POLICY }, seal: { trust: [] }, ...(path ? { path } : {}) };
+  const cfg: BackupConfig = { repository: { id: '', recipient: '' }, sources: [], destinations: [], policy: { ...DEFAULT_POLICY }, seal: { trust: [] }, ...(path ? { path } : {}) };
   let section = '';
   const lines = text.split(/\r?\n/);
   for (const [i, raw] of lines.entries()) {
@@ -84,7 +89,7 @@ export function parseBackupConfig(text: string, path?: string): BackupConfig {
         cfg.sources.push(value);
         break;
       case 'destinations':
-        cfg.targets.push(`${key}=${value}`);
+        cfg.destinations.push(`${key}=${value}`);
         break;
       case 'politique': {
         const k = POLICY_KEYS[key];
@@ -100,6 +105,8 @@ export function parseBackupConfig(text: string, path?: string): BackupConfig {
         else if (key === 'certificat') cfg.seal.cert = value;
         else if (key === 'horodatage') cfg.seal.tsa = value;
         else if (key === 'confiance') cfg.seal.trust.push(value);
+        else if (key === 'signataire') (cfg.seal.signers ??= []).push(value);
+        else if (key === 'revocation') (cfg.seal.crls ??= []).push(value);
         else throw invalid(path, n, `unknown [sceau] line "${key}"`);
         break;
       default:
@@ -159,8 +166,8 @@ export function formatBackupConfig(cfg: BackupConfig, created: Date): string {
     '#   usb:///point/de/montage  un disque amovible (débranché = hors ligne, c\'est normal)',
     '#   sftp://user@hote:port/chemin, s3://seau/prefixe?endpoint=URL&region=R',
     '# Options : media=disk|removable|network|cloud, offline=true (copie déconnectée),',
-    '# offsite=true (copie hors du cabinet).',
-    ...cfg.targets.map((t) => {
+    '# offsite=true (copie hors du cabinet), lock=compliance,days=N (s3 : copie immuable).',
+    ...cfg.destinations.map((t) => {
       const eq = t.indexOf('=');
       return `${t.slice(0, eq)} = ${t.slice(eq + 1)}`;
     }),
@@ -193,7 +200,28 @@ export function formatBackupConfig(cfg: BackupConfig, created: Date): string {
     ...(cfg.seal.tsa ? [`horodatage = ${cfg.seal.tsa}`] : ['# horodatage = https://horodatage.exemple.fr/tsa']),
     '# Certificats racine de confiance pour vérifier les sceaux :',
     ...(cfg.seal.trust.length > 0 ? cfg.seal.trust.map((t) => `confiance = ${t}`) : ['# confiance = /chemin/vers/racines.pem']),
+    '# Qui doit avoir signé les sceaux (le titulaire du certificat de scellement) : un sceau signé',
+    '# par quelqu’un d’autre, même sous la même racine, est refusé.',
+    ...((cfg.seal.signers ?? []).length > 0 ? cfg.seal.signers!.map((x) => `signataire = ${x}`) : ['# signataire = CN=…']),
+    '# Listes de révocation (CRL) pour vérifier le certificat de scellement (facultatif) :',
+    ...((cfg.seal.crls ?? []).length > 0 ? cfg.seal.crls!.map((x) => `revocation = ${x}`) : ['# revocation = /chemin/vers/crl.pem']),
     '',
   ];
   return out.join('\n');
+}
+
+/** Where the config is when `--config` is not given (never relative to a cron job's `/`). */
+export const DEFAULT_CONFIG_NAME = 'scelle-backup.conf';
+
+/**
+ * The config path when none is given: `SCELLE_BACKUP_CONFIG`, else `scelle-backup.conf` in the
+ * current folder when it exists there, else `$XDG_CONFIG_HOME/scelle/scelle-backup.conf`
+ * (`~/.config/scelle/…`). Absolute, so that a scheduled run (cwd `/`) finds the same file.
+ */
+export async function defaultConfigPath(env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<string> {
+  if (env.SCELLE_BACKUP_CONFIG) return resolve(cwd, env.SCELLE_BACKUP_CONFIG);
+  const here = resolve(cwd, DEFAULT_CONFIG_NAME);
+  if (await stat(here).then(() => true, () => false)) return here;
+  const base = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : undefined);
+  return base === undefined ? here : join(base, 'scelle', DEFAULT_CONFIG_NAME);
 }

@@ -26,6 +26,8 @@ import { newX25519, openBox, publicOf, sealBox } from './envelope.js';
 export const DEFAULT_KDF_LOG_N = 17;
 /** Below this the passphrase slot is refused (2^12 = 4 MiB). */
 export const MIN_KDF_LOG_N = 12;
+/** Above this a slot is refused as damaged or hostile (2^22 = 4 GiB of scrypt memory). */
+export const MAX_KDF_LOG_N = 22;
 
 /** The secret that opens a repository. */
 export interface MasterSecret {
@@ -97,13 +99,13 @@ function packSecret(m: MasterSecret): Buffer {
 }
 
 function unpackSecret(b: Buffer): MasterSecret {
-  if (b.length !== 64) throw new ScelleError('REPO_CORRUPT', 'a key slot holds a secret of the wrong size: the key slot is corrupted');
+  if (b.length !== 64) throw new ScelleError('KEY_SLOT_CORRUPT', 'a key slot holds a secret of the wrong size: the key slot is corrupted');
   return { readKey: Buffer.from(b.subarray(0, 32)), writeKey: Buffer.from(b.subarray(32)) };
 }
 
 /** A passphrase slot. */
 export async function makePassphraseSlot(m: MasterSecret, repository: string, passphrase: string, logN = DEFAULT_KDF_LOG_N): Promise<KeySlot> {
-  if (!(logN >= MIN_KDF_LOG_N && logN <= 22)) throw new ScelleError('USAGE', `scrypt cost 2^${logN} is outside 2^${MIN_KDF_LOG_N}…2^22`);
+  if (!(logN >= MIN_KDF_LOG_N && logN <= MAX_KDF_LOG_N)) throw new ScelleError('USAGE', `scrypt cost 2^${logN} is outside 2^${MIN_KDF_LOG_N}…2^${MAX_KDF_LOG_N}`);
   const salt = randomBytes(16);
   const key = await scryptAsync(passphrase, salt, logN, 8, 1);
   return { scelle: 'backup-key-slot', version: 1, kind: 'passphrase', repository, kdf: { name: 'scrypt', logN, r: 8, p: 1, salt: salt.toString('hex') }, box: sealBox(key, packSecret(m)).toString('hex') };
@@ -133,15 +135,49 @@ export function slotName(slot: KeySlot): string {
   return slot.kdf.name === 'rsa-oaep-sha256' ? `cert-${slot.kdf.certificateSha256.slice(0, 16)}` : slot.kind;
 }
 
-/** Parses a stored slot. @throws ScelleError REPO_CORRUPT. */
-export function parseSlot(bytes: Uint8Array, name: string): KeySlot {
-  try {
-    const s = JSON.parse(Buffer.from(bytes).toString('utf8')) as KeySlot;
-    if (s.scelle !== 'backup-key-slot' || s.version !== 1 || typeof s.box !== 'string') throw new Error('not a key slot');
-    return s;
-  } catch (e) {
-    throw new ScelleError('REPO_CORRUPT', `the key slot keys/${name} cannot be read: the repository is corrupted`, { cause: e, params: { object: `keys/${name}` } });
+const HEX = (n: number): RegExp => new RegExp(`^[0-9a-f]{${n}}$`);
+
+/** Why a parsed value is not a well-formed slot, or undefined. Every field is checked: a slot is read before anything is trusted. */
+function slotProblem(s: KeySlot): string | undefined {
+  if (typeof s !== 'object' || s === null || s.scelle !== 'backup-key-slot' || s.version !== 1) return 'not a key slot';
+  if (!['passphrase', 'recovery', 'certificate'].includes(s.kind)) return 'unknown kind';
+  if (typeof s.repository !== 'string' || !HEX(32).test(s.repository)) return 'malformed repository id';
+  // nonce (12) ‖ 64-byte secret ‖ tag (16)
+  if (typeof s.box !== 'string' || !HEX(184).test(s.box)) return 'malformed box';
+  const k = s.kdf as Record<string, unknown> | undefined;
+  if (typeof k !== 'object' || k === null) return 'no kdf';
+  if (s.kind === 'passphrase') {
+    if (k.name !== 'scrypt' || k.r !== 8 || k.p !== 1 || typeof k.salt !== 'string' || !HEX(32).test(k.salt)) return 'malformed scrypt parameters';
+    if (!Number.isInteger(k.logN) || (k.logN as number) < MIN_KDF_LOG_N || (k.logN as number) > MAX_KDF_LOG_N) return `scrypt cost outside 2^${MIN_KDF_LOG_N}…2^${MAX_KDF_LOG_N}`;
+  } else if (s.kind === 'recovery') {
+    if (k.name !== 'hkdf-sha256' || k.info !== RECOVERY_INFO || typeof k.salt !== 'string' || !HEX(32).test(k.salt)) return 'malformed HKDF parameters';
+  } else if (k.name !== 'rsa-oaep-sha256' || typeof k.certificateSha256 !== 'string' || !HEX(64).test(k.certificateSha256)
+    || typeof k.subject !== 'string' || typeof k.wrappedKey !== 'string' || !/^([0-9a-f]{2}){64,1024}$/.test(k.wrappedKey)) {
+    return 'malformed certificate parameters';
   }
+  return undefined;
+}
+
+/** Parses a stored slot. @throws ScelleError KEY_SLOT_CORRUPT naming the slot. */
+export function parseSlot(bytes: Uint8Array, name: string): KeySlot {
+  let s: KeySlot;
+  try {
+    s = JSON.parse(Buffer.from(bytes).toString('utf8')) as KeySlot;
+  } catch (e) {
+    throw slotCorrupt(name, 'it is not JSON', e);
+  }
+  const why = slotProblem(s);
+  if (why !== undefined) throw slotCorrupt(name, why);
+  return s;
+}
+
+/** A damaged key slot (its own code: it is not a wrong secret, and never an internal error). */
+export function slotCorrupt(name: string, why: string, cause?: unknown): ScelleError {
+  return new ScelleError('KEY_SLOT_CORRUPT', `the key slot keys/${name} is damaged (${why}): it cannot open the repository`, {
+    ...(cause !== undefined ? { cause } : {}),
+    params: { object: `keys/${name}`, detail: why },
+    hint: 'open the repository with another key slot (the recovery kit, or an encryption certificate), or copy keys/ from another destination with `scelle backup repair`',
+  });
 }
 
 /** What can open a repository. */
@@ -214,65 +250,4 @@ export function parseRecoveryKey(text: string): Buffer {
     throw new ScelleError('WRONG_KEY', 'the recovery key does not match its check group: a group was mistyped');
   }
   return key;
-}
-
-/** What the recovery kit says. */
-export interface RecoveryKitInfo {
-  repository: string;
-  created: Date;
-  recoveryKey: Uint8Array;
-  /** Where the repository copies are (credential-free URLs). */
-  targets: { name: string; url: string }[];
-  /** Practice name, when known. */
-  practice?: string;
-}
-
-/** The recovery kit: an HTML page to print and keep sealed (French). */
-export function recoveryKitHtml(info: RecoveryKitInfo): string {
-  const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const key = formatRecoveryKey(info.recoveryKey);
-  const date = info.created.toISOString().slice(0, 10);
-  return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Kit de récupération des sauvegardes — ${esc(info.repository)}</title>
-<style>body{font-family:sans-serif;max-width:42em;margin:2em auto}code.key{font-size:1.4em;letter-spacing:.05em;display:block;padding:1em;border:2px solid #000;word-spacing:.4em}</style></head>
-<body>
-<h1>Kit de récupération des sauvegardes</h1>
-<p><strong>À imprimer, mettre sous pli fermé et ranger dans un coffre</strong> (ou un lieu sûr, hors du cabinet si possible). Ne pas le photographier, ne pas l'envoyer par courriel, ne pas le garder sur l'ordinateur.</p>
-<table>
-<tr><th align="left">Dépôt de sauvegarde</th><td><code>${esc(info.repository)}</code></td></tr>
-<tr><th align="left">Créé le</th><td>${date}</td></tr>
-${info.practice ? `<tr><th align="left">Cabinet</th><td>${esc(info.practice)}</td></tr>\n` : ''}${info.targets.map((t) => `<tr><th align="left">Copie « ${esc(t.name)} »</th><td><code>${esc(t.url)}</code></td></tr>`).join('\n')}
-</table>
-<h2>Clé de récupération</h2>
-<code class="key">${key}</code>
-<p>Cette clé ouvre les sauvegardes si la phrase de passe est perdue ou si l'ordinateur du cabinet est détruit. Quiconque la détient peut lire toutes les sauvegardes : gardez-la aussi soigneusement que les dossiers eux-mêmes.</p>
-<h2>Comment s'en servir</h2>
-<ol>
-<li>Installer scelle sur un ordinateur, brancher un disque de sauvegarde (ou se connecter à la copie distante).</li>
-<li>Écrire la clé ci-dessus dans un fichier (par exemple <code>cle.txt</code>), tirets compris ou non.</li>
-<li>Restaurer : <code>scelle backup restore --config sauvegarde.conf --recovery-file cle.txt --to DOSSIER</code>.</li>
-<li>Sans scelle, le format est décrit dans la documentation (docs/FORMAT.md) : la clé et l'outil <code>openssl</code> suffisent à déchiffrer.</li>
-</ol>
-<p>Le dernier groupe (4 caractères) sert de contrôle : une faute de frappe est détectée.</p>
-</body></html>
-`;
-}
-
-/** The recovery kit as plain text (French), for a terminal or a text printer. */
-export function recoveryKitText(info: RecoveryKitInfo): string {
-  return [
-    'KIT DE RÉCUPÉRATION DES SAUVEGARDES — scelle',
-    '',
-    'À imprimer, mettre sous pli fermé et ranger dans un coffre.',
-    '',
-    `Dépôt : ${info.repository}`,
-    `Créé le : ${info.created.toISOString().slice(0, 10)}`,
-    ...info.targets.map((t) => `Copie « ${t.name} » : ${t.url}`),
-    '',
-    'Clé de récupération :',
-    `  ${formatRecoveryKey(info.recoveryKey)}`,
-    '',
-    'Restaurer : scelle backup restore --config FICHIER --recovery-file cle.txt --to DOSSIER',
-    '',
-  ].join('\n');
 }

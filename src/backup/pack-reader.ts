@@ -6,13 +6,13 @@
  * caller reads them from its target); the run key of each ephemeral public key is derived once.
  */
 import { closeSync, fchmodSync, futimesSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { decompressChunk } from './compress.js';
 import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import { chunkId } from './keys.js';
 import { RELEASE_INTERVAL, releaseBuffersEvery } from '../io/memory.js';
-import type { TargetInfo } from './target/target.js';
+import type { DestinationInfo } from './destination/destination.js';
 
 /** What a reader needs (plain data: it crosses to a worker). */
 export interface ReaderInit {
@@ -25,7 +25,13 @@ export interface ReaderInit {
   /** Packs kept in memory (restore), default 4. */
   cacheSize?: number;
   /** A local folder target: a worker opens it again and reads the packs itself. */
-  local?: { info: TargetInfo; root: string };
+  local?: { info: DestinationInfo; root: string };
+  /**
+   * Bytes of chunks between two forced minor collections. A worker's heap is small and a collection
+   * costs little; in the caller's thread (a larger young generation, full of live objects) it costs
+   * milliseconds each, so that reader collects far less often.
+   */
+  gcEveryBytes?: number;
 }
 
 /** One chunk of a file to restore: pack name, offset, stored length, plaintext length, compression. */
@@ -81,19 +87,20 @@ export class PackReader {
   readonly #release: (bytes: number) => void;
 
   /**
-   * `gc`, when given, is a minor collection run every MiB of chunks: each decrypted chunk is a
-   * fresh buffer, and freeing them at once lets the allocator hand the same pages back instead of
-   * faulting in new ones (src/io/memory.ts).
+   * `gc`, when given, is a minor collection run every `init.gcEveryBytes` (default 1 MiB) of
+   * chunks: each decrypted chunk is a fresh buffer, and freeing them at once lets the allocator
+   * hand the same pages back instead of faulting in new ones (src/io/memory.ts).
    */
   constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, gc?: () => void) {
     this.#init = init;
     this.#fetch = fetch;
-    if (gc === undefined) this.#release = releaseBuffersEvery();
+    const every = init.gcEveryBytes ?? RELEASE_INTERVAL;
+    if (gc === undefined) this.#release = releaseBuffersEvery(every);
     else {
       let since = 0;
       this.#release = (n) => {
         since += n;
-        if (since < RELEASE_INTERVAL) return;
+        if (since < every) return;
         since = 0;
         gc();
       };
@@ -181,15 +188,15 @@ export class PackReader {
       return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
     }
     const size = bytes.length;
-    // the pack's SHA-256 runs on libuv's thread pool (WebCrypto digest is an async job) while this
-    // thread decrypts and hashes its blobs: on two cores the two overlap
-    const digest = webcrypto.subtle.digest('SHA-256', bytes).then((d) => Buffer.from(d).toString('hex'));
+    // hashed here, in one pass over the bytes already in the cache (WebCrypto's digest would copy
+    // the pack first); the pool's readers keep the cores busy
+    const digest = createHash('sha256').update(bytes).digest('hex');
     const key = packKeyOf(name);
     let runKey: Buffer;
     try {
       runKey = this.runKey(readHeader('pack', bytes, key)!);
     } catch (e) {
-      return { size, sha256: await digest, headerError: (e as Error).message, bad: 0 };
+      return { size, sha256: digest, headerError: (e as Error).message, bad: 0 };
     }
     const idKey = this.#init.idKey!;
     let bad = 0;
@@ -203,6 +210,6 @@ export class PackReader {
       }
       this.#release(b.length + b.rawLength);
     }
-    return { size, sha256: await digest, bad };
+    return { size, sha256: digest, bad };
   }
 }

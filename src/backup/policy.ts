@@ -4,7 +4,7 @@
  * media in a 4-week rotation; monthly backups kept 12 months, yearly ones for the records' 20
  * years; one copy away from the practice; a restore test every quarter.
  */
-import type { MediaKind } from './target/target.js';
+import type { MediaKind } from './destination/destination.js';
 
 /** The policy (config section [politique]). */
 export interface BackupPolicy {
@@ -27,10 +27,10 @@ export interface BackupPolicy {
 export const DEFAULT_POLICY: BackupPolicy = { everyDays: 7, rotationWeeks: 4, keepWeekly: 5, keepMonthly: 12, keepYearly: 20, drillMonths: 3, copies: 3 };
 
 /** Stable names of the rules. */
-export type RuleName = 'too-few-copies' | 'one-media-kind' | 'no-offline-copy' | 'offline-copy-too-old' | 'no-offsite-copy' | 'backup-too-old' | 'no-drill-in-3-months';
+export type RuleName = 'too-few-copies' | 'one-media-kind' | 'no-offline-copy' | 'offline-copy-too-old' | 'no-offsite-copy' | 'backup-too-old' | 'no-drill-in-3-months' | 'copy-damaged';
 
 /** One destination as status sees it. */
-export interface TargetStatusInput {
+export interface DestinationStatusInput {
   name: string;
   url: string;
   media: MediaKind;
@@ -42,10 +42,16 @@ export interface TargetStatusInput {
   lastSnapshotTime?: string;
   lastSnapshot?: string;
   snapshots?: number;
+  /** The newest seal of its chain (when reachable). */
+  head?: { sequence: number; time: string };
+  /** What is wrong with this copy now (chain, repository, rollback) or at its last check (damage). */
+  problems?: { code: string; message: string }[];
+  /** Its newest snapshot is older than another destination's: it missed the latest run(s). */
+  stale?: boolean;
 }
 
 /** A row of the status table. */
-export interface TargetStatus extends TargetStatusInput {
+export interface DestinationStatus extends DestinationStatusInput {
   ageDays?: number;
 }
 
@@ -64,21 +70,25 @@ export interface RuleVerdict {
 export interface StatusReport {
   ok: boolean;
   at: string;
-  targets: TargetStatus[];
+  destinations: DestinationStatus[];
   rules: RuleVerdict[];
   broken: RuleName[];
   lastDrill?: string;
+  /** When the next backup is due (the newest backup + the policy's days). */
+  nextDue?: string;
+  /** The scheduler running `backup run`, when one was installed (`backup schedule`). */
+  schedule?: { installed: boolean; kind: string; every: string; at: string; next?: string };
 }
 
 const DAY = 86_400_000;
 
 /** Evaluates the rules at `at`. */
-export function evaluateStatus(input: { targets: TargetStatusInput[]; policy: BackupPolicy; lastDrill?: string; at: Date }): StatusReport {
+export function evaluateStatus(input: { destinations: DestinationStatusInput[]; policy: BackupPolicy; lastDrill?: string; at: Date }): StatusReport {
   const at = input.at.getTime();
   const p = input.policy;
-  const rows: TargetStatus[] = input.targets.map((t) => ({ ...t, ...(t.lastSnapshotTime ? { ageDays: Math.round(((at - Date.parse(t.lastSnapshotTime)) / DAY) * 10) / 10 } : {}) }));
+  const rows: DestinationStatus[] = input.destinations.map((t) => ({ ...t, ...(t.lastSnapshotTime ? { ageDays: Math.round(((at - Date.parse(t.lastSnapshotTime)) / DAY) * 10) / 10 } : {}) }));
   const withCopy = rows.filter((t) => t.lastSnapshotTime !== undefined);
-  const age = (t: TargetStatus): number => at - Date.parse(t.lastSnapshotTime!);
+  const age = (t: DestinationStatus): number => at - Date.parse(t.lastSnapshotTime!);
   const rules: RuleVerdict[] = [];
   const add = (rule: RuleName, ok: boolean, detail: string, params: Record<string, string | number>, targets?: string[]): void => {
     rules.push({ rule, ok, detail, params, ...(targets ? { targets } : {}) });
@@ -106,8 +116,13 @@ export function evaluateStatus(input: { targets: TargetStatusInput[]; policy: Ba
   add('no-drill-in-3-months', drillOk,
     input.lastDrill ? `the last restore test was ${Math.floor(drillAge / DAY)} days ago (every ${p.drillMonths} months)` : 'no restore test was ever made',
     { days: Number.isFinite(drillAge) ? Math.floor(drillAge / DAY) : -1, months: p.drillMonths });
+  const damaged = rows.filter((t) => (t.problems ?? []).length > 0);
+  add('copy-damaged', damaged.length === 0,
+    damaged.length === 0 ? 'no copy is damaged, rolled back or foreign' : damaged.map((t) => `${t.name}: ${t.problems![0]!.code}`).join('; '),
+    { targets: damaged.map((t) => t.name).join(', '), codes: [...new Set(damaged.flatMap((t) => t.problems!.map((x) => x.code)))].join(', ') }, damaged.map((t) => t.name));
   const broken = rules.filter((r) => !r.ok).map((r) => r.rule);
-  return { ok: broken.length === 0, at: input.at.toISOString(), targets: rows, rules, broken, ...(input.lastDrill ? { lastDrill: input.lastDrill } : {}) };
+  const nextDue = Number.isFinite(newest) ? new Date(at - newest + p.everyDays * DAY).toISOString() : undefined;
+  return { ok: broken.length === 0, at: input.at.toISOString(), destinations: rows, rules, broken, ...(input.lastDrill ? { lastDrill: input.lastDrill } : {}), ...(nextDue ? { nextDue } : {}) };
 }
 
 function addMonths(d: Date, n: number): Date {

@@ -1,15 +1,17 @@
 /**
- * A pool of {@link PackReader}s for restore and verify: worker threads (read-worker.ts), or one
- * reader in this thread when workers are not available (under a TypeScript runner) or not wanted.
- * This thread keeps the I/O: it reads the packs a worker asks for from the target and transfers
- * their bytes, so decrypting and hashing on the workers overlap with reading the next packs.
+ * A pool of {@link PackReader}s for restore and verify: worker threads (read-worker.ts) and, on a
+ * machine with two cores or more, one more reader in this thread. A worker costs ~40 MiB of
+ * resident memory more than a reader here, and this thread is mostly idle otherwise: one worker
+ * plus this thread keeps both cores of a small practice computer busy within the memory budget.
+ * This thread also keeps the I/O of remote destinations: it reads the packs a worker asks for and
+ * transfers their bytes; a local folder is read by the workers themselves.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../errors.js';
 import type { FromReader, ToReader } from './read-worker.js';
-import type { Target } from './target/target.js';
-import { LocalTarget } from './target/local.js';
+import type { Destination } from './destination/destination.js';
+import { LocalDestination } from './destination/local.js';
 import { PackReader, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 export interface ReadPool {
@@ -22,14 +24,16 @@ export interface ReadPool {
   close(): Promise<void>;
 }
 
-/**
- * Default number of worker threads: one, two from four cores. Each worker costs ~50–100 MiB of
- * resident memory (its heap, buffers awaiting collection, its allocator arena) and this thread is
- * mostly idle when the workers read a local folder themselves; one worker already takes the CPU work
- * off this thread, and on two cores a second one measured no faster and 100 MiB larger.
- */
-export function defaultReaders(): number {
-  return availableParallelism() >= 4 ? 2 : 1;
+/** Readers of a pool: worker threads, and whether this thread reads too. */
+export interface PoolShape {
+  workers: number;
+  inThread: boolean;
+}
+
+/** One worker; this thread reads too when there is a second core. */
+export function defaultReaders(): PoolShape {
+  const cores = availableParallelism();
+  return { workers: cores >= 6 ? 2 : 1, inThread: cores >= 2 };
 }
 
 function workerUrl(): URL | undefined {
@@ -42,84 +46,108 @@ function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
 }
 
-/** The reader settings for target `t`: a local folder is read by the workers themselves. */
-export function readerTarget(t: Target): Pick<ReaderInit, 'local'> {
-  return t instanceof LocalTarget ? { local: { info: t.info, root: t.root } } : {};
+/** The reader settings for destination `d`: a local folder is read by the workers themselves. */
+export function readerSource(d: Destination): Pick<ReaderInit, 'local'> {
+  return d instanceof LocalDestination ? { local: { info: d.info, root: d.root } } : {};
+}
+
+/** A reader of the pool: a worker, or this thread. */
+interface Reader {
+  busy: number;
+  restore(job: RestoreJob): Promise<JobResult>;
+  check(name: string, blobs: CheckBlob[]): Promise<PackCheck>;
+  close(): Promise<void>;
+}
+
+/** A reader in this thread (jobs one at a time: the reader reuses its state). */
+function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
+  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 8 * 1024 * 1024 }, fetch);
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const r = queue.then(f, f);
+    queue = r.catch(() => undefined);
+    return r;
+  };
+  const self: Reader = {
+    busy: 0,
+    restore: (job) => serial(() => reader.restoreFile(job)),
+    check: (name, blobs) => {
+      self.busy++;
+      return serial(() => reader.checkPack(name, undefined, blobs)).finally(() => { self.busy--; });
+    },
+    close: async () => undefined,
+  };
+  return self;
+}
+
+/** A worker reader; `fetch` serves the packs it asks for (when it does not read them itself). */
+function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
+  // a small young generation: pack and chunk buffers are external memory, freed when V8 collects
+  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const pending = new Map<number, { res: (r: never) => void; rej: (e: unknown) => void }>();
+  let seq = 0;
+  let fatal: unknown;
+  worker.on('message', (m: FromReader) => {
+    if (m.type === 'need') {
+      fetch(m.name).then((b) => {
+        const bytes = owned(b);
+        worker.postMessage({ type: 'pack', name: m.name, bytes } satisfies ToReader, [bytes.buffer as ArrayBuffer]);
+      }, (e: unknown) => {
+        worker.postMessage({ type: 'pack-error', name: m.name, code: (e as ScelleError).code ?? 'TARGET_ERROR', message: (e as Error).message } satisfies ToReader);
+      });
+      return;
+    }
+    const p = pending.get(m.seq);
+    pending.delete(m.seq);
+    self.busy--;
+    p?.res(m.result as never);
+  });
+  const fail = (e: unknown): void => {
+    fatal ??= e;
+    for (const p of pending.values()) p.rej(e);
+    pending.clear();
+  };
+  worker.on('error', fail);
+  worker.on('exit', () => fail(new ScelleError('INTERNAL', 'a restore worker stopped unexpectedly')));
+  worker.postMessage({ type: 'init', init: { ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
+  const call = <T>(msg: ToReader, transfer: ArrayBuffer[] = []): Promise<T> => {
+    if (fatal !== undefined) return Promise.reject(fatal);
+    self.busy++;
+    return new Promise<T>((res, rej) => {
+      pending.set((msg as { seq: number }).seq, { res: res as (r: never) => void, rej });
+      worker.postMessage(msg, transfer);
+    });
+  };
+  const self: Reader = {
+    busy: 0,
+    restore: (job) => call<JobResult>({ type: 'restore', seq: seq++, job }),
+    check: async (name, blobs) => {
+      if (init.local !== undefined) return call<PackCheck>({ type: 'check', seq: seq++, name, blobs });
+      self.busy++;
+      const bytes = owned(await fetch(name).finally(() => { self.busy--; }));
+      return call<PackCheck>({ type: 'check', seq: seq++, name, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
+    },
+    close: async () => {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+  return self;
 }
 
 /**
- * Starts a pool; `fetch` returns the bytes of a pack by name (from the caller's target, unless
- * `init.local` lets the workers read it).
+ * Starts a pool; `fetch` returns the bytes of a pack by name (from the caller's destination,
+ * unless `init.local` lets the readers read it).
  */
-export function startReadPool(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, workers = defaultReaders()): ReadPool {
+export function startReadPool(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, shape: PoolShape = defaultReaders()): ReadPool {
   const url = workerUrl();
-  if (workers <= 0 || url === undefined) {
-    const reader = new PackReader(init, fetch);
-    let queue: Promise<unknown> = Promise.resolve();
-    return {
-      size: 1,
-      restore: (_n, job) => {
-        const r = queue.then(() => reader.restoreFile(job));
-        queue = r.catch(() => undefined);
-        return r;
-      },
-      check: (name, blobs) => reader.checkPack(name, undefined, blobs),
-      close: async () => undefined,
-    };
-  }
-  interface W { worker: Worker; busy: number; pending: Map<number, { res: (r: never) => void; rej: (e: unknown) => void }> }
-  const ws: W[] = [];
-  let seq = 0;
-  let fatal: unknown;
-  for (let i = 0; i < workers; i++) {
-    // a small young generation: pack and chunk buffers are external memory, freed when V8 collects
-    const w: W = { worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } }), busy: 0, pending: new Map() };
-    w.worker.on('message', (m: FromReader) => {
-      if (m.type === 'need') {
-        fetch(m.name).then((b) => {
-          const bytes = owned(b);
-          w.worker.postMessage({ type: 'pack', name: m.name, bytes } satisfies ToReader, [bytes.buffer as ArrayBuffer]);
-        }, (e: unknown) => {
-          w.worker.postMessage({ type: 'pack-error', name: m.name, code: (e as ScelleError).code ?? 'TARGET_ERROR', message: (e as Error).message } satisfies ToReader);
-        });
-        return;
-      }
-      const p = w.pending.get(m.seq);
-      w.pending.delete(m.seq);
-      w.busy--;
-      p?.res(m.result as never);
-    });
-    const fail = (e: unknown): void => {
-      fatal ??= e;
-      for (const p of w.pending.values()) p.rej(e);
-      w.pending.clear();
-    };
-    w.worker.on('error', fail);
-    w.worker.on('exit', () => fail(new ScelleError('INTERNAL', 'a restore worker stopped unexpectedly')));
-    w.worker.postMessage({ type: 'init', init } satisfies ToReader);
-    ws.push(w);
-  }
-  const call = <T>(w: W, msg: ToReader, transfer: ArrayBuffer[] = []): Promise<T> => {
-    if (fatal !== undefined) return Promise.reject(fatal);
-    w.busy++;
-    return new Promise<T>((res, rej) => {
-      w.pending.set((msg as { seq: number }).seq, { res: res as (r: never) => void, rej });
-      w.worker.postMessage(msg, transfer);
-    });
-  };
+  const readers: Reader[] = [];
+  if (url !== undefined) for (let i = 0; i < shape.workers; i++) readers.push(workerReader(url, init, fetch));
+  if (readers.length === 0 || shape.inThread) readers.push(threadReader(init, fetch));
   return {
-    size: ws.length,
-    restore: (n, job) => call<JobResult>(ws[n % ws.length]!, { type: 'restore', seq: seq++, job }),
-    check: async (name, blobs) => {
-      const w = ws.reduce((a, c) => (c.busy < a.busy ? c : a));
-      if (init.local !== undefined) return call<PackCheck>(w, { type: 'check', seq: seq++, name, blobs });
-      w.busy++;
-      const bytes = owned(await fetch(name).finally(() => w.busy--));
-      return call<PackCheck>(w, { type: 'check', seq: seq++, name, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
-    },
-    close: async () => {
-      for (const w of ws) w.worker.removeAllListeners('exit');
-      await Promise.all(ws.map((w) => w.worker.terminate()));
-    },
+    size: readers.length,
+    restore: (n, job) => readers[n % readers.length]!.restore(job),
+    check: (name, blobs) => readers.reduce((a, c) => (c.busy < a.busy ? c : a)).check(name, blobs),
+    close: async () => { await Promise.all(readers.map((r) => r.close())); },
   };
 }

@@ -7,8 +7,9 @@ import { parentPort } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exposedGc } from '../io/memory.js';
+import { LIMITS } from './objects.js';
 import { ScelleError, type ErrorCode } from '../errors.js';
-import { LocalTarget } from './target/local.js';
+import { LocalDestination } from './destination/local.js';
 import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 /** Messages to the worker. */
@@ -26,17 +27,18 @@ export type FromReader =
   | { type: 'checked'; seq: number; result: PackCheck };
 
 /**
- * Reads a pack of a local folder into one buffer of its size (`LocalTarget.get` reads it, then
+ * Reads a pack of a local folder into one buffer of its size (`LocalDestination.get` reads it, then
  * copies it: two fresh buffers, twice the page faults). Any problem (a missing pack, a drive gone)
- * is left to `LocalTarget.get`, which names it as the target does.
+ * is left to `LocalDestination.get`, which names it as the target does.
  */
-async function readLocalPack(local: LocalTarget, name: string): Promise<Uint8Array> {
+async function readLocalPack(local: LocalDestination, name: string): Promise<Uint8Array> {
   const key = packKeyOf(name);
   let bytes: Buffer | undefined;
   try {
     const h = await open(join(local.root, ...key.split('/')), 'r');
     try {
       const { size } = await h.stat();
+      if (size > LIMITS.pack) return local.get(key, { maxBytes: LIMITS.pack });
       const buf = Buffer.allocUnsafeSlow(size);
       let o = 0;
       while (o < size) {
@@ -51,14 +53,14 @@ async function readLocalPack(local: LocalTarget, name: string): Promise<Uint8Arr
   } catch {
     bytes = undefined;
   }
-  return bytes ?? local.get(key);
+  return bytes ?? local.get(key, { maxBytes: LIMITS.pack });
 }
 
 if (parentPort !== null) {
   const port = parentPort;
   let reader: PackReader | undefined;
   const waiting = new Map<string, { res: (b: Uint8Array) => void; rej: (e: unknown) => void }>();
-  let local: LocalTarget | undefined;
+  let local: LocalDestination | undefined;
   const ask = (name: string): Promise<Uint8Array> => new Promise((res, rej) => {
     waiting.set(name, { res, rej });
     port.postMessage({ type: 'need', name } satisfies FromReader);
@@ -67,7 +69,7 @@ if (parentPort !== null) {
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (m: ToReader) => {
     if (m.type === 'init') {
-      if (m.init.local !== undefined) local = new LocalTarget(m.init.local.info, m.init.local.root);
+      if (m.init.local !== undefined) local = new LocalDestination(m.init.local.info, m.init.local.root);
       const gc = exposedGc();
       reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }));
     }

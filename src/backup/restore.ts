@@ -1,74 +1,56 @@
 /**
  * Restoring a snapshot (all of it or one path) into a new folder, and the restore drill.
- * Every chunk is authenticated (AES-GCM) and every file checked against the SHA-256 the snapshot
- * recorded; paths from the snapshot are checked before anything is written (UNSAFE_PATH), a file is
- * written to a temp name then renamed, and nothing is overwritten without `force`.
+ * The copy must hold the expected repository (and, when known, be the expected destination); the
+ * snapshot's seal is checked before anything is written when trust anchors are given. Every chunk
+ * is authenticated (AES-GCM) and every file checked against the SHA-256 the snapshot recorded;
+ * paths from the snapshot are checked before anything is written (UNSAFE_PATH), a file is written
+ * to a temp name then renamed, and nothing is overwritten without `force`.
  */
 import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { ScelleError } from '../errors.js';
-import type { Target } from './target/target.js';
+import { ScelleError, isScelleError } from '../errors.js';
+import type { Destination } from './destination/destination.js';
+import type { Chain } from './chain.js';
 import type { MasterSecret } from './keys.js';
+import { LIMITS, packKey, readVerified } from './objects.js';
 import type { JobResult, RestoreChunk } from './pack-reader.js';
-import { readerTarget, startReadPool } from './read-pool.js';
-import { decodeSealed, packKey, readRepoConfig } from './repository.js';
-import { parseSeal } from './seal.js';
-import { assertSafePath, selectEntries, type SnapshotDoc, type SnapshotEntry } from './snapshot.js';
+import { readerSource, startReadPool, type ReadPool } from './read-pool.js';
+import { planRestore } from './restore-plan.js';
+import { expectRepository, type RepoConfig } from './repository.js';
+import { withLock, type LockOwner } from './lock.js';
+import { MAX_SEAL_SIGNATURE_BYTES, sealSignatureKey, verifySealSignature, type VerifySealOptions } from './seal.js';
+import { assertSafePath, findSnapshot, listSnapshots, readSnapshot, selectEntries, type SnapshotDoc, type SnapshotEntry, type SnapshotListing } from './snapshot.js';
 import { updateState } from './state.js';
 
-/** A snapshot as listed (from its seal: no key needed). */
-export interface SnapshotListing {
-  snapshot: string;
-  time: string;
-  host: string;
-  files: number;
-  bytes: number;
-  sources: string[];
-  objects: number;
+/** How the restored snapshot's seal stands. */
+export interface SealCheck {
+  /**
+   * `valid`: signature, signer and time-stamp checked; `unsigned`; `not-checked`: no trust anchors
+   * given, or the check could not be completed (`reason`, e.g. REVOCATION_UNAVAILABLE).
+   */
+  status: 'valid' | 'unsigned' | 'not-checked';
+  /** Why a signature with trust anchors was still not checked (the engine's code). */
+  reason?: string;
+  signer?: string;
+  timestamp?: string;
 }
 
-/** Lists the sealed snapshots of a target, oldest first (no key needed). */
-export async function listSnapshots(t: Target): Promise<SnapshotListing[]> {
-  const out: SnapshotListing[] = [];
-  for await (const o of t.list('seals/')) {
-    if (!o.key.endsWith('.seal')) continue;
-    try {
-      const s = parseSeal(await t.get(o.key), o.key);
-      out.push({ snapshot: s.snapshot, time: s.time, host: s.host, files: s.files, bytes: s.bytes, sources: s.sources, objects: s.objects.length });
-    } catch {
-      // an unreadable seal is reported by verify
-    }
-  }
-  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-}
-
-/**
- * Finds a snapshot: the latest sealed one, or the one whose name starts with `prefix`.
- * @throws ScelleError SNAPSHOT_NOT_FOUND.
- */
-export async function findSnapshot(t: Target, prefix?: string): Promise<SnapshotListing> {
-  const all = await listSnapshots(t);
-  if (prefix === undefined || prefix === 'latest') {
-    const last = all[all.length - 1];
-    if (last === undefined) throw new ScelleError('SNAPSHOT_NOT_FOUND', `destination "${t.info.name}" holds no snapshot yet`, { params: { target: t.info.name } });
-    return last;
-  }
-  const m = all.filter((s) => s.snapshot.startsWith(prefix.toLowerCase()));
-  if (m.length !== 1) throw new ScelleError('SNAPSHOT_NOT_FOUND', m.length === 0 ? `no snapshot ${prefix} on "${t.info.name}"` : `${prefix} names several snapshots: give more characters`, { params: { snapshot: prefix, target: t.info.name } });
-  return m[0]!;
-}
-
-/** Reads and decrypts a snapshot. */
-export async function readSnapshot(t: Target, master: MasterSecret, snapshot: string): Promise<SnapshotDoc> {
-  const config = await readRepoConfig(t);
-  const bytes = await t.get(`snapshots/${snapshot}`);
-  return decodeSealed<SnapshotDoc>('snapshot', master, Buffer.from(config.recipient, 'hex'), bytes, `snapshots/${snapshot}`);
+/** Which copy, and how to check its seal. */
+export interface CopySelection {
+  /** The repository the copy must hold (from the config or the kit). */
+  repository?: string;
+  /** The destination its seals must name. */
+  destination?: string;
+  /** Check the snapshot's seal signature (trust anchors, CRLs, expected signers) before restoring. */
+  seal?: VerifySealOptions;
+  /** Who takes the shared lock. */
+  owner?: LockOwner;
 }
 
 /** Options of {@link restoreSnapshot}. */
-export interface RestoreOptions {
+export interface RestoreOptions extends CopySelection {
   master: MasterSecret;
   /** Snapshot name or prefix; default the latest sealed one. */
   snapshot?: string;
@@ -88,6 +70,10 @@ export interface RestoreResult {
   to: string;
   files: number;
   bytes: number;
+  repository: string;
+  /** The destination name the seals give. */
+  destination: string;
+  seal: SealCheck;
   /** Files that could not be restored, with why. */
   problems: { path: string; code: string; message: string }[];
 }
@@ -102,14 +88,57 @@ async function isEmptyOrAbsent(dir: string): Promise<boolean> {
 }
 
 /**
- * Restores a snapshot.
- * @throws ScelleError OUTPUT_EXISTS (non-empty folder without `force`), UNSAFE_PATH,
- *   SNAPSHOT_NOT_FOUND (also when `path` matches nothing), OBJECT_MISSING / OBJECT_CORRUPT are
- *   reported per file in `problems`.
+ * Checks the seal of a snapshot. A signature that does not hold refuses the restore.
+ * @throws ScelleError SEAL_INVALID, SIGNER_MISMATCH.
  */
-export async function restoreSnapshot(t: Target, options: RestoreOptions): Promise<RestoreResult> {
-  const listing = await findSnapshot(t, options.snapshot);
-  const doc = await readSnapshot(t, options.master, listing.snapshot);
+export async function checkSnapshotSeal(d: Destination, chain: Chain, listing: SnapshotListing, options: VerifySealOptions | undefined): Promise<SealCheck> {
+  const c = chain.seals.find((x) => x.seal.sequence === listing.sequence)!;
+  let sig: Uint8Array;
+  try {
+    sig = await d.get(sealSignatureKey(listing.sequence), { maxBytes: MAX_SEAL_SIGNATURE_BYTES });
+  } catch (e) {
+    if (isScelleError(e, 'OBJECT_MISSING')) return { status: 'unsigned' };
+    throw e;
+  }
+  if (options === undefined || options.trustAnchors.length === 0) return { status: 'not-checked' };
+  const v = await verifySealSignature(c.bytes, sig, options);
+  if (v.indeterminate) return { status: 'not-checked', ...(v.code !== undefined ? { reason: v.code } : {}), ...(v.signer ? { signer: v.signer } : {}) };
+  if (!v.ok) {
+    throw new ScelleError(v.code === 'SIGNER_MISMATCH' ? 'SIGNER_MISMATCH' : 'SEAL_INVALID', `the seal of snapshot ${listing.snapshot.slice(0, 12)} on "${d.info.name}" does not hold: [${v.code}] ${v.message ?? ''}; nothing was restored`, {
+      params: { snapshot: listing.snapshot, target: d.info.name, detail: v.message ?? String(v.code) },
+    });
+  }
+  return { status: 'valid', ...(v.signer ? { signer: v.signer } : {}), ...(v.timestamp?.genTime ? { timestamp: v.timestamp.genTime } : {}) };
+}
+
+/** The copy, its repository, the chosen snapshot and its decrypted document, seal checked. */
+async function openSnapshot(d: Destination, options: RestoreOptions): Promise<{ config: RepoConfig; listing: SnapshotListing; doc: SnapshotDoc; destination: string; seal: SealCheck }> {
+  const config = await expectRepository(d, options.repository);
+  const { snapshots, chain } = await listSnapshots(d, { repository: config.id, ...(options.destination !== undefined ? { destination: options.destination } : {}) });
+  const listing = findSnapshot(snapshots, d.info.name, options.snapshot);
+  const seal = await checkSnapshotSeal(d, chain, listing, options.seal);
+  const doc = await readSnapshot(d, options.master, listing.snapshot, config);
+  return { config, listing, doc, destination: chain.destination ?? d.info.name, seal };
+}
+
+/** Fetches a pack: a bounded read; on an immutable copy, an older sound version when needed. */
+function packFetcher(d: Destination): (name: string) => Promise<Uint8Array> {
+  if (d.retention !== undefined) return async (name) => (await readVerified(d, packKey(name), { maxBytes: LIMITS.pack })).data;
+  return (name) => d.get(packKey(name), { maxBytes: LIMITS.pack });
+}
+
+/**
+ * Restores a snapshot.
+ * @throws ScelleError OUTPUT_EXISTS (non-empty folder without `force`), UNSAFE_PATH, REPO_MISMATCH,
+ *   DESTINATION_MISMATCH, SEAL_INVALID / SIGNER_MISMATCH (the seal does not hold), SNAPSHOT_NOT_FOUND
+ *   (also when `path` matches nothing); OBJECT_MISSING / OBJECT_CORRUPT are reported per file.
+ */
+export async function restoreSnapshot(d: Destination, options: RestoreOptions): Promise<RestoreResult> {
+  return withLock(d, 'backup restore', 'shared', { readOnlyOk: true, ...(options.owner ? { owner: options.owner } : {}) }, () => restoreLocked(d, options));
+}
+
+async function restoreLocked(d: Destination, options: RestoreOptions): Promise<RestoreResult> {
+  const { config, listing, doc, destination, seal } = await openSnapshot(d, options);
   const entries = selectEntries(doc.entries, options.path);
   if (entries.length === 0) throw new ScelleError('SNAPSHOT_NOT_FOUND', `nothing in snapshot ${listing.snapshot.slice(0, 12)} matches ${options.path}`, { params: { snapshot: listing.snapshot, file: options.path ?? '' } });
   for (const e of entries) assertSafePath(e.path);
@@ -118,17 +147,35 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
     throw new ScelleError('OUTPUT_EXISTS', `${to} exists and is not empty: restore into a new folder, or use --force to write into it`, { params: { file: to } });
   }
   await mkdir(to, { recursive: true });
-  const config = await readRepoConfig(t);
-  const files = entries.filter((e) => e.type === 'file');
-  const totalBytes = files.reduce((a, f) => a + (f.size ?? 0), 0);
-  const result: RestoreResult = { snapshot: listing.snapshot, time: listing.time, to, files: 0, bytes: 0, problems: [] };
+  const result: RestoreResult = { snapshot: listing.snapshot, time: listing.time, to, files: 0, bytes: 0, repository: config.id, destination, seal, problems: [] };
   const dirs = entries.filter((e) => e.type === 'dir');
-  for (const d of dirs) await mkdir(join(to, d.path), { recursive: true });
-  const inside = (p: string): string => {
-    const full = resolve(to, p);
-    if (!full.startsWith(to + sep)) throw new ScelleError('UNSAFE_PATH', `the snapshot path ${p} leaves the restore folder`, { params: { file: p } });
-    return full;
-  };
+  for (const dir of dirs) await mkdir(join(to, dir.path), { recursive: true });
+  const files = entries.filter((e) => e.type === 'file');
+  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(d) }, packFetcher(d));
+  try {
+    await restoreFiles(pool, doc, files, to, result, options);
+  } finally {
+    await pool.close();
+  }
+  const rankOf = new Map(files.map((f, i) => [f.path, i]));
+  result.problems.sort((a, b) => (rankOf.get(a.path) ?? 0) - (rankOf.get(b.path) ?? 0));
+  await finishTree(entries, dirs, to, result);
+  return result;
+}
+
+/** The absolute path of a snapshot path inside `to` (UNSAFE_PATH if it would leave it). */
+function inside(to: string, p: string): string {
+  const full = resolve(to, p);
+  if (!full.startsWith(to + sep)) throw new ScelleError('UNSAFE_PATH', `the snapshot path ${p} leaves the restore folder`, { params: { file: p } });
+  return full;
+}
+
+/**
+ * Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this thread
+ * reads the packs they ask for. Each reader gets the files whose packs it reads (restore-plan.ts).
+ */
+async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEntry[], to: string, result: RestoreResult, options: RestoreOptions): Promise<void> {
+  const totalBytes = files.reduce((a, f) => a + (f.size ?? 0), 0);
   const made = new Map<string, Promise<void>>();
   const ensureDir = (dir: string, file: string): Promise<void> => {
     let p = made.get(dir);
@@ -141,53 +188,17 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
     }
     return p;
   };
-  // Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this
-  // thread reads the packs they ask for. Each pack belongs to one reader (the one restoring the
-  // first file that needs it), so a pack is read once; the files of a reader are restored in order.
-  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerTarget(t) }, (name) => t.get(packKey(name)));
-  // Files are grouped by the pack of their first chunk (most files are one chunk), and groups come
-  // in the order their packs are first used; a pack first used by a later chunk of a file goes to
-  // the reader of that file. A reader then needs each pack about once and keeps only a few.
-  interface Group { n: number; files: SnapshotEntry[] }
-  const groups = new Map<string, Group>();
-  const order: Group[] = [];
-  const lists: SnapshotEntry[][] = Array.from({ length: pool.size }, () => []);
-  const load: number[] = lists.map(() => 0);
-  const leastLoaded = (): number => load.indexOf(Math.min(...load));
-  const group = (pack: string, n: number): Group => {
-    let g = groups.get(pack);
-    if (g === undefined) {
-      groups.set(pack, (g = { n, files: [] }));
-      order.push(g);
-    }
-    return g;
-  };
-  for (const f of files) {
-    const chunks = f.chunks ?? [];
-    const first = chunks[0] === undefined ? undefined : doc.packs[chunks[0][1]];
-    const g = first === undefined ? { n: leastLoaded(), files: [] } : group(first, leastLoaded());
-    if (first === undefined) order.push(g);
-    for (const c of chunks) {
-      const pack = doc.packs[c[1]];
-      if (pack !== undefined) group(pack, g.n);
-    }
-    g.files.push(f);
-    load[g.n]! += f.size ?? 0;
-  }
-  for (const g of order) lists[g.n]!.push(...g.files);
   const restoreOne = async (f: SnapshotEntry, n: number): Promise<void> => {
-    const dest = inside(f.path);
-    const parentDir = dirname(dest);
-    const tmp = join(parentDir, `.${f.path.split('/').pop()}.scelle-restore`);
     let r: JobResult;
     try {
-      await ensureDir(parentDir, f.path);
+      const dest = inside(to, f.path);
+      await ensureDir(dirname(dest), f.path);
       const chunks: RestoreChunk[] = (f.chunks ?? []).map(([id, pi, offset, length, rawLength, z]) => {
         const pack = doc.packs[pi];
         if (pack === undefined) throw new ScelleError('REPO_CORRUPT', `${f.path} names a pack that is not in the snapshot's list`, { params: { file: f.path } });
         return [id, pack, offset, length, rawLength, z];
       });
-      r = await pool.restore(n, { path: f.path, dest, tmp, mode: f.mode, mtime: f.mtime, sha256: f.sha256, chunks });
+      r = await pool.restore(n, { path: f.path, dest, tmp: join(dirname(dest), `.${f.path.split('/').pop()}.scelle-restore`), mode: f.mode, mtime: f.mtime, sha256: f.sha256, chunks });
     } catch (e) {
       if (e instanceof ScelleError) r = { ok: false, code: e.code, message: e.message };
       else if ((e as NodeJS.ErrnoException).code !== undefined) r = { ok: false, code: 'IO_ERROR', message: `${f.path}: ${(e as Error).message}` };
@@ -202,33 +213,29 @@ export async function restoreSnapshot(t: Target, options: RestoreOptions): Promi
       result.problems.push({ path: f.path, code: r.code, message: r.message });
     }
   };
-  try {
-    // a few files queued per reader, so that it reads the next pack ahead
-    await Promise.all(lists.map(async (list, n) => {
-      const inFlight = new Set<Promise<void>>();
-      for (const f of list) {
-        const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        if (inFlight.size >= 8) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    }));
-  } finally {
-    await pool.close();
-  }
-  const rankOf = new Map(files.map((f, i) => [f.path, i]));
-  result.problems.sort((a, b) => (rankOf.get(a.path) ?? 0) - (rankOf.get(b.path) ?? 0));
-  // links last (a link never redirects a later write), then folder times, deepest first
+  // a few files queued per reader, so that it reads the next pack ahead
+  await Promise.all(planRestore(files, doc.packs, pool.size).map(async (list, n) => {
+    const inFlight = new Set<Promise<void>>();
+    for (const f of list) {
+      const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= 8) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  }));
+}
+
+/** Links last (a link never redirects a later write), then folder modes and times, deepest first. */
+async function finishTree(entries: SnapshotEntry[], dirs: SnapshotEntry[], to: string, result: RestoreResult): Promise<void> {
   for (const l of entries.filter((e) => e.type === 'symlink')) {
-    const dest = inside(l.path);
+    const dest = inside(to, l.path);
     await rm(dest, { force: true }).catch(() => undefined);
     await symlink(l.link ?? '', dest).catch((e: Error) => result.problems.push({ path: l.path, code: 'IO_ERROR', message: e.message }));
   }
-  for (const d of [...dirs].sort((a, b) => b.path.length - a.path.length)) {
-    await chmod(join(to, d.path), (d.mode & 0o777) | 0o700).catch(() => undefined);
-    await utimes(join(to, d.path), d.mtime / 1000, d.mtime / 1000).catch(() => undefined);
+  for (const dir of [...dirs].sort((a, b) => b.path.length - a.path.length)) {
+    await chmod(join(to, dir.path), (dir.mode & 0o777) | 0o700).catch(() => undefined);
+    await utimes(join(to, dir.path), dir.mtime / 1000, dir.mtime / 1000).catch(() => undefined);
   }
-  return result;
 }
 
 /** What a drill found. */
@@ -238,22 +245,37 @@ export interface DrillResult {
   time: string;
   files: number;
   bytes: number;
+  destination: string;
+  seal: SealCheck;
   /** Files whose restored bytes differ from the snapshot's SHA-256, or could not be restored. */
   problems: { path: string; code: string; message: string }[];
   durationMs: number;
 }
 
+/** Options of {@link drillRestore}. */
+export interface DrillOptions extends CopySelection {
+  master: MasterSecret;
+  stateDir?: string;
+  tempDir?: string;
+  clock?: () => Date;
+  snapshot?: string;
+  /** Record the drill as one made from the recovery kit alone. */
+  fromKit?: boolean;
+}
+
 /**
- * The quarterly restore test: restores the latest snapshot to a temp folder, reads every
- * restored file again and compares it with the snapshot's SHA-256, records the date in the state,
- * and removes the folder.
+ * The quarterly restore test: restores the latest snapshot to a temp folder, reads every restored
+ * file again and compares it with the snapshot's SHA-256, records the date in the state, and
+ * removes the folder.
  */
-export async function drillRestore(t: Target, options: { master: MasterSecret; stateDir?: string; tempDir?: string; clock?: () => Date; snapshot?: string }): Promise<DrillResult> {
+export async function drillRestore(d: Destination, options: DrillOptions): Promise<DrillResult> {
   const started = Date.now();
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'scelle-drill-'));
   try {
-    const r = await restoreSnapshot(t, { master: options.master, to: join(dir, 'r'), ...(options.snapshot ? { snapshot: options.snapshot } : {}) });
-    const doc = await readSnapshot(t, options.master, r.snapshot);
+    const { master, stateDir: _s, tempDir: _t, clock: _c, fromKit: _f, ...select } = options;
+    const r = await restoreSnapshot(d, { ...select, master, to: join(dir, 'r') });
+    const config = await expectRepository(d, r.repository);
+    const doc = await readSnapshot(d, master, r.snapshot, config);
     const problems = [...r.problems];
     let files = 0;
     for (const e of doc.entries) {
@@ -262,10 +284,10 @@ export async function drillRestore(t: Target, options: { master: MasterSecret; s
       if (sha !== e.sha256) problems.push({ path: e.path, code: 'OBJECT_CORRUPT', message: `${e.path}: restored content differs from the snapshot` });
       else files++;
     }
-    const result: DrillResult = { ok: problems.length === 0, snapshot: r.snapshot, time: r.time, files, bytes: r.bytes, problems, durationMs: Date.now() - started };
+    const result: DrillResult = { ok: problems.length === 0, snapshot: r.snapshot, time: r.time, files, bytes: r.bytes, destination: r.destination, seal: r.seal, problems, durationMs: Date.now() - started };
     if (options.stateDir !== undefined) {
       const now = (options.clock ?? (() => new Date()))().toISOString();
-      await updateState(options.stateDir, (s) => { s.lastDrill = { time: now, snapshot: r.snapshot, files, ok: result.ok }; });
+      await updateState(options.stateDir, (s) => { s.lastDrill = { time: now, snapshot: r.snapshot, files, ok: result.ok, ...(options.fromKit ? { fromKit: true } : {}) }; });
     }
     return result;
   } finally {
@@ -289,4 +311,4 @@ async function sha256File(path: string): Promise<string> {
   }
 }
 
-export type { SnapshotEntry };
+export type { SnapshotEntry, SnapshotListing };

@@ -1,30 +1,39 @@
 /**
- * `backup run`: one snapshot, chunked and encrypted once, written to every reachable target.
+ * `backup run`: one snapshot, chunked and encrypted once, written to every usable destination
+ * (restic's archiver, in parts: prepare.ts binds the destinations, scanner.ts walks the sources,
+ * file-saver.ts chunks and packs on every core, pack-uploader.ts uploads and indexes, catch-up.ts
+ * fills what a returning destination lacks, sealer.ts commits).
  *
  * Order (restic's): packs → index → snapshot → seal signature → seal (the commit point). Each
- * pack is recorded in a local journal once every target has it, and an index object is written
- * every `indexEvery` packs, so a run killed at any moment leaves a repository that verifies, and
- * the next run skips what is already stored. Targets that were offline are caught up first: every
- * object another target has and they lack is copied (config last).
+ * pack is journaled once every destination has it and an index object is written every
+ * `indexEvery` packs, so a run killed at any moment leaves repositories that verify, and the next
+ * run skips what is already stored. Nothing is ever overwritten, and nothing is deleted but the
+ * temp files of interrupted runs: the credentials of a destination need no delete right.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism, hostname } from 'node:os';
-import { lstat, readdir, readFile, readlink, rm, appendFile, mkdir, open } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { ScelleError, isScelleError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScelleError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Target, MediaKind } from './target/target.js';
+import type { Destination } from './destination/destination.js';
+import { copyMissing, listHoldings, type Holdings } from './catch-up.js';
 import { newRunKey, sha256Hex } from './envelope.js';
-import { deriveWriteKeys } from './keys.js';
-import { FileProcessor, type BlobEntry, type FileOut, type PackOut, type ProcessorInit } from './file-processor.js';
-import type { FromWorker, ToWorker } from './chunk-worker.js';
-import {
-  addToIndex, encodeIndex, encodeSealed, getVerified, loadIndex, packKey, readRepoConfig, type IndexDoc, type RepoConfig, type RepoIndex,
-} from './repository.js';
-import { acquireLock, type HeldLock, type LockOwner } from './lock.js';
+import { deriveWriteKeys, type WriteKeys } from './keys.js';
+import { acquireLocks, takeLocalLock, type HeldLock, type LockOwner } from './lock.js';
+import { encodeSealed, packKey } from './objects.js';
+import { PackUploader, writeToAll } from './pack-uploader.js';
+import { prepareDestinations, type DestinationEvent, type DestinationOutcome, type DestinationSet } from './prepare.js';
+import { loadIndex, type RepoIndex } from './repo-index.js';
+import type { RepoConfig } from './repository.js';
+import { extendLocks } from './retention.js';
+import { interrupted, scanSources, sourceLabels, type ScannedFile } from './scanner.js';
+import { writeSeals } from './sealer.js';
+import type { SealSigning, SealedObject, Witness } from './seal.js';
+import { startFileSaver } from './file-saver.js';
 import type { ChunkRef, SnapshotDoc, SnapshotEntry } from './snapshot.js';
-import { formatSeal, sealKey, sealSignatureKey, signSeal, type SealSigning, type SealedObject } from './seal.js';
-import { FILES_CACHE, JOURNAL, updateState } from './state.js';
+import { FILES_CACHE, JOURNAL, readState, updateState, type BackupState } from './state.js';
+
+export { sourceLabels } from './scanner.js';
 
 /** What the writer knows of its repository (from the config file). */
 export interface WriterRepository {
@@ -37,40 +46,33 @@ export interface WriterRepository {
 
 /** Progress and report events of a run. */
 export type BackupEvent =
-  | { type: 'target'; target: string; media: MediaKind; online: boolean; reason?: string }
-  | { type: 'catch-up'; target: string; objects: number; bytes: number }
+  | DestinationEvent
+  | { type: 'catch-up'; destination: string; objects: number; bytes: number }
+  | { type: 'temp-removed'; destination: string; objects: number }
   | { type: 'scan'; files: number; bytes: number }
   | { type: 'progress'; files: number; totalFiles: number; bytes: number; totalBytes: number; newBytes: number; elapsedMs: number; rate: number; etaMs?: number }
-  | { type: 'file-error'; path: string; code: string; message: string }
-  | { type: 'target-failed'; target: string; code: string; message: string };
+  | { type: 'file-error'; path: string; code: string; message: string };
 
 /** Options of {@link runBackup}. */
 export interface RunBackupOptions {
-  targets: Target[];
+  destinations: Destination[];
   repository: WriterRepository;
   /** Folders (or files) to back up. */
   sources: string[];
-  /** Local state folder (files cache, journal, state.json). Without it, nothing is cached. */
+  /** Local state folder (files cache, journal, seal chain heads). Without it, nothing is cached. */
   stateDir?: string;
-  /** Signs the seal. Without it the seal is written unsigned (verify reports it). */
+  /** Signs the seals. Without it the seals are written unsigned (verify says so). */
   seal?: SealSigning;
   /** Worker threads (default: cores, at most 4; 0 = in this thread). */
   workers?: number;
+  /** Create missing destinations and fill empty ones (never done otherwise). */
+  create?: boolean;
   onEvent?: (e: BackupEvent) => void;
   clock?: () => Date;
   owner?: LockOwner;
   /** Write an index object every this many packs (default 32). */
   indexEvery?: number;
   signal?: AbortSignal;
-}
-
-/** One target's outcome. */
-export interface TargetOutcome {
-  name: string;
-  media: MediaKind;
-  status: 'written' | 'offline' | 'failed';
-  reason?: string;
-  caughtUp?: number;
 }
 
 /** What a run did. */
@@ -84,7 +86,7 @@ export interface BackupRunResult {
   /** Files read (not served by the files cache). */
   filesRead: number;
   fileErrors: { path: string; code: string; message: string }[];
-  targets: TargetOutcome[];
+  destinations: DestinationOutcome[];
   seal: { signed: boolean; timestamped: boolean; objects: number };
   durationMs: number;
 }
@@ -92,465 +94,284 @@ export interface BackupRunResult {
 interface CacheEntry { size: number; mtime: number; ctime: number; ino: number; sha256: string; chunks: string[] }
 interface FilesCache { repository: string; entries: Record<string, CacheEntry> }
 
-interface ScannedFile { abs: string; rel: string; size: number; mtime: number; ctime: number; ino: number; mode: number }
-
-const PREFIX_ORDER = ['data/', 'index/', 'snapshots/', 'seals/', 'keys/', 'config'];
-const rank = (k: string): number => PREFIX_ORDER.findIndex((p) => k.startsWith(p));
-
-function interrupted(): ScelleError {
-  return new ScelleError('INTERRUPTED', 'the backup run was interrupted: run it again to resume (stored data is kept)');
-}
-
-/** Labels of the sources: their base names, made unique. */
-export function sourceLabels(sources: string[]): { path: string; label: string }[] {
-  const seen = new Map<string, number>();
-  return sources.map((s) => {
-    const abs = resolve(s);
-    let label = basename(abs) || 'racine';
-    const n = (seen.get(label) ?? 0) + 1;
-    seen.set(label, n);
-    if (n > 1) label = `${label}-${n}`;
-    return { path: abs, label };
-  });
-}
-
-async function scan(sources: { path: string; label: string }[], signal?: AbortSignal): Promise<{ files: ScannedFile[]; others: SnapshotEntry[] }> {
-  const files: ScannedFile[] = [];
-  const others: SnapshotEntry[] = [];
-  const walk = async (abs: string, rel: string): Promise<void> => {
-    if (signal?.aborted) throw interrupted();
-    let st;
-    try {
-      st = await lstat(abs);
-    } catch (e) {
-      throw new ScelleError('FILE_NOT_FOUND', `cannot read ${abs}: ${(e as Error).message}`, { cause: e, params: { file: abs } });
-    }
-    if (st.isDirectory()) {
-      others.push({ path: rel, type: 'dir', mode: st.mode & 0o7777, mtime: st.mtimeMs });
-      const names = (await readdir(abs)).sort();
-      const BATCH = 64;
-      for (let i = 0; i < names.length; i += BATCH) {
-        await Promise.all(names.slice(i, i + BATCH).map((n) => walk(join(abs, n), `${rel}/${n}`)));
-      }
-    } else if (st.isFile()) {
-      files.push({ abs, rel, size: st.size, mtime: st.mtimeMs, ctime: st.ctimeMs, ino: st.ino, mode: st.mode & 0o7777 });
-    } else if (st.isSymbolicLink()) {
-      others.push({ path: rel, type: 'symlink', mode: st.mode & 0o7777, mtime: st.mtimeMs, link: await readlink(abs) });
-    }
-  };
-  for (const s of sources) await walk(s.path, s.label);
-  files.sort((a, b) => (a.rel < b.rel ? -1 : 1));
-  return { files, others };
-}
-
-/** A pool of processors: worker threads, or one in this thread. */
-interface Pool {
-  process(path: string): Promise<FileOut>;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function workerUrl(): URL | undefined {
-  const u = new URL('./chunk-worker.js', import.meta.url);
-  // under a TypeScript runner (vitest) the module is .ts and cannot start a worker
-  return import.meta.url.endsWith('.ts') ? undefined : u;
-}
-
-function makePool(init: ProcessorInit, n: number, onPack: (p: PackOut) => Promise<void>, onBytes: (n: number) => void): Pool {
-  const url = workerUrl();
-  if (n <= 0 || url === undefined) {
-    // one file at a time: the processor reuses its read buffer
-    const proc = new FileProcessor(init, onPack);
-    let queue: Promise<unknown> = Promise.resolve();
-    const serial = <T>(f: () => Promise<T>): Promise<T> => {
-      const r = queue.then(f, f);
-      queue = r.catch(() => undefined);
-      return r;
-    };
-    return { process: (p) => serial(() => proc.processFile(p, onBytes)), flush: () => serial(() => proc.flush()), close: async () => undefined };
-  }
-  interface W { worker: Worker; busy: number; pending: Map<number, { res: (f: FileOut) => void; rej: (e: unknown) => void }>; flushed?: () => void; failed?: unknown }
-  const workers: W[] = [];
-  let seq = 0;
-  let fatal: unknown;
-  const writing = new Set<Promise<void>>();
-  for (let i = 0; i < n; i++) {
-    // a small young generation: chunk buffers are external memory, freed only when V8 collects
-    const w: W = { worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } }), busy: 0, pending: new Map() };
-    w.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'pack') {
-        const pack = { ...m.pack, data: Buffer.from(m.pack.data.buffer, m.pack.data.byteOffset, m.pack.data.byteLength) };
-        const done = onPack(pack).then(() => w.worker.postMessage({ type: 'ack' } satisfies ToWorker), (e: unknown) => {
-          fatal = e;
-          for (const p of w.pending.values()) p.rej(e);
-          w.pending.clear();
-        }).finally(() => writing.delete(done));
-        writing.add(done);
-      } else if (m.type === 'bytes') onBytes(m.n);
-      else if (m.type === 'file') {
-        const p = w.pending.get(m.seq);
-        w.pending.delete(m.seq);
-        w.busy--;
-        if (p === undefined) return;
-        if (m.ok) p.res({ size: m.size, sha256: m.sha256, chunks: m.chunks, newBytes: m.newBytes });
-        else p.rej(new ScelleError(m.code as 'IO_ERROR', m.message));
-      } else if (m.type === 'flushed') w.flushed?.();
-    });
-    w.worker.on('error', (e) => {
-      fatal = e;
-      for (const p of w.pending.values()) p.rej(e);
-      w.pending.clear();
-    });
-    w.worker.postMessage({ type: 'init', init } satisfies ToWorker);
-    workers.push(w);
-  }
-  return {
-    process: (path) => {
-      if (fatal !== undefined) return Promise.reject(fatal);
-      const w = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-      w.busy++;
-      const s = seq++;
-      return new Promise<FileOut>((res, rej) => {
-        w.pending.set(s, { res, rej });
-        w.worker.postMessage({ type: 'file', seq: s, path } satisfies ToWorker);
-      });
-    },
-    flush: async () => {
-      await Promise.all(workers.map((w) => new Promise<void>((res) => {
-        w.flushed = res;
-        w.worker.postMessage({ type: 'flush' } satisfies ToWorker);
-      })));
-      while (writing.size > 0) await Promise.all([...writing]);
-      if (fatal !== undefined) throw fatal;
-    },
-    close: async () => { await Promise.all(workers.map((w) => w.worker.terminate())); },
-  };
+/** What a run carries from one step to the next. */
+interface RunContext {
+  o: RunBackupOptions;
+  clock: () => Date;
+  emit: (e: BackupEvent) => void;
+  keys: WriteKeys;
+  state: BackupState;
+  started: number;
 }
 
 /**
- * Backs up `sources` to every reachable target.
- * @throws ScelleError TARGET_OFFLINE (no target reachable), REPO_NOT_FOUND, CONFIG_INVALID (a
- *   target holds another repository), LOCKED, INTERRUPTED, IO_ERROR, FILE_NOT_FOUND (a source).
+ * Backs up `sources` to every usable destination.
+ * @throws ScelleError TARGET_OFFLINE (no destination usable), REPO_NOT_FOUND, LOCKED, INTERRUPTED,
+ *   IO_ERROR, FILE_NOT_FOUND (a source). A destination that fails is reported in the result.
  */
-export async function runBackup(options: RunBackupOptions): Promise<BackupRunResult> {
-  const clock = options.clock ?? (() => new Date());
-  const started = Date.now();
-  const emit = options.onEvent ?? ((): void => undefined);
-  const repo = options.repository;
-  const keys = deriveWriteKeys(repo.writeKey, Buffer.from(repo.recipient, 'hex'));
-  const outcomes = new Map<string, TargetOutcome>();
-  const active: Target[] = [];
-  let config: RepoConfig | undefined;
-
-  // 1. which targets are there, and do they hold this repository
-  for (const t of options.targets) {
-    const p = await t.probe().catch((e: unknown) => ({ online: false as const, reason: (e as Error).message }));
-    emit({ type: 'target', target: t.info.name, media: t.info.media, online: p.online, ...(p.online ? {} : { reason: p.reason }) });
-    if (!p.online) {
-      outcomes.set(t.info.name, { name: t.info.name, media: t.info.media, status: 'offline', reason: p.reason });
-      continue;
-    }
-    try {
-      const c = await readRepoConfig(t);
-      if (c.id !== repo.id) throw new ScelleError('CONFIG_INVALID', `destination "${t.info.name}" holds another backup repository (${c.id}, not ${repo.id})`, { params: { target: t.info.name } });
-      config ??= c;
-    } catch (e) {
-      if (!isScelleError(e, 'REPO_NOT_FOUND')) {
-        outcomes.set(t.info.name, { name: t.info.name, media: t.info.media, status: 'failed', reason: (e as Error).message });
-        emit({ type: 'target-failed', target: t.info.name, code: (e as ScelleError).code ?? 'TARGET_ERROR', message: (e as Error).message });
-        continue;
-      }
-      // an empty destination (a new drive): filled by the catch-up below
-    }
-    active.push(t);
-  }
-  if (active.length === 0) {
-    throw new ScelleError('TARGET_OFFLINE', 'no backup destination is reachable: nothing was backed up', { hint: 'plug in a backup drive or check the network, then run again' });
-  }
-  if (config === undefined) throw new ScelleError('REPO_NOT_FOUND', 'no reachable destination holds the backup repository', { hint: 'run `scelle backup init` first' });
-  if (config.recipient !== repo.recipient) throw new ScelleError('CONFIG_INVALID', 'the public key in the config does not match the repository', { params: { detail: 'recipient mismatch' } });
-
-  // 2. locks: local, then every target
-  let localLock: (() => Promise<void>) | undefined;
-  if (options.stateDir !== undefined) localLock = await takeLocalLock(options.stateDir, options.owner);
-  const locks: HeldLock[] = [];
-  const failTarget = (t: Target, e: unknown): void => {
-    const i = active.indexOf(t);
-    if (i >= 0) active.splice(i, 1);
-    outcomes.set(t.info.name, { name: t.info.name, media: t.info.media, status: 'failed', reason: (e as Error).message });
-    emit({ type: 'target-failed', target: t.info.name, code: (e as ScelleError).code ?? 'TARGET_ERROR', message: (e as Error).message });
+export async function runBackup(o: RunBackupOptions): Promise<BackupRunResult> {
+  const ctx: RunContext = {
+    o, clock: o.clock ?? (() => new Date()), emit: o.onEvent ?? ((): void => undefined),
+    keys: deriveWriteKeys(o.repository.writeKey, Buffer.from(o.repository.recipient, 'hex')),
+    state: o.stateDir !== undefined ? await readState(o.stateDir) : { version: 1, destinations: {} },
+    started: Date.now(),
   };
-  const refresher = setInterval(() => { for (const l of locks) void l.refresh().catch(() => undefined); }, 60_000);
+  const { set, config } = await prepareDestinations(o.destinations, { repository: o.repository, state: ctx.state, ...(o.create ? { create: true } : {}), emit: ctx.emit });
+  const local = o.stateDir !== undefined ? await takeLocalLock(o.stateDir, o.owner) : undefined;
+  let locks: HeldLock | undefined;
+  const refresher = setInterval(() => void locks?.refresh(), 60_000);
   refresher.unref();
-  let pool: Pool | undefined;
   try {
-    for (const t of [...active]) {
-      try {
-        locks.push(await acquireLock(t, 'backup run', { ...(options.owner ? { owner: options.owner } : {}), clock }));
-      } catch (e) {
-        if (isScelleError(e, 'LOCKED')) throw e;
-        failTarget(t, e);
-      }
-    }
-    if (options.signal?.aborted) throw interrupted();
-
-    // 3. catch up targets that missed runs (each target is a full copy)
-    await catchUp(active, emit, failTarget, options.signal);
-    if (active.length === 0) throw new ScelleError('TARGET_ERROR', 'every backup destination failed: nothing was backed up');
-
-    // 4. the index (the writer reads it with the index key), plus an interrupted run's journal
-    const index = await loadIndex(active[0]!, keys.indexKey);
-    const runIndexes: string[] = [];
-    const writeAll = async (key: string, data: Uint8Array): Promise<void> => {
-      await Promise.all([...active].map((t) => t.put(key, data).catch((e: unknown) => failTarget(t, e))));
-      if (active.length === 0) throw new ScelleError('TARGET_ERROR', 'every backup destination failed during the run');
-    };
-    let pendingPacks: IndexDoc['packs'] = [];
-    // index flushes run one at a time; packs that arrive meanwhile stay pending (and journaled)
-    let flushing: Promise<void> = Promise.resolve();
-    const flushIndex = (): Promise<void> => {
-      const next = flushing.then(async () => {
-        if (pendingPacks.length === 0) return;
-        const packs = pendingPacks;
-        pendingPacks = [];
-        const doc: IndexDoc = { scelle: 'backup-index', version: 1, packs };
-        const data = encodeIndex(keys.indexKey, doc);
-        const name = sha256Hex(data);
-        await writeAll(`index/${name}`, data);
-        addToIndex(index, doc);
-        index.objects.push(name);
-        runIndexes.push(name);
-        if (options.stateDir !== undefined) {
-          await writeFileAtomic(join(options.stateDir, JOURNAL), pendingPacks.map((p) => `${JSON.stringify(p)}\n`).join(''), { mode: 0o600 });
-        }
-      });
-      flushing = next.catch(() => undefined);
-      return next;
-    };
-    if (options.stateDir !== undefined) {
-      const journaled = await readJournal(options.stateDir);
-      for (const p of journaled) {
-        if (index.packs.has(p.name)) continue;
-        const sizes = await Promise.all(active.map((t) => t.stat(packKey(p.name)).catch(() => undefined)));
-        if (sizes.every((s) => s?.size === p.size)) pendingPacks.push(p);
-      }
-      await flushIndex();
-    }
-
-    // 5. scan, files cache
-    const labels = sourceLabels(options.sources);
-    const { files, others } = await scan(labels, options.signal);
-    const totalBytes = files.reduce((a, f) => a + f.size, 0);
-    emit({ type: 'scan', files: files.length, bytes: totalBytes });
-    const cache = options.stateDir !== undefined ? await readCache(options.stateDir, repo.id, index) : { repository: repo.id, entries: {} };
-    const newCache: FilesCache = { repository: repo.id, entries: {} };
-
-    // 6. chunk, encrypt, pack, write
-    const run = newRunKey(keys.recipient);
-    let newPacks = 0;
-    let newBytes = 0;
-    let doneBytes = 0;
-    let doneFiles = 0;
-    let lastProgress = 0;
-    const progress = (force = false): void => {
-      const now = Date.now();
-      if (!force && now - lastProgress < 250) return;
-      lastProgress = now;
-      const elapsedMs = now - started;
-      const rate = elapsedMs > 0 ? doneBytes / (elapsedMs / 1000) : 0;
-      emit({ type: 'progress', files: doneFiles, totalFiles: files.length, bytes: doneBytes, totalBytes, newBytes, elapsedMs, rate, ...(rate > 0 ? { etaMs: Math.round(((totalBytes - doneBytes) / rate) * 1000) } : {}) });
-    };
-    const onPack = async (p: PackOut): Promise<void> => {
-      if (options.signal?.aborted) throw interrupted();
-      await writeAll(packKey(p.name), p.data);
-      const entry = { name: p.name, size: p.data.length, blobs: p.blobs };
-      pendingPacks.push(entry);
-      if (options.stateDir !== undefined) await appendFile(join(options.stateDir, JOURNAL), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-      newPacks++;
-      if (pendingPacks.length >= (options.indexEvery ?? 32)) await flushIndex();
-    };
-    const init: ProcessorInit = {
-      runKey: run.key, ephPub: run.ephPub, idKey: keys.idKey, gearSeed: keys.gearSeed, chunker: config.chunker, packSize: config.packSize,
-      known: [...index.blobs.keys()],
-    };
-    const nWorkers = options.workers ?? Math.min(4, availableParallelism());
-    pool = makePool(init, nWorkers, onPack, (n) => { doneBytes += n; progress(); });
-    const results = new Map<string, CacheEntry>();
-    const fileErrors: BackupRunResult['fileErrors'] = [];
-    let filesRead = 0;
-    const todo: ScannedFile[] = [];
-    for (const f of files) {
-      const c = cache.entries[f.abs];
-      if (c !== undefined && c.size === f.size && c.mtime === f.mtime && c.ctime === f.ctime && c.ino === f.ino) {
-        results.set(f.abs, c);
-        doneBytes += f.size;
-        doneFiles++;
-      } else todo.push(f);
-    }
-    const inFlight = new Set<Promise<void>>();
-    const limit = Math.max(2, nWorkers * 2);
-    for (const f of todo) {
-      if (options.signal?.aborted) throw interrupted();
-      const p: Promise<void> = pool.process(f.abs).then((r) => {
-        results.set(f.abs, { size: r.size, mtime: f.mtime, ctime: f.ctime, ino: f.ino, sha256: r.sha256, chunks: r.chunks });
-        newBytes += r.newBytes;
-        filesRead++;
-      }, (e: unknown) => {
-        if (!(e instanceof ScelleError) || e.code !== 'IO_ERROR') throw e;
-        fileErrors.push({ path: f.abs, code: e.code, message: e.message });
-        emit({ type: 'file-error', path: f.abs, code: e.code, message: e.message });
-      }).finally(() => {
-        doneFiles++;
-        inFlight.delete(p);
-        progress();
-      });
-      inFlight.add(p);
-      if (inFlight.size >= limit) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-    await pool.flush();
-    await pool.close();
-    pool = undefined;
-    if (options.signal?.aborted) throw interrupted();
-    await flushIndex();
-    progress(true);
-
-    // 7. the snapshot
-    const time = clock().toISOString();
-    const packIndex = new Map<string, number>();
-    const packs: string[] = [];
-    const entries: SnapshotEntry[] = [...others];
-    let bytes = 0;
-    let nFiles = 0;
-    for (const f of files) {
-      const r = results.get(f.abs);
-      if (r === undefined) continue;
-      const chunks: ChunkRef[] = r.chunks.map((id) => {
-        const loc = index.blobs.get(id);
-        if (loc === undefined) throw new ScelleError('INTERNAL', `chunk ${id} of ${f.rel} is not in the index`);
-        let pi = packIndex.get(loc.pack);
-        if (pi === undefined) {
-          pi = packs.length;
-          packs.push(loc.pack);
-          packIndex.set(loc.pack, pi);
-        }
-        return [id, pi, loc.offset, loc.length, loc.rawLength, loc.z];
-      });
-      entries.push({ path: f.rel, type: 'file', mode: f.mode, mtime: f.mtime, size: r.size, sha256: r.sha256, chunks });
-      newCache.entries[f.abs] = r;
-      bytes += r.size;
-      nFiles++;
-    }
-    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const host = options.owner?.host ?? hostname();
-    const doc: SnapshotDoc = {
-      scelle: 'backup-snapshot', version: 1, repository: repo.id, time, host, sources: labels, packs, indexes: runIndexes, entries, totals: { files: nFiles, bytes },
-    };
-    const snapData = encodeSealed('snapshot', run.key, run.ephPub, doc);
-    const snapshot = sha256Hex(snapData);
-    await writeAll(`snapshots/${snapshot}`, snapData);
-
-    // 8. the seal: signature first, the listing last (the commit point)
-    const objects: SealedObject[] = [
-      { key: `snapshots/${snapshot}`, sha256: snapshot, size: snapData.length },
-      ...packs.map((p) => ({ key: packKey(p), sha256: p, size: index.packs.get(p)! })),
-      ...runIndexes.map((n) => ({ key: `index/${n}`, sha256: n, size: -1 })),
-    ];
-    for (const o of objects) if (o.size < 0) o.size = (await active[0]!.stat(o.key))?.size ?? 0;
-    const text = formatSeal({ repository: repo.id, snapshot, time, host, files: nFiles, bytes, sources: labels.map((l) => l.path), objects });
-    let signed = false;
-    let timestamped = false;
-    if (options.seal !== undefined) {
-      const sig = await signSeal(text, options.seal);
-      signed = true;
-      timestamped = options.seal.timestamp !== undefined;
-      await writeAll(sealSignatureKey(snapshot), sig);
-    }
-    await writeAll(sealKey(snapshot), Buffer.from(text, 'utf8'));
-
-    // 9. local state
-    if (options.stateDir !== undefined) {
-      await writeFileAtomic(join(options.stateDir, FILES_CACHE), JSON.stringify(newCache), { mode: 0o600 });
-      await updateState(options.stateDir, (s) => {
-        for (const t of active) s.targets[t.info.name] = { ...s.targets[t.info.name], lastSnapshot: snapshot, lastSnapshotTime: time, lastWrite: time };
-        for (const o of outcomes.values()) if (o.status === 'offline') s.targets[o.name] = { ...s.targets[o.name], lastOffline: time };
-      });
-    }
-    for (const t of active) outcomes.set(t.info.name, { name: t.info.name, media: t.info.media, status: 'written', ...(caughtUpCounts.get(t.info.name) ? { caughtUp: caughtUpCounts.get(t.info.name)! } : {}) });
-    return {
-      snapshot, time, files: nFiles, bytes, newBytes, newPacks, filesRead, fileErrors,
-      targets: options.targets.map((t) => outcomes.get(t.info.name)!),
-      seal: { signed, timestamped, objects: objects.length },
-      durationMs: Date.now() - started,
-    };
+    locks = await acquireLocks([...set.active], 'backup run', 'append', { ...(o.owner ? { owner: o.owner } : {}), clock: ctx.clock });
+    if (o.signal?.aborted) throw interrupted();
+    // the temp files of an interrupted run: after a crash, or when there is no local state to tell
+    const interruptedBefore = local === undefined || local.tookOver || (await readFile(join(o.stateDir!, JOURNAL), 'utf8').catch(() => '')) !== '';
+    return await runLocked(ctx, set, config, interruptedBefore);
   } finally {
     clearInterval(refresher);
-    if (pool !== undefined) await pool.close().catch(() => undefined);
-    for (const l of locks) await l.release().catch(() => undefined);
-    if (localLock !== undefined) await localLock();
+    await locks?.release().catch(() => undefined);
+    await local?.release();
   }
 }
 
-const caughtUpCounts = new Map<string, number>();
-
-/** Copies to each target what another reachable target has and it lacks (locks excepted). */
-async function catchUp(active: Target[], emit: (e: BackupEvent) => void, failTarget: (t: Target, e: unknown) => void, signal?: AbortSignal): Promise<void> {
-  caughtUpCounts.clear();
-  if (active.length < 2) return;
-  const have = new Map<Target, Map<string, number>>();
-  for (const t of [...active]) {
-    try {
-      const m = new Map<string, number>();
-      for await (const o of t.list('')) if (!o.key.startsWith('locks/')) m.set(o.key, o.size);
-      have.set(t, m);
-    } catch (e) {
-      failTarget(t, e);
-    }
+async function runLocked(ctx: RunContext, set: DestinationSet, config: RepoConfig, interruptedBefore: boolean): Promise<BackupRunResult> {
+  if (interruptedBefore) await removeTemp(ctx, set);
+  const holdings = await listHoldings(set, ['keys/', 'index/', 'data/']);
+  const caught = await copyMissing(set, holdings, [...holdings.values()].flatMap((h) => [...h].filter((k) => !k.startsWith('data/'))), ctx.o.signal);
+  if (set.active.length === 0) throw new ScelleError('TARGET_ERROR', 'every backup destination failed: nothing was backed up');
+  const index = await loadIndex(set.active[0]!, ctx.keys.indexKey);
+  const uploader = new PackUploader(set, index, ctx.keys.indexKey, ctx.o.stateDir, ctx.o.indexEvery);
+  await uploader.resume();
+  const saved = await saveFiles(ctx, config, index, uploader);
+  await uploader.flushIndex();
+  const snap = buildSnapshot(ctx, index, saved, uploader.runIndexes);
+  await writeToAll(set, `snapshots/${snap.name}`, snap.data);
+  const needed = [...snap.doc.packs.map(packKey), ...uploader.runIndexes.map((n) => `index/${n}`)];
+  for (const d of set.active) {
+    const h = holdings.get(d)!;
+    for (const k of [...uploader.written, `snapshots/${snap.name}`, 'config']) h.add(k);
   }
-  const union = new Map<string, Target>();
-  for (const [t, m] of have) for (const k of m.keys()) if (!union.has(k) && rank(k) >= 0) union.set(k, t);
-  const keys = [...union.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-  for (const t of [...have.keys()]) {
-    const mine = have.get(t)!;
-    const missing = keys.filter((k) => !mine.has(k));
-    if (missing.length === 0) continue;
-    let bytes = 0;
-    try {
-      for (const k of missing) {
-        if (signal?.aborted) throw interrupted();
-        const src = union.get(k)!;
-        const contentAddressed = k.startsWith('data/') || k.startsWith('index/') || k.startsWith('snapshots/');
-        const data = contentAddressed ? await getVerified(src, k) : await src.get(k);
-        await t.put(k, data);
-        bytes += data.length;
-      }
-      caughtUpCounts.set(t.info.name, missing.length);
-      emit({ type: 'catch-up', target: t.info.name, objects: missing.length, bytes });
-    } catch (e) {
-      if (isScelleError(e, 'INTERRUPTED')) throw e;
-      failTarget(t, e);
-    }
-  }
+  const late = await copyMissing(set, holdings, needed, ctx.o.signal);
+  for (const [name, c] of [...caught, ...late]) if (c.objects > 0) ctx.emit({ type: 'catch-up', destination: name, ...c });
+  const objects = await sealedObjects(set, holdings, snap, index, uploader.runIndexes);
+  const cacheWritten = writeCache(ctx, saved.cache, snap);
+  const heads = await writeSeals(set.active.map((d) => ({ destination: d, head: headOf(set, d) })), {
+    repository: ctx.o.repository.id, kind: 'snapshot', time: snap.doc.time, host: snap.doc.host, snapshot: snap.name,
+    files: snap.doc.totals.files, bytes: snap.doc.totals.bytes, sources: snap.doc.sources.map((s) => s.path), objects, removed: [],
+  }, { ...(ctx.o.seal ? { signing: ctx.o.seal } : {}), ...(ctx.o.stateDir ? { stateDir: ctx.o.stateDir } : {}), witnesses: (name) => witnesses(ctx.state, name), onFail: (d, e) => set.fail(d, e) });
+  await extendLocks(set, objects, ctx.clock());
+  await Promise.all([cacheWritten, recordRun(ctx, set, snap, heads)]);
+  return result(ctx, set, snap, saved, uploader.newPacks, objects.length, caught, late);
 }
 
-async function readJournal(stateDir: string): Promise<IndexDoc['packs']> {
-  let text: string;
+function headOf(set: DestinationSet, d: Destination): { sequence: number; sha256: string } | undefined {
+  const h = set.chains.get(d)?.head;
+  return h === undefined ? undefined : { sequence: h.seal.sequence, sha256: h.sha256 };
+}
+
+/** The heads of the other destinations this machine knows (the seal's witnesses). */
+function witnesses(state: BackupState, name: string): Witness[] {
+  return Object.entries(state.destinations)
+    .filter(([n, s]) => n !== name && s.head !== undefined)
+    .map(([n, s]) => ({ destination: n, sequence: s.head!.sequence, sha256: s.head!.sha256 }));
+}
+
+/** Removes the temp objects interrupted runs left (older than 15 minutes) on every destination. */
+async function removeTemp(ctx: RunContext, set: DestinationSet): Promise<void> {
+  await Promise.all(set.active.map(async (d) => {
+    // this run holds the append lock: no other writer is at work; a reader's lock file lives a few ms
+    const n = await d.removeTemp(15 * 60_000, ctx.clock()).catch(() => 0);
+    if (n > 0) ctx.emit({ type: 'temp-removed', destination: d.info.name, objects: n });
+  }));
+}
+
+interface Saved {
+  files: ScannedFile[];
+  others: SnapshotEntry[];
+  results: Map<string, CacheEntry>;
+  labels: { path: string; label: string }[];
+  cache: FilesCache;
+  newBytes: number;
+  filesRead: number;
+  fileErrors: BackupRunResult['fileErrors'];
+}
+
+/** Scans the sources, serves unchanged files from the cache, and saves the others. */
+async function saveFiles(ctx: RunContext, config: RepoConfig, index: RepoIndex, uploader: PackUploader): Promise<Saved> {
+  const o = ctx.o;
+  const labels = sourceLabels(o.sources);
+  const scan = await scanSources(labels, o.signal);
+  ctx.emit({ type: 'scan', files: scan.files.length, bytes: scan.totalBytes });
+  const cache = o.stateDir !== undefined ? await readCache(o.stateDir, o.repository.id, index) : { repository: o.repository.id, entries: {} };
+  const saved: Saved = { files: scan.files, others: scan.others, results: new Map(), labels, cache, newBytes: 0, filesRead: 0, fileErrors: [] };
+  const progress = progressReporter(ctx, scan.files.length, scan.totalBytes, () => saved.newBytes);
+  const todo: ScannedFile[] = [];
+  for (const f of scan.files) {
+    const c = cache.entries[f.abs];
+    if (c !== undefined && c.size === f.size && c.mtime === f.mtime && c.ctime === f.ctime && c.ino === f.ino) {
+      saved.results.set(f.abs, c);
+      progress.file(f.size);
+    } else todo.push(f);
+  }
+  if (todo.length === 0) return saved;
+  const run = newRunKey(ctx.keys.recipient);
+  const workers = o.workers ?? Math.min(4, availableParallelism());
+  const saver = startFileSaver({
+    runKey: run.key, ephPub: run.ephPub, idKey: ctx.keys.idKey, gearSeed: ctx.keys.gearSeed, chunker: config.chunker, packSize: config.packSize, known: [...index.blobs.keys()],
+  }, workers, async (p) => {
+    if (o.signal?.aborted) throw interrupted();
+    await uploader.upload(p);
+  }, (n) => progress.bytes(n));
   try {
-    text = await readFile(join(stateDir, JOURNAL), 'utf8');
-  } catch {
-    return [];
+    await saveAll(ctx, saver, todo, saved, progress, Math.max(2, workers * 2));
+    await saver.flush();
+  } finally {
+    await saver.close();
   }
-  const out: IndexDoc['packs'] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const p = JSON.parse(line) as { name: string; size: number; blobs: BlobEntry[] };
-      if (/^[0-9a-f]{64}$/.test(p.name) && Array.isArray(p.blobs)) out.push(p);
-    } catch {
-      // a line torn by a crash: that pack is simply not reused
-    }
+  if (o.signal?.aborted) throw interrupted();
+  progress.done();
+  return saved;
+}
+
+/** Saves `todo` with at most `limit` files in flight; unreadable files are reported, not fatal. */
+async function saveAll(ctx: RunContext, saver: ReturnType<typeof startFileSaver>, todo: ScannedFile[], saved: Saved, progress: ReturnType<typeof progressReporter>, limit: number): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  for (const f of todo) {
+    if (ctx.o.signal?.aborted) throw interrupted();
+    const p: Promise<void> = saver.save(f.abs).then((r) => {
+      saved.results.set(f.abs, { size: r.size, mtime: f.mtime, ctime: f.ctime, ino: f.ino, sha256: r.sha256, chunks: r.chunks });
+      saved.newBytes += r.newBytes;
+      saved.filesRead++;
+    }, (e: unknown) => {
+      if (!(e instanceof ScelleError) || e.code !== 'IO_ERROR') throw e;
+      saved.fileErrors.push({ path: f.abs, code: e.code, message: e.message });
+      ctx.emit({ type: 'file-error', path: f.abs, code: e.code, message: e.message });
+    }).finally(() => {
+      inFlight.delete(p);
+      progress.file(0);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+/** Progress events, at most every 250 ms. */
+function progressReporter(ctx: RunContext, totalFiles: number, totalBytes: number, newBytes: () => number): { file(bytes: number): void; bytes(n: number): void; done(): void } {
+  let files = 0;
+  let bytes = 0;
+  let last = 0;
+  const emit = (force = false): void => {
+    const now = Date.now();
+    if (!force && now - last < 250) return;
+    last = now;
+    const elapsedMs = now - ctx.started;
+    const rate = elapsedMs > 0 ? bytes / (elapsedMs / 1000) : 0;
+    ctx.emit({ type: 'progress', files, totalFiles, bytes, totalBytes, newBytes: newBytes(), elapsedMs, rate, ...(rate > 0 ? { etaMs: Math.round(((totalBytes - bytes) / rate) * 1000) } : {}) });
+  };
+  return {
+    file: (b) => { files++; bytes += b; emit(); },
+    bytes: (n) => { bytes += n; emit(); },
+    done: () => emit(true),
+  };
+}
+
+interface BuiltSnapshot {
+  doc: SnapshotDoc;
+  data: Buffer;
+  name: string;
+  cacheEntries: Record<string, CacheEntry>;
+}
+
+/** The snapshot document of the run: every entry, chunks located through the index. */
+function buildSnapshot(ctx: RunContext, index: RepoIndex, saved: Saved, runIndexes: string[]): BuiltSnapshot {
+  const packIndex = new Map<string, number>();
+  const packs: string[] = [];
+  const entries: SnapshotEntry[] = [...saved.others];
+  const cacheEntries: Record<string, CacheEntry> = {};
+  let bytes = 0;
+  let files = 0;
+  for (const f of saved.files) {
+    const r = saved.results.get(f.abs);
+    if (r === undefined) continue;
+    const chunks: ChunkRef[] = r.chunks.map((id) => {
+      const loc = index.blobs.get(id);
+      if (loc === undefined) throw new ScelleError('INTERNAL', `chunk ${id} of ${f.rel} is not in the index`);
+      let pi = packIndex.get(loc.pack);
+      if (pi === undefined) {
+        packIndex.set(loc.pack, (pi = packs.length));
+        packs.push(loc.pack);
+      }
+      return [id, pi, loc.offset, loc.length, loc.rawLength, loc.z];
+    });
+    entries.push({ path: f.rel, type: 'file', mode: f.mode, mtime: f.mtime, size: r.size, sha256: r.sha256, chunks });
+    cacheEntries[f.abs] = r;
+    bytes += r.size;
+    files++;
+  }
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const doc: SnapshotDoc = {
+    scelle: 'backup-snapshot', version: 1, repository: ctx.o.repository.id, time: ctx.clock().toISOString(), host: ctx.o.owner?.host ?? hostname(),
+    sources: saved.labels, packs, indexes: runIndexes, entries, totals: { files, bytes },
+  };
+  const run = newRunKey(ctx.keys.recipient);
+  const data = encodeSealed('snapshot', run.key, run.ephPub, doc);
+  return { doc, data, name: sha256Hex(data), cacheEntries };
+}
+
+/**
+ * What the seals list: the snapshot, its packs, the run's indexes, the config and key slots —
+ * each with its SHA-256 and size; every one must be on every destination sealed.
+ */
+async function sealedObjects(set: DestinationSet, holdings: Holdings, snap: BuiltSnapshot, index: RepoIndex, runIndexes: string[]): Promise<SealedObject[]> {
+  const out: SealedObject[] = [{ key: `snapshots/${snap.name}`, sha256: snap.name, size: snap.data.length }];
+  for (const p of snap.doc.packs) out.push({ key: packKey(p), sha256: p, size: index.packs.get(p) ?? -1 });
+  const first = set.active[0]!;
+  for (const n of runIndexes) out.push({ key: `index/${n}`, sha256: n, size: (await first.stat(`index/${n}`))?.size ?? -1 });
+  for (const key of ['config', ...[...(holdings.get(first) ?? [])].filter((k) => k.startsWith('keys/')).sort()]) {
+    const data = await first.get(key, { maxBytes: 64 * 1024 });
+    out.push({ key, sha256: sha256Hex(data), size: data.length });
+  }
+  for (const d of [...set.active]) {
+    const lacking = out.find((x) => x.size < 0 || !(holdings.get(d)?.has(x.key) ?? false));
+    if (lacking !== undefined) set.fail(d, new ScelleError('OBJECT_MISSING', `"${d.info.name}" lacks ${lacking.key} and no other destination has a sound copy: this run is not sealed there`, { params: { object: lacking.key, target: d.info.name } }));
   }
   return out;
+}
+
+/** The files cache of the run (so unchanged files are not read next time). */
+async function writeCache(ctx: RunContext, cache: FilesCache, snap: BuiltSnapshot): Promise<void> {
+  if (ctx.o.stateDir === undefined) return;
+  await writeFileAtomic(join(ctx.o.stateDir, FILES_CACHE), JSON.stringify({ repository: cache.repository, entries: snap.cacheEntries }), { mode: 0o600 });
+}
+
+/** Records the run in the local state: seal heads, last writes. */
+async function recordRun(ctx: RunContext, set: DestinationSet, snap: BuiltSnapshot, heads: Map<string, { sequence: number; sha256: string; time: string }>): Promise<void> {
+  const dir = ctx.o.stateDir;
+  if (dir === undefined) return;
+  const time = snap.doc.time;
+  await updateState(dir, (s) => {
+    for (const d of set.active) {
+      const head = heads.get(d.info.name);
+      if (head === undefined) continue;
+      s.destinations[d.info.name] = { ...s.destinations[d.info.name], lastSnapshot: snap.name, lastSnapshotTime: time, lastWrite: time, head };
+      delete s.destinations[d.info.name]!.pendingCreate;
+    }
+    for (const x of set.outcomes.values()) if (x.status === 'offline') s.destinations[x.name] = { ...s.destinations[x.name], lastOffline: time };
+  });
+}
+
+function result(ctx: RunContext, set: DestinationSet, snap: BuiltSnapshot, saved: Saved, newPacks: number, objects: number, ...caught: Map<string, { objects: number }>[]): BackupRunResult {
+  for (const d of set.active) {
+    const n = caught.reduce((a, m) => a + (m.get(d.info.name)?.objects ?? 0), 0);
+    set.outcomes.set(d.info.name, { name: d.info.name, media: d.info.media, status: 'written', ...(n > 0 ? { caughtUp: n } : {}), ...(set.created.has(d.info.name) ? { created: true } : {}) });
+  }
+  return {
+    snapshot: snap.name, time: snap.doc.time, files: snap.doc.totals.files, bytes: snap.doc.totals.bytes, newBytes: saved.newBytes, newPacks, filesRead: saved.filesRead, fileErrors: saved.fileErrors,
+    destinations: ctx.o.destinations.map((d) => set.outcomes.get(d.info.name)!),
+    seal: { signed: ctx.o.seal !== undefined, timestamped: ctx.o.seal?.timestamp !== undefined, objects },
+    durationMs: Date.now() - ctx.started,
+  };
 }
 
 async function readCache(stateDir: string, id: string, index: RepoIndex): Promise<FilesCache> {
@@ -564,36 +385,3 @@ async function readCache(stateDir: string, id: string, index: RepoIndex): Promis
     return { repository: id, entries: {} };
   }
 }
-
-/**
- * The local lock (`<stateDir>/lock`): one run per setup on this machine. A lock left by a dead
- * process (same host) is taken over.
- */
-async function takeLocalLock(stateDir: string, owner?: LockOwner): Promise<() => Promise<void>> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const path = join(stateDir, 'lock');
-  const me = { host: owner?.host ?? hostname(), pid: owner?.pid ?? -1 };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await open(path, 'wx', 0o600);
-      await h.writeFile(JSON.stringify(me));
-      await h.close();
-      return async () => { await rm(path, { force: true }); };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ScelleError('IO_ERROR', `cannot create the lock ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
-      let other: { host?: string; pid?: number } = {};
-      try {
-        other = JSON.parse(await readFile(path, 'utf8')) as typeof other;
-      } catch {
-        // torn: stale
-      }
-      const alive = other.pid !== undefined && other.pid > 0 && other.host === me.host && (owner?.isAlive?.(other.pid) ?? true);
-      if (alive && other.pid !== me.pid) {
-        throw new ScelleError('LOCKED', `another backup command (process ${other.pid}) is running on this machine`, { params: { pid: other.pid ?? 0, host: other.host ?? '' }, hint: 'wait for it to finish' });
-      }
-      await rm(path, { force: true });
-    }
-  }
-  throw new ScelleError('LOCKED', `cannot take the lock ${path}`);
-}
-

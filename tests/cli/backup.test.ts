@@ -56,16 +56,18 @@ beforeAll(async () => {
   writeFileSync(join(tmp.dir, 'pass'), `${PASS}\n`, { mode: 0o600 });
   // the p12 password unlocks the seal identity for `run`; the repository passphrase comes from --pass-file
   env = { SCELLE_PASSWORD: pki.praticien.password };
+  writeFileSync(join(tmp.dir, 'idpass'), `${pki.praticien.password}\n`, { mode: 0o600 });
 }, 120_000);
 afterAll(() => tmp.cleanup());
 
-function init(name: string, targets: string[], sources: string[]): string {
+function init(name: string, targets: string[], sources: string[], extra: string[] = []): string {
   const cfg = join(tmp.dir, name, 'backup.conf');
   mkdirSync(join(tmp.dir, name), { recursive: true });
   const r = scelle(['backup', 'init', '--config', cfg, ...sources.flatMap((s) => ['--source', s]), ...targets.flatMap((t) => ['--target', t]),
-    '--pass-file', join(tmp.dir, 'pass'), '--kdf-log-n', '12', '--identity', join(tmp.dir, 'pki', 'praticien.p12'), '--trust', join(tmp.dir, 'pki', 'trust.pem')]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+    '--pass-file', join(tmp.dir, 'pass'), '--kdf-log-n', '12', '--identity', join(tmp.dir, 'pki', 'praticien.p12'), '--identity-pass-file', join(tmp.dir, 'idpass'),
+    '--trust', join(tmp.dir, 'pki', 'trust.pem'), '--crl', join(tmp.dir, 'pki', 'crl.pem'), ...extra]);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.status, r.stderr).toBe(0);
   return cfg;
 }
 
@@ -85,7 +87,7 @@ describe('scelle backup (CLI)', () => {
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(result.type).toBe('result');
-    expect(result.targets.map((t: { status: string }) => t.status)).toEqual(['written', 'written', 'written']);
+    expect(result.destinations.map((t: { status: string }) => t.status)).toEqual(['written', 'written', 'written']);
     expect(result.seal.signed).toBe(true);
     expect(scelle(['backup', 'drill', '--config', cfg, '--pass-file', join(tmp.dir, 'pass')]).status).toBe(0);
 
@@ -95,7 +97,7 @@ describe('scelle backup (CLI)', () => {
 
     const ver = scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--read-data', '--pass-file', join(tmp.dir, 'pass')]);
     expect(ver.status).toBe(0);
-    expect(ver.stdout).toMatch(/usb1: ok \(read-data\)/);
+    expect(ver.stdout).toMatch(/usb1: ok, signed and checked \(all data read\)/);
 
     const out = join(root, 'restaure');
     const rest = scelle(['backup', 'restore', '--config', cfg, '--to', out, '--pass-file', join(tmp.dir, 'pass'), '--dest', 'usb1']);
@@ -107,6 +109,7 @@ describe('scelle backup (CLI)', () => {
 
     // unplug the drive (its folder loses the label) and look 5 weeks ahead
     renameSync(join(root, 'usb1'), join(root, 'usb1-unplugged'));
+    makeDataset(join(src, 'semaine-2'), 9, 10, 40_000); // new letters while the drive is away
     mkdirSync(join(root, 'usb1'));
     const plain = scelle(['backup', 'run', '--config', cfg], { env });
     expect(plain.status).toBe(0);
@@ -118,6 +121,7 @@ describe('scelle backup (CLI)', () => {
     expect(red.json().rules.find((r: { rule: string }) => r.rule === 'offline-copy-too-old').targets).toEqual(['usb1']);
     const fr = scelle(['backup', 'status', '--config', cfg, '--at', later, '--lang', 'fr']);
     expect(fr.stdout).toMatch(/NON  offline-copy-too-old +la copie déconnectée usb1 date de 3\d jours/);
+    expect(fr.stdout).toMatch(/prochaine sauvegarde à faire avant le \d\d\/\d\d\/\d{4}/);
 
     // plugged back: caught up
     rmSync(join(root, 'usb1'), { recursive: true });
@@ -188,8 +192,8 @@ describe('scelle backup (CLI)', () => {
       return sh(`openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:${hex(shared)} -kdfopt hexsalt:${hex(eph)}${config.recipient} -kdfopt 'info:scelle-backup v1 data key' -binary HKDF`);
     };
     // 5. the snapshot (openssl), gunzip, find the letter's chunk
-    const seal = readdirSync(join(repo, 'seals')).find((f) => f.endsWith('.seal'))!;
-    const snapName = seal.slice(0, 64);
+    const sealText = readFileSync(join(repo, 'seals', '0000000001.seal'), 'utf8');
+    const snapName = /^snapshot ([0-9a-f]{64})$/m.exec(sealText)![1]!;
     const snapObj = readFileSync(join(repo, 'snapshots', snapName));
     expect(snapObj.subarray(0, 8).toString('latin1')).toBe('SCELLES1');
     const snap = JSON.parse(gunzipSync(ctr(dataKey(snapObj), snapObj.subarray(40), 'snap.ct')).toString('utf8'));
@@ -211,6 +215,7 @@ describe('scelle backup (CLI)', () => {
     makeDataset(src, 3, 200, 100_000);
     mkdirSync(join(root, 'usb'), { recursive: true });
     const cfg = init('kill', [`disque=file://${root}/disque`, `usb=usb://${root}/usb`], [src]);
+    expect(scelle(['backup', 'run', '--config', cfg], { env }).status).toBe(0);
     const r = lcg(20261123);
     const started = Date.now();
     let killedMidRun = 0;

@@ -1,86 +1,121 @@
 /**
- * An S3-compatible server on a free loopback port for the S3 backup target's interop tests:
- * s3rver (npm devDependency, pinned in the lockfile), run as its own process with its CLI and
- * a data folder on disk. See docs/drafts/backup-targets.md for why this server.
+ * A real S3 engine on loopback for the S3 destination's tests: Ceph RADOS Gateway (Debian
+ * `radosgw`) on a throwaway one-node cluster (memstore), started by scripts/ceph-rgw/start-rgw.sh
+ * on free ports and stopped (and deleted) by stop-rgw.sh. Start it once per test file (≈ 3 s).
  *
- * What s3rver checks and what it does not (the tests account for both):
- * - it refuses an unknown access key id (403 InvalidAccessKeyId) and checks SigV2 signatures,
- *   but does not verify SigV4 signatures — a wrong *secret* key goes through;
- * - it ignores `If-None-Match: *` on PUT (no conditional writes), so putIfAbsent runs in its
- *   documented best-effort mode there;
- * - it paginates ListObjectsV2 at 1000 keys, like AWS; its continuation tokens are DES-encrypted,
- *   which OpenSSL 3 only offers with Node's `--openssl-legacy-provider`;
- * - it writes an object's file in place: a GET racing an overwrite may see a short object (real
- *   S3 publishes an object only when its upload is complete).
+ * What RGW gives the tests that a mock could not: SigV4 really checked (a wrong secret is 403
+ * SignatureDoesNotMatch), atomic `If-None-Match: *` on PUT in an unversioned bucket (exactly one of
+ * concurrent creates wins), versioning and S3 Object Lock (COMPLIANCE retention that nobody can
+ * shorten or delete), bucket policies, and several users.
+ *
+ * Two RGW differences from AWS the tests must not rely on (see the recipe): a quoted `If-Match`
+ * ETag on PUT gets 412, and in a versioned bucket `If-None-Match: *` is not honoured (a PUT on an
+ * existing key adds a version).
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { connect } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { AwsClient } from 'aws4fetch';
 import { makeTempDir } from './tmp.js';
 import { freePort } from './sshd.js';
+import { REPO } from './cli.js';
 
-/** s3rver's built-in account. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+const START = join(REPO, 'scripts', 'ceph-rgw', 'start-rgw.sh');
+const STOP = join(REPO, 'scripts', 'ceph-rgw', 'stop-rgw.sh');
+
+/** The commands an RGW test needs (for `havePeers`). */
+export const RGW_PEERS = ['radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'monmaptool', 'uuidgen', 'bc', 'curl'];
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 export interface S3Fixture {
   endpoint: string;
   region: string;
+  /** A bucket created at start (unversioned). */
   bucket: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Environment for openTarget: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  /** The first user's keys (the bucket's owner). */
+  credentials: S3Credentials;
+  /** Environment for openDestination: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of that user. */
   env: Record<string, string>;
-  /** s3rver's data folder. */
+  /** The cluster's folder. */
   dir: string;
+  /** Creates a bucket as `as` (default the first user); `objectLock` turns on versioning and Object Lock. */
+  createBucket(name: string, options?: { objectLock?: boolean; as?: S3Credentials }): Promise<void>;
+  /** Creates another user and returns its keys. */
+  createUser(uid: string): Promise<S3Credentials>;
+  /** A signed request (path-style, `/bucket/key?query`), e.g. to play an attacker holding the keys. */
+  request(method: string, path: string, options?: { body?: Uint8Array | string; headers?: Record<string, string>; as?: S3Credentials }): Promise<Response>;
   stop(): Promise<void>;
 }
 
-async function waitForPort(port: number, deadline: number, exited: () => boolean): Promise<boolean> {
-  while (Date.now() < deadline) {
-    if (exited()) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
 }
 
-/** Starts s3rver with one bucket; call `stop()` in afterAll. */
+/** Starts RGW with one bucket; call `stop()` in afterAll. */
 export async function startS3Server(bucket = 'scelle-test'): Promise<S3Fixture> {
-  const require = createRequire(import.meta.url);
-  const bin = join(dirname(require.resolve('s3rver/package.json')), 'bin', 's3rver.js');
-  const tmp = makeTempDir('scelle-s3-');
+  const tmp = makeTempDir('scelle-rgw-');
+  const dir = join(tmp.dir, 'ceph');
+  const credentials: S3Credentials = { accessKeyId: `SCELLE${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('hex') };
+  let started: { code: number; out: string } | undefined;
+  let port = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', bin, '-d', tmp.dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--no-vhost-buckets', '--configure-bucket', bucket], { stdio: 'ignore' });
-    const up = await waitForPort(port, Date.now() + 15_000, () => child.exitCode !== null);
-    if (!up) {
-      child.kill('SIGTERM');
-      continue;
-    }
-    return {
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      bucket,
-      credentials: { ...S3RVER_CREDENTIALS },
-      env: { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey },
-      dir: tmp.dir,
-      stop: async () => {
-        if (child.exitCode === null) {
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-        }
-        tmp.cleanup();
-      },
-    };
+    port = await freePort();
+    const env = { ...process.env, CEPH_DIR: dir, RGW_PORT: String(port), MON_PORT: String(await freePort()), QUIET: '1', S3_ACCESS_KEY: credentials.accessKeyId, S3_SECRET_KEY: credentials.secretAccessKey };
+    started = await run('bash', [START], env);
+    if (started.code === 0) break;
+    await run('bash', [STOP, '--clean'], { ...process.env, CEPH_DIR: dir });
   }
-  tmp.cleanup();
-  throw new Error('s3rver did not start (3 attempts)');
+  if (started?.code !== 0) {
+    tmp.cleanup();
+    throw new Error(`RGW did not start (3 attempts):\n${started?.out.slice(-3000)}`);
+  }
+  const stopSync = (): void => { spawnSync('bash', [STOP, '--clean'], { env: { ...process.env, CEPH_DIR: dir }, stdio: 'ignore' }); };
+  // a test worker that dies without afterAll must not leave daemons behind
+  process.once('exit', stopSync);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients = new Map<string, AwsClient>();
+  const client = (as: S3Credentials): AwsClient => {
+    let c = clients.get(as.accessKeyId);
+    if (c === undefined) clients.set(as.accessKeyId, (c = new AwsClient({ ...as, service: 's3', region: 'us-east-1', retries: 0 })));
+    return c;
+  };
+  const request: S3Fixture['request'] = (method, path, options = {}) =>
+    client(options.as ?? credentials).fetch(`${endpoint}${path}`, { method, ...(options.body !== undefined ? { body: options.body } : {}), headers: options.headers ?? {} });
+  const fixture: S3Fixture = {
+    endpoint,
+    region: 'us-east-1',
+    bucket,
+    credentials,
+    env: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    dir,
+    createBucket: async (name, options = {}) => {
+      const r = await request('PUT', `/${name}`, { headers: options.objectLock ? { 'x-amz-bucket-object-lock-enabled': 'true' } : {}, ...(options.as ? { as: options.as } : {}) });
+      if (!r.ok) throw new Error(`cannot create bucket ${name}: HTTP ${r.status} ${await r.text()}`);
+      await r.arrayBuffer().catch(() => undefined);
+    },
+    createUser: async (uid) => {
+      const keys: S3Credentials = { accessKeyId: `SCELLE${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('hex') };
+      const r = await run('radosgw-admin', ['-c', join(dir, 'ceph.conf'), 'user', 'create', `--uid=${uid}`, `--display-name=${uid}`, `--access-key=${keys.accessKeyId}`, `--secret=${keys.secretAccessKey}`], process.env);
+      if (r.code !== 0) throw new Error(`radosgw-admin user create ${uid}: ${r.out}`);
+      return keys;
+    },
+    request,
+    stop: async () => {
+      process.removeListener('exit', stopSync);
+      await run('bash', [STOP, '--clean'], { ...process.env, CEPH_DIR: dir });
+      tmp.cleanup();
+    },
+  };
+  await fixture.createBucket(bucket);
+  return fixture;
 }

@@ -184,7 +184,7 @@ it('MIME parser: random bytes and mutated messages give MIME_MALFORMED or a pars
 import { parseBackupConfig } from '../../src/backup/config.js';
 import { parseSeal } from '../../src/backup/seal.js';
 import { parseRecoveryKey } from '../../src/backup/keys.js';
-import { parseTargetUrl } from '../../src/backup/target/index.js';
+import { parseDestinationUrl } from '../../src/backup/destination/index.js';
 import { parseMailUrl } from '../../src/mss/transport.js';
 import { parseManifest } from '../../src/export/manifest.js';
 it('text parsers (config, seal, recovery key, URLs, manifest): random and mangled text gives a ScelleError, never a raw exception', () => {
@@ -208,7 +208,7 @@ it('text parsers (config, seal, recovery key, URLs, manifest): random and mangle
     const bytes = new TextEncoder().encode(text);
     for (const [n, f] of [
       ['config', () => parseBackupConfig(text, 'x.conf')], ['seal', () => parseSeal(bytes)], ['recovery', () => parseRecoveryKey(text)],
-      ['target', () => parseTargetUrl(text)], ['smtp', () => parseMailUrl(text, 'smtp')], ['imap', () => parseMailUrl(text, 'imap')], ['manifest', () => parseManifest(bytes)],
+      ['target', () => parseDestinationUrl(text)], ['smtp', () => parseMailUrl(text, 'smtp')], ['imap', () => parseMailUrl(text, 'imap')], ['manifest', () => parseManifest(bytes)],
     ] as const) {
       try { f(); } catch (e) { if (!isScelleError(e)) bad.push(`${n}: ${JSON.stringify(text)}: ${(e as Error).message}`); }
     }

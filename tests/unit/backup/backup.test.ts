@@ -4,26 +4,28 @@ import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, utimesSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../helpers/tmp.js';
-import { MemoryTarget } from './memory-target.js';
+import { MemoryDestination } from './memory-destination.js';
 import { Chunker, gearTable } from '../../../src/backup/chunker.js';
 import { compressChunk, decompressChunk } from '../../../src/backup/compress.js';
-import { initRepository, unlockRepository, loadIndex, packKey } from '../../../src/backup/repository.js';
+import { initRepository, unlockRepository } from '../../../src/backup/repository.js';
+import { loadIndex } from '../../../src/backup/repo-index.js';
+import { packKey, encodeSealed } from '../../../src/backup/objects.js';
 import { runBackup, type WriterRepository } from '../../../src/backup/run.js';
 import { verifyRepository, verifyWithoutKey } from '../../../src/backup/check.js';
-import { restoreSnapshot, listSnapshots, drillRestore, readSnapshot } from '../../../src/backup/restore.js';
+import { restoreSnapshot, drillRestore } from '../../../src/backup/restore.js';
+import { listSnapshots, readSnapshot } from '../../../src/backup/snapshot.js';
 import { pruneRepository } from '../../../src/backup/prune.js';
-import { evaluateStatus, selectKept, DEFAULT_POLICY, type TargetStatusInput } from '../../../src/backup/policy.js';
+import { evaluateStatus, selectKept, DEFAULT_POLICY, type DestinationStatusInput } from '../../../src/backup/policy.js';
 import { formatRecoveryKey, parseRecoveryKey, writeKeysOf } from '../../../src/backup/keys.js';
-import { parseSeal, formatSeal } from '../../../src/backup/seal.js';
+import { parseSeal, formatSeal, sealKey } from '../../../src/backup/seal.js';
 import { parseBackupConfig, formatBackupConfig } from '../../../src/backup/config.js';
 import { assertSafePath } from '../../../src/backup/snapshot.js';
-import { encodeSealed } from '../../../src/backup/repository.js';
 import { newRunKey } from '../../../src/backup/envelope.js';
 import { readState } from '../../../src/backup/state.js';
 import { createDemoPki, type DemoPki } from '../../../src/crypto/demo-pki.js';
-import { Crl } from '../../../src/crypto/x509/crl.js';
 import { loadPkcs12Identity, selectCertificate, type Identity } from '../../../src/crypto/identity.js';
 import { X509Cert } from '../../../src/crypto/x509/certificate.js';
+import { parseCrls, type Crl } from '../../../src/crypto/x509/crl.js';
 import { createTimeStampAuthority } from '../../../src/timestamp/tsa.js';
 import { openSerialState } from '../../../src/timestamp/serial-state.js';
 import { buildTimeStampReq } from '../../../src/timestamp/tsp.js';
@@ -72,11 +74,11 @@ beforeAll(async () => {
   const sel = selectCertificate(identity, 'sign');
   signing = { sign: { signer: sel.entry, chain: identity.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) } };
   trust = [X509Cert.fromDer(pki.root)];
-  crls = [Crl.fromDer(pki.crl), Crl.fromDer(pki.rootCrl)];
+  crls = [...parseCrls(pki.crl), ...parseCrls(pki.rootCrl)];
 });
 afterAll(() => tmp.cleanup());
 
-async function setup(name: string, targets: MemoryTarget[], opts: { certificates?: boolean } = {}) {
+async function setup(name: string, targets: MemoryDestination[], opts: { certificates?: boolean } = {}) {
   const src = join(tmp.dir, name, 'src', 'dossiers');
   mkdirSync(src, { recursive: true });
   const init = await initRepository(targets, {
@@ -145,7 +147,7 @@ describe('compression', () => {
 
 describe('keys', () => {
   it('each key slot opens the repository: passphrase, recovery key, certificate', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init } = await setup('slots', [t], { certificates: true });
     const byPass = await unlockRepository(t, { passphrase: PASS });
     expect(byPass.master.readKey.equals(init.master.readKey)).toBe(true);
@@ -158,7 +160,7 @@ describe('keys', () => {
   });
 
   it('a wrong passphrase gives WRONG_PASSWORD, a wrong recovery key WRONG_KEY, a typo the check group', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init } = await setup('wrong', [t]);
     await expect(unlockRepository(t, { passphrase: 'Autre-Phrase#2026!' })).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     await expect(unlockRepository(t, { recoveryKey: randomBytes(32) })).rejects.toMatchObject({ code: 'WRONG_KEY' });
@@ -168,28 +170,28 @@ describe('keys', () => {
   });
 
   it('the writer keys cannot open a snapshot (public-key sealing)', async () => {
-    const t = new MemoryTarget('a');
+    const t = new MemoryDestination('a');
     const { init, repo, src } = await setup('writer', [t]);
     makeTree(src, 1, 5);
-    const r = await runBackup({ targets: [t], repository: repo, sources: [src], workers: 0 });
+    const r = await runBackup({ destinations: [t], repository: repo, sources: [src], workers: 0 });
     const fake = { readKey: randomBytes(32), writeKey: init.master.writeKey };
-    await expect(readSnapshot(t, fake, r.snapshot)).rejects.toMatchObject({ code: 'OBJECT_CORRUPT' });
+    await expect(readSnapshot(t, fake, r.snapshot, init.config)).rejects.toMatchObject({ code: 'OBJECT_CORRUPT' });
     expect(writeKeysOf(init.master).indexKey.length).toBe(32);
   });
 });
 
 describe('run, restore, dedup', () => {
   it('round trip: restore is byte-identical, mtimes kept; a second run stores nothing new', async () => {
-    const a = new MemoryTarget('a');
-    const b = new MemoryTarget('b', 'removable');
+    const a = new MemoryDestination('a');
+    const b = new MemoryDestination('b', 'removable');
     const { repo, src, stateDir, root } = await setup('rt', [a, b]);
     makeTree(src, 2);
     utimesSync(join(src, 'patient-00', 'doc-0.txt'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
     symlinkSync('doc-0.txt', join(src, 'patient-00', 'lien'));
-    const r1 = await runBackup({ targets: [a, b], repository: repo, sources: [src], stateDir, workers: 0, seal: signing });
-    expect(r1.targets.map((t) => t.status)).toEqual(['written', 'written']);
+    const r1 = await runBackup({ destinations: [a, b], repository: repo, sources: [src], stateDir, workers: 0, seal: signing });
+    expect(r1.destinations.map((t) => t.status)).toEqual(['written', 'written']);
     expect(r1.newPacks).toBeGreaterThan(3);
-    const r2 = await runBackup({ targets: [a, b], repository: repo, sources: [src], stateDir, workers: 0, seal: signing });
+    const r2 = await runBackup({ destinations: [a, b], repository: repo, sources: [src], stateDir, workers: 0, seal: signing });
     expect(r2.newBytes).toBe(0);
     expect(r2.filesRead).toBe(0);
     expect(r2.newPacks).toBe(0);
@@ -200,31 +202,32 @@ describe('run, restore, dedup', () => {
     expect(treeHashes(join(out, 'dossiers'))).toEqual(treeHashes(src));
     expect(statSync(join(out, 'dossiers', 'patient-00', 'doc-0.txt')).mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z');
     expect(readdirSync(join(out, 'dossiers', 'patient-00'))).toContain('lien');
-    expect((await listSnapshots(a)).length).toBe(2);
+    expect((await listSnapshots(a)).snapshots.length).toBe(2);
     const st = await readState(stateDir);
-    expect(st.targets.b?.lastSnapshot).toBe(r2.snapshot);
+    expect(st.destinations.b?.lastSnapshot).toBe(r2.snapshot);
+    expect(st.destinations.b?.head?.sequence).toBe(2);
   });
 
   it('dedup across files and snapshots: a changed file stores only what changed', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, stateDir } = await setup('dedup', [a]);
     const big = randomBytes(400_000);
     writeFileSync(join(src, 'one.bin'), big);
     writeFileSync(join(src, 'copy.bin'), big);
-    const r1 = await runBackup({ targets: [a], repository: repo, sources: [src], stateDir, workers: 0 });
+    const r1 = await runBackup({ destinations: [a], repository: repo, sources: [src], stateDir, workers: 0 });
     expect(r1.newBytes).toBe(400_000); // the copy is deduplicated
     writeFileSync(join(src, 'one.bin'), Buffer.concat([big.subarray(0, 200_000), Buffer.from('ajout'), big.subarray(200_000)]));
-    const r2 = await runBackup({ targets: [a], repository: repo, sources: [src], stateDir, workers: 0 });
+    const r2 = await runBackup({ destinations: [a], repository: repo, sources: [src], stateDir, workers: 0 });
     expect(r2.filesRead).toBe(1);
     expect(r2.newBytes).toBeGreaterThan(0);
     expect(r2.newBytes).toBeLessThan(100_000);
   });
 
   it('restore --path restores one patient folder; never overwrites without force; refuses unsafe paths', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, root, init } = await setup('path', [a]);
     makeTree(src, 3, 20);
-    await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0 });
+    await runBackup({ destinations: [a], repository: repo, sources: [src], workers: 0 });
     const out = join(root, 'one');
     const r = await restoreSnapshot(a, { master: init.master, to: out, path: 'dossiers/patient-03' });
     expect(readdirSync(join(out, 'dossiers'))).toEqual(['patient-03']);
@@ -239,7 +242,8 @@ describe('run, restore, dedup', () => {
     const bad = encodeSealed('snapshot', run.key, run.ephPub, { scelle: 'backup-snapshot', version: 1, repository: init.config.id, time: new Date().toISOString(), host: 'x', sources: [], packs: [], indexes: [], entries: [{ path: '../evil.txt', type: 'file', mode: 0o644, mtime: 0, size: 0, sha256: createHash('sha256').digest('hex'), chunks: [] }], totals: { files: 1, bytes: 0 } });
     const name = createHash('sha256').update(bad).digest('hex');
     await a.put(`snapshots/${name}`, bad);
-    await a.put(`seals/${name}.seal`, Buffer.from(formatSeal({ repository: init.config.id, snapshot: name, time: new Date(Date.now() + 1000).toISOString(), host: 'x', files: 1, bytes: 0, sources: [], objects: [] })));
+    const previous = createHash('sha256').update(a.objects.get(sealKey(1))!).digest('hex');
+    await a.put(sealKey(2), Buffer.from(formatSeal({ repository: init.config.id, destination: 'a', sequence: 2, previous, kind: 'snapshot', snapshot: name, time: new Date(Date.now() + 1000).toISOString(), host: 'x', files: 1, bytes: 0, sources: [], objects: [], removed: [], witnesses: [] })));
     await expect(restoreSnapshot(a, { master: init.master, to: join(root, 'evil') })).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
     expect(existsSync(join(root, 'evil.txt'))).toBe(false);
   });
@@ -247,10 +251,10 @@ describe('run, restore, dedup', () => {
 
 describe('verify', () => {
   it('--read-data names a flipped byte (OBJECT_CORRUPT) and a deleted object (OBJECT_MISSING); --no-key too, without any key', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init } = await setup('verify', [a]);
     makeTree(src, 4, 30);
-    await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, seal: signing });
+    await runBackup({ destinations: [a], repository: repo, sources: [src], workers: 0, seal: signing });
     const clean = await verifyRepository(a, { master: init.master, readData: true, trustAnchors: trust, crls });
     expect(clean.problems).toEqual([]);
     expect(clean.ok).toBe(true);
@@ -280,17 +284,17 @@ describe('verify', () => {
   });
 
   it('--no-key refuses a tampered seal, and checks the seal time-stamp', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src } = await setup('seal', [a]);
     makeTree(src, 5, 6);
     const tsaId = loadPkcs12Identity(pki.tsa.p12, pki.tsa.password, { name: 'tsa.p12' });
     const tsa = createTimeStampAuthority({ signer: selectCertificate(tsaId, 'tsa').entry, chain: tsaId.certificates.filter((c) => c.basicConstraints?.ca === true), state: await openSerialState(join(tmp.dir, 'tsa-state')) });
-    const r = await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, seal: { ...signing, timestamp: async (hash, imprint) => tsa.respond(buildTimeStampReq({ hash, imprint, certReq: true })) } });
+    const r = await runBackup({ destinations: [a], repository: repo, sources: [src], workers: 0, seal: { ...signing, timestamp: async (hash, imprint) => tsa.respond(buildTimeStampReq({ hash, imprint, certReq: true })) } });
     expect(r.seal.timestamped).toBe(true);
     const ok = await verifyWithoutKey(a, { trustAnchors: trust, crls });
     expect(ok.problems).toEqual([]);
     expect(ok.signatures[0]?.timestamp).toBeDefined();
-    const key = `seals/${r.snapshot}.seal`;
+    const key = sealKey(1);
     const text = Buffer.from(a.objects.get(key)!).toString('utf8').replace(/^files (\d+)$/m, (_m, n: string) => `files ${Number(n) + 1}`);
     a.objects.set(key, Buffer.from(text));
     const bad = await verifyWithoutKey(a, { trustAnchors: trust, crls });
@@ -301,29 +305,34 @@ describe('verify', () => {
 
 describe('multi-target, prune', () => {
   it('an offline target is skipped, then caught up on the next run', async () => {
-    const a = new MemoryTarget('a');
-    const usb = new MemoryTarget('usb', 'removable');
+    const a = new MemoryDestination('a');
+    const usb = new MemoryDestination('usb', 'removable');
     const { repo, src, init } = await setup('catchup', [a, usb]);
     makeTree(src, 6, 10);
     usb.online = false;
-    const r1 = await runBackup({ targets: [a, usb], repository: repo, sources: [src], workers: 0 });
-    expect(r1.targets.find((t) => t.name === 'usb')?.status).toBe('offline');
+    const r1 = await runBackup({ destinations: [a, usb], repository: repo, sources: [src], workers: 0 });
+    expect(r1.destinations.find((t) => t.name === 'usb')?.status).toBe('offline');
     usb.online = true;
-    const r2 = await runBackup({ targets: [a, usb], repository: repo, sources: [src], workers: 0 });
-    expect(r2.targets.find((t) => t.name === 'usb')?.caughtUp).toBeGreaterThan(0);
-    expect([...usb.objects.keys()].filter((k) => !k.startsWith('locks/')).sort()).toEqual([...a.objects.keys()].sort());
-    expect((await verifyRepository(usb, { master: init.master, readData: true })).ok).toBe(true);
+    const r2 = await runBackup({ destinations: [a, usb], repository: repo, sources: [src], workers: 0 });
+    // the run's snapshot on the returning drive references the packs run 1 wrote elsewhere: copied
+    expect(r2.destinations.find((t) => t.name === 'usb')?.caughtUp).toBeGreaterThan(0);
+    const packsOnA = [...a.objects.keys()].filter((k) => k.startsWith('data/')).sort();
+    expect([...usb.objects.keys()].filter((k) => k.startsWith('data/')).sort()).toEqual(packsOnA);
+    const v = await verifyRepository(usb, { master: init.master, readData: true, repository: init.config.id, destination: 'usb' });
+    expect(v.problems).toEqual([]);
+    expect(v.verdict).toBe('unsigned');
+    expect(v.snapshots).toBe(1); // each destination keeps its own history
   });
 
   it('prune keeps what the policy keeps and every object a kept snapshot references', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init, root } = await setup('prune', [a]);
     let day = Date.parse('2026-01-05T10:00:00Z');
     const clock = (): Date => new Date(day);
     for (let w = 0; w < 8; w++) {
       writeFileSync(join(src, `week-${w}.bin`), randomBytes(50_000));
       if (w > 0) writeFileSync(join(src, `week-${w - 1}.bin`), randomBytes(50_000)); // churn: old data becomes garbage
-      await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, clock });
+      await runBackup({ destinations: [a], repository: repo, sources: [src], workers: 0, clock });
       day += 7 * 86_400_000;
     }
     const before = [...a.objects.keys()].filter((k) => k.startsWith('data/')).length;
@@ -333,7 +342,11 @@ describe('multi-target, prune', () => {
     expect([...a.objects.keys()].filter((k) => k.startsWith('data/')).length).toBe(before - r.packsDeleted);
     const check = await verifyRepository(a, { master: init.master, readData: true });
     expect(check.problems).toEqual([]);
-    expect((await listSnapshots(a)).length).toBe(r.kept.length);
+    expect((await listSnapshots(a)).snapshots.length).toBe(r.kept.length);
+    // prune recorded what it removed: the chain of seals still checks without any key
+    const nk = await verifyWithoutKey(a, { repository: init.config.id, destination: 'a' });
+    expect(nk.problems).toEqual([]);
+    expect(nk.seals).toBeLessThan(9);
     const out = join(root, 'after-prune');
     const rr = await restoreSnapshot(a, { master: init.master, to: out });
     expect(rr.problems).toEqual([]);
@@ -355,13 +368,13 @@ describe('multi-target, prune', () => {
 describe('status rules', () => {
   const at = new Date('2026-11-23T12:00:00Z');
   const ago = (days: number): string => new Date(at.getTime() - days * 86_400_000).toISOString();
-  const green: TargetStatusInput[] = [
+  const green: DestinationStatusInput[] = [
     { name: 'disque', url: 'file:///d', media: 'disk', offline: false, offsite: false, online: true, lastSnapshotTime: ago(1) },
     { name: 'usb1', url: 'usb:///u', media: 'removable', offline: true, offsite: false, online: false, lastSnapshotTime: ago(6) },
     { name: 'hds', url: 's3://b', media: 'cloud', offline: false, offsite: true, online: true, lastSnapshotTime: ago(1) },
   ];
   it('green when every rule holds', () => {
-    const r = evaluateStatus({ targets: green, policy: DEFAULT_POLICY, lastDrill: ago(30), at });
+    const r = evaluateStatus({ destinations: green, policy: DEFAULT_POLICY, lastDrill: ago(30), at });
     expect(r.broken).toEqual([]);
     expect(r.ok).toBe(true);
   });
@@ -374,7 +387,7 @@ describe('status rules', () => {
     ['backup-too-old', green.map((t) => ({ ...t, lastSnapshotTime: ago(9) })), ago(30)],
     ['no-drill-in-3-months', green, ago(100)],
   ] as const)('names %s', (rule, targets, drill) => {
-    const r = evaluateStatus({ targets: [...targets], policy: DEFAULT_POLICY, lastDrill: drill, at });
+    const r = evaluateStatus({ destinations: [...targets], policy: DEFAULT_POLICY, lastDrill: drill, at });
     expect(r.broken).toContain(rule);
     if (rule === 'offline-copy-too-old') expect(r.rules.find((x) => x.rule === rule)?.targets).toEqual(['usb1']);
   });
@@ -383,20 +396,20 @@ describe('status rules', () => {
 describe('config and drill', () => {
   it('the commented config round-trips and bad lines are named', () => {
     const cfg = parseBackupConfig(formatBackupConfig({
-      repository: { id: 'a'.repeat(32), recipient: 'b'.repeat(64), writeKey: 'c'.repeat(64) }, sources: ['/data/dossiers'], targets: ['usb1=usb:///media/usb1;offline=true'],
+      repository: { id: 'a'.repeat(32), recipient: 'b'.repeat(64), writeKey: 'c'.repeat(64) }, sources: ['/data/dossiers'], destinations: ['usb1=usb:///media/usb1;offline=true'],
       policy: { ...DEFAULT_POLICY, keepMonthly: 24 }, seal: { identity: '/x/cabinet.p12', trust: ['/x/root.pem'] },
     }, new Date()));
     expect(cfg.policy.keepMonthly).toBe(24);
-    expect(cfg.targets).toEqual(['usb1=usb:///media/usb1;offline=true']);
+    expect(cfg.destinations).toEqual(['usb1=usb:///media/usb1;offline=true']);
     expect(cfg.repository.writeKey).toBe('c'.repeat(64));
     expect(() => parseBackupConfig('[depot]\nid = x\n', 'c.conf')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('c.conf:2') }));
   });
 
   it('drill restores, compares and records the date', async () => {
-    const a = new MemoryTarget('a');
+    const a = new MemoryDestination('a');
     const { repo, src, init, stateDir } = await setup('drill', [a]);
     makeTree(src, 7, 8);
-    await runBackup({ targets: [a], repository: repo, sources: [src], workers: 0, stateDir });
+    await runBackup({ destinations: [a], repository: repo, sources: [src], workers: 0, stateDir });
     const r = await drillRestore(a, { master: init.master, stateDir, clock: () => new Date('2026-11-23T00:00:00Z') });
     expect(r.ok).toBe(true);
     expect(r.files).toBe(8);

@@ -15,9 +15,9 @@ describe('layering lint', () => {
     ['cli/commands/x.ts', "import { parsePem } from '../../src/crypto/pem.js'; parsePem('');", 'no-restricted-imports'],
     ['src/crypto/x.ts', "import { a } from '../backup/repository.js'; a();", 'no-restricted-imports'],
     ['src/crypto/x509/x.ts', "import { a } from '../../timestamp/tsp.js'; a();", 'no-restricted-imports'],
-    ['src/backup/target/x.ts', "import { a } from '../../crypto/pem.js'; a();", 'no-restricted-imports'],
-    ['src/backup/target/x.ts', "import { createCipheriv } from 'node:crypto'; createCipheriv;", 'no-restricted-imports'],
-    ['src/backup/target/x.ts', "import { a } from '../repository.js'; a();", 'no-restricted-imports'],
+    ['src/backup/destination/x.ts', "import { a } from '../../crypto/pem.js'; a();", 'no-restricted-imports'],
+    ['src/backup/destination/x.ts', "import { createCipheriv } from 'node:crypto'; createCipheriv;", 'no-restricted-imports'],
+    ['src/backup/destination/x.ts', "import { a } from '../repository.js'; a();", 'no-restricted-imports'],
     ['src/timestamp/x.ts', "import { a } from '../backup/seal.js'; a();", 'no-restricted-imports'],
     ['src/timestamp/x.ts', "import { a } from '../validation/signer.js'; a();", 'no-restricted-imports'],
     ['src/crypto/cms/x.ts', "import { a } from '../../validation/context.js'; a();", 'no-restricted-imports'],
@@ -36,8 +36,8 @@ describe('layering lint', () => {
     ['src/timestamp/x.ts', "import { parsePem } from '../crypto/pem.js'; parsePem('');"],
     ['src/validation/x.ts', "import { a } from '../crypto/cms/signed-data.js'; import { b } from '../timestamp/tsp.js'; a(); b();"],
     ['src/mss/x.ts', "import { verifySignature } from '../validation/verify-signature.js'; verifySignature;"],
-    ['src/backup/x.ts', "import { a } from './target/local.js'; import { b } from '../crypto/pem.js'; import { c } from '../timestamp/tsp.js'; a(); b(); c();"],
-    ['src/backup/target/local.ts', "import { writeFileAtomic } from '../../io/atomic-write.js'; import { ScelleError } from '../../errors.js'; writeFileAtomic; ScelleError;"],
+    ['src/backup/x.ts', "import { a } from './destination/local.js'; import { b } from '../crypto/pem.js'; import { c } from '../timestamp/tsp.js'; a(); b(); c();"],
+    ['src/backup/destination/local.ts', "import { writeFileAtomic } from '../../io/atomic-write.js'; import { ScelleError } from '../../errors.js'; writeFileAtomic; ScelleError;"],
     ['src/crypto/x.ts', "import { writeFileAtomic } from '../io/atomic-write.js'; writeFileAtomic;"],
   ])('%s: allows %s', async (file, code) => {
     expect(await lint(file, code)).toEqual([]);

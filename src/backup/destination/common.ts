@@ -1,10 +1,11 @@
 /**
  * What every backup destination shares: key validation, temp names that can never be mistaken
- * for a key, and the three errors a target raises (TARGET_OFFLINE, TARGET_ERROR, OBJECT_MISSING).
- * Messages name the destination by its config name and credential-free URL, never a secret.
+ * for a key, and the errors a destination raises (TARGET_OFFLINE, TARGET_ERROR, AUTH_FAILED,
+ * OBJECT_MISSING, OBJECT_TOO_LARGE). Messages name the destination by its config name and
+ * credential-free URL, never a secret.
  */
 import { ScelleError } from '../../errors.js';
-import type { TargetInfo } from './target.js';
+import type { DestinationInfo } from './destination.js';
 
 /** One key segment: `[a-z0-9._-]`, not `.` or `..` (see target.ts). */
 const SEGMENT = /^[a-z0-9._-]+$/;
@@ -20,7 +21,7 @@ export function isValidKey(key: string): boolean {
  * destination (`..`) or to name a temp file.
  * @throws ScelleError `TARGET_ERROR` for an invalid key (a bug of the caller).
  */
-export function checkKey(info: TargetInfo, key: string): void {
+export function checkKey(info: DestinationInfo, key: string): void {
   if (!isValidKey(key)) {
     throw new ScelleError('TARGET_ERROR', `invalid object key ${JSON.stringify(key)} for destination "${info.name}": keys are "/"-separated [a-z0-9._-] segments`, {
       params: { target: info.name, object: key, detail: 'invalid key' },
@@ -32,7 +33,7 @@ export function checkKey(info: TargetInfo, key: string): void {
  * Checks a list prefix: empty, or a key prefix (`data/`, `data/3f`, `snapshots/2026`).
  * @throws ScelleError `TARGET_ERROR` for an invalid prefix.
  */
-export function checkPrefix(info: TargetInfo, prefix: string): void {
+export function checkPrefix(info: DestinationInfo, prefix: string): void {
   if (prefix === '') return;
   const probe = prefix.endsWith('/') ? `${prefix}x` : prefix;
   if (!isValidKey(probe)) {
@@ -45,15 +46,18 @@ export function checkPrefix(info: TargetInfo, prefix: string): void {
 /** Marks a temp object. `~` is outside the key alphabet, so a temp name is never a key. */
 export const TEMP_MARK = '~tmp~';
 
-let tempCounter = 0;
-
 /** A unique temp name for `name` (a file name or an object key): `name~tmp~<random>`. */
 export function tempName(name: string): string {
-  const bytes = new Uint8Array(8);
-  // The Web Crypto global only picks unguessable temp names; a target does no cryptography.
+  const bytes = new Uint8Array(12);
+  // The Web Crypto global only picks unguessable temp names; a destination does no cryptography.
   globalThis.crypto.getRandomValues(bytes);
-  tempCounter = (tempCounter + 1) % 0x10000;
-  return `${name}${TEMP_MARK}${Buffer.from(bytes).toString('hex')}${tempCounter.toString(16)}`;
+  return `${name}${TEMP_MARK}${Buffer.from(bytes).toString('hex')}`;
+}
+
+/** True for a temp name that {@link tempName} made: the leftover of an interrupted write. */
+export function isTempName(name: string): boolean {
+  const i = name.lastIndexOf(TEMP_MARK);
+  return i > 0 && /^[0-9a-f]{16,}$/.test(name.slice(i + TEMP_MARK.length));
 }
 
 /** Text of an unknown error, for `detail` (system messages, never our secrets). */
@@ -66,7 +70,7 @@ export function errorText(e: unknown): string {
 }
 
 /** The destination is unreachable (drive absent, host down, connection refused): exit 10. */
-export function targetOffline(info: TargetInfo, detail: string, cause?: unknown): ScelleError {
+export function destinationOffline(info: DestinationInfo, detail: string, cause?: unknown): ScelleError {
   return new ScelleError('TARGET_OFFLINE', `destination "${info.name}" (${info.url}) is not reachable: ${detail}`, {
     cause,
     params: { target: info.name, url: info.url, detail },
@@ -75,17 +79,41 @@ export function targetOffline(info: TargetInfo, detail: string, cause?: unknown)
 }
 
 /** The destination answered but refused or failed (permission, full disk, protocol error). */
-export function targetError(info: TargetInfo, what: string, detail: string, cause?: unknown): ScelleError {
+export function destinationError(info: DestinationInfo, what: string, detail: string, cause?: unknown): ScelleError {
   return new ScelleError('TARGET_ERROR', `destination "${info.name}" (${info.url}): cannot ${what}: ${detail}`, {
     cause,
     params: { target: info.name, url: info.url, detail },
   });
 }
 
+/** The destination refused the credentials (wrong key or secret, unknown user): exit 12. */
+export function authFailed(info: DestinationInfo, detail: string, cause?: unknown): ScelleError {
+  return new ScelleError('AUTH_FAILED', `destination "${info.name}" (${info.url}) refused the credentials: ${detail}`, {
+    cause,
+    params: { target: info.name, url: info.url, detail, user: `« ${info.name} » (${info.url})` },
+    hint: 'check the access key and secret (S3) or the private key (SFTP) of this destination',
+  });
+}
+
+/** An object larger than the reader's bound (a hostile or corrupted object): nothing was read. */
+export function objectTooLarge(info: DestinationInfo, key: string, size: number, max: number): ScelleError {
+  return new ScelleError('OBJECT_TOO_LARGE', `object ${key} on destination "${info.name}" has ${size} bytes, more than the ${max} this object may have: refused unread (corrupted or hostile)`, {
+    params: { object: key, target: info.name, size, max },
+  });
+}
+
 /** `key` does not exist on the destination. */
-export function objectMissing(info: TargetInfo, key: string, cause?: unknown): ScelleError {
+export function objectMissing(info: DestinationInfo, key: string, cause?: unknown): ScelleError {
   return new ScelleError('OBJECT_MISSING', `object ${key} is missing on destination "${info.name}" (${info.url})`, {
     cause,
     params: { object: key, target: info.name },
   });
+}
+
+/** A boolean option of a destination: true/yes/1 or false/no/0. */
+export function flagOption(value: string | undefined, fallback: boolean, invalid: () => Error): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === 'yes' || value === '1') return true;
+  if (value === 'false' || value === 'no' || value === '0') return false;
+  throw invalid();
 }

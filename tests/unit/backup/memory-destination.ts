@@ -1,9 +1,10 @@
-/** An in-memory Target for the backup unit tests (a dumb blob store, as target.ts describes). */
+/** An in-memory Destination for the backup unit tests (a dumb blob store, as target.ts describes). */
 import { ScelleError } from '../../../src/errors.js';
-import type { MediaKind, ObjectInfo, ProbeResult, Target, TargetInfo } from '../../../src/backup/target/target.js';
+import { objectTooLarge } from '../../../src/backup/destination/common.js';
+import { DEFAULT_MAX_OBJECT, type GetOptions, type MediaKind, type ObjectInfo, type ProbeResult, type Destination, type DestinationInfo } from '../../../src/backup/destination/destination.js';
 
-export class MemoryTarget implements Target {
-  readonly info: TargetInfo;
+export class MemoryDestination implements Destination {
+  readonly info: DestinationInfo;
   readonly objects = new Map<string, Uint8Array>();
   online = true;
   puts = 0;
@@ -27,10 +28,11 @@ export class MemoryTarget implements Target {
     this.objects.set(key, Uint8Array.from(data));
     return true;
   }
-  async get(key: string): Promise<Uint8Array> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     this.#check();
     const v = this.objects.get(key);
     if (v === undefined) throw new ScelleError('OBJECT_MISSING', `${key} is missing on ${this.info.name}`, { params: { object: key, target: this.info.name } });
+    if (v.length > (options.maxBytes ?? DEFAULT_MAX_OBJECT)) throw objectTooLarge(this.info, key, v.length, options.maxBytes ?? DEFAULT_MAX_OBJECT);
     return Uint8Array.from(v);
   }
   async stat(key: string): Promise<{ size: number } | undefined> {
@@ -45,6 +47,12 @@ export class MemoryTarget implements Target {
   async delete(key: string): Promise<void> {
     this.#check();
     this.objects.delete(key);
+  }
+  async create(): Promise<void> {
+    this.online = true;
+  }
+  async removeTemp(): Promise<number> {
+    return 0;
   }
   async close(): Promise<void> {}
 }

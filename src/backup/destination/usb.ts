@@ -9,17 +9,49 @@
  *
  * Label file (JSON, UTF-8, at the root of the target folder, never listed nor writable as a key):
  * `{ "format": "scelle-drive", "version": 1, "id": "…", "name": "…", "created": ISO-8601,
- *    "lastWrite": ISO-8601 | absent }`. `lastWrite` is updated by {@link RemovableTarget.close}
+ *    "lastWrite": ISO-8601 | absent }`. `lastWrite` is updated by {@link RemovableDestination.close}
  * after a session that wrote or deleted something, so `backup status` can tell which drive of
  * the rotation was written when, without reading the (encrypted) repository.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScelleError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { errorText, targetError, targetOffline } from './common.js';
-import { LocalTarget, type LocalTargetOptions } from './local.js';
-import type { ProbeResult, TargetInfo } from './target.js';
+import { errorText, destinationError, destinationOffline } from './common.js';
+import { LocalDestination, parseFolderUrl, type LocalConfig, type LocalDestinationOptions } from './local.js';
+import type { ProbeResult, DestinationInfo } from './destination.js';
+import type { DestinationKind } from './location.js';
+
+/** `usb:///mount/path`: a prepared removable drive, offline (disconnected) by default. */
+export const usbKind: DestinationKind<LocalConfig> = {
+  scheme: 'usb',
+  media: 'removable',
+  options: [],
+  offsite: false,
+  parse: (url, _options, invalid) => parseFolderUrl('usb', url, invalid),
+};
+
+/** A label is a few hundred bytes: a larger file there is not a label. */
+const MAX_LABEL = 64 * 1024;
+
+/** The text of a small file; undefined when absent, null when larger than a label can be. */
+async function readSmallFile(path: string): Promise<string | undefined | null> {
+  let h;
+  try {
+    h = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await h.stat();
+    if (size > MAX_LABEL) return null;
+    const buf = Buffer.alloc(size);
+    const { bytesRead } = await h.read(buf, 0, size, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await h.close();
+  }
+}
 
 /** Name of the label file at the root of a removable target. */
 export const DRIVE_LABEL_FILE = '.scelle-drive';
@@ -54,13 +86,13 @@ export interface InitRemovableOptions {
  *   `TARGET_ERROR` when the label cannot be written or is unreadable.
  */
 export async function initRemovable(path: string, label: { name: string }, options: InitRemovableOptions = {}): Promise<DriveLabel> {
-  const info: TargetInfo = { name: label.name, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  const info: DestinationInfo = { name: label.name, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
   try {
     const s = await stat(path);
-    if (!s.isDirectory()) throw targetError(info, 'prepare the drive', `${path} is not a folder`);
+    if (!s.isDirectory()) throw destinationError(info, 'prepare the drive', `${path} is not a folder`);
   } catch (e) {
     if (e instanceof ScelleError) throw e;
-    throw targetOffline(info, `${path} does not exist: is the drive plugged in?`, e);
+    throw destinationOffline(info, `${path} does not exist: is the drive plugged in?`, e);
   }
   if (!options.overwrite) {
     const existing = await readDriveLabel(path);
@@ -81,48 +113,45 @@ export async function initRemovable(path: string, label: { name: string }, optio
  * @throws ScelleError `TARGET_ERROR` when a label file exists but is not a scelle label.
  */
 export async function readDriveLabel(path: string): Promise<DriveLabel | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(path, DRIVE_LABEL_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const info: TargetInfo = { name: path, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  const text = await readSmallFile(join(path, DRIVE_LABEL_FILE));
+  if (text === undefined) return undefined;
+  const info: DestinationInfo = { name: path, scheme: 'usb', url: `usb://${path}`, media: 'removable' };
+  if (text === null) throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is larger than a label: not a scelle drive label`);
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw targetError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not JSON`, e);
+    throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not JSON`, e);
   }
   const o = v as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || o.format !== 'scelle-drive' || typeof o.id !== 'string' || typeof o.name !== 'string' || typeof o.created !== 'string') {
-    throw targetError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not a scelle drive label`);
+    throw destinationError(info, 'read the drive label', `${DRIVE_LABEL_FILE} is not a scelle drive label`);
   }
   const label: DriveLabel = { id: o.id, name: o.name, created: o.created };
   if (typeof o.lastWrite === 'string') label.lastWrite = o.lastWrite;
   return label;
 }
 
-async function writeLabel(info: TargetInfo, path: string, label: DriveLabel): Promise<void> {
+async function writeLabel(info: DestinationInfo, path: string, label: DriveLabel): Promise<void> {
   try {
     await writeFileAtomic(join(path, DRIVE_LABEL_FILE), `${JSON.stringify({ format: 'scelle-drive', version: 1, ...label }, null, 2)}\n`);
   } catch (e) {
-    throw targetError(info, 'write the drive label', errorText(e), e);
+    throw destinationError(info, 'write the drive label', errorText(e), e);
   }
 }
 
-/** Options of {@link RemovableTarget}. */
-export interface RemovableTargetOptions extends LocalTargetOptions {
+/** Options of {@link RemovableDestination}. */
+export interface RemovableDestinationOptions extends LocalDestinationOptions {
   /** The clock for `lastWrite`; default `() => new Date()`. */
   now?: () => Date;
 }
 
-/** A removable drive: a {@link LocalTarget} that is online only when its label is present. */
-export class RemovableTarget extends LocalTarget {
+/** A removable drive: a {@link LocalDestination} that is online only when its label is present. */
+export class RemovableDestination extends LocalDestination {
   private readonly now: () => Date;
   private wrote = false;
 
-  constructor(info: TargetInfo, root: string, options: RemovableTargetOptions = {}) {
+  constructor(info: DestinationInfo, root: string, options: RemovableDestinationOptions = {}) {
     super(info, root, options);
     this.now = options.now ?? (() => new Date());
   }
@@ -143,16 +172,24 @@ export class RemovableTarget extends LocalTarget {
     return { online: true };
   }
 
+  /**
+   * Prepares the drive (writes its label with the destination's name) when its folder exists:
+   * a drive must be plugged in to be prepared, so a missing folder stays TARGET_OFFLINE.
+   */
+  override async create(): Promise<void> {
+    await initRemovable(this.root, { name: this.info.name }, { now: this.now() });
+  }
+
   /** The label of the plugged drive. @throws ScelleError `TARGET_OFFLINE` when absent. */
   async label(): Promise<DriveLabel> {
     const label = await readDriveLabel(this.root).catch(() => undefined);
-    if (label === undefined) throw targetOffline(this.info, `no prepared drive at ${this.root}`);
+    if (label === undefined) throw destinationOffline(this.info, `no prepared drive at ${this.root}`);
     return label;
   }
 
   protected override async ensureOnline(): Promise<void> {
     const p = await this.probe();
-    if (!p.online) throw targetOffline(this.info, p.reason);
+    if (!p.online) throw destinationOffline(this.info, p.reason);
   }
 
   protected override isReserved(key: string): boolean {

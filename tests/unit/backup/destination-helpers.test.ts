@@ -1,9 +1,9 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { isValidKey } from '../../../src/backup/target/common.js';
-import { checkHostKey } from '../../../src/backup/target/sftp.js';
-import { parseListPage, S3Target } from '../../../src/backup/target/s3.js';
+import { isValidKey } from '../../../src/backup/destination/common.js';
+import { checkHostKey } from '../../../src/backup/destination/known-hosts.js';
+import { parseListPage, S3Destination } from '../../../src/backup/destination/s3.js';
 
 describe('object keys', () => {
   it.each([
@@ -85,14 +85,14 @@ describe('S3 conditional writes (If-None-Match: *)', () => {
 
   it('412 Precondition Failed means the key exists: false', async () => {
     const b = await bucket(() => 412);
-    const t = new S3Target(info, { bucket: 'bkt', prefix: 'p', endpoint: b.endpoint, credentials: creds });
+    const t = new S3Destination(info, { bucket: 'bkt', prefix: 'p', endpoint: b.endpoint, credentials: creds, conditional: 'auto' });
     expect(await t.putIfAbsent('locks/x', new Uint8Array([1]))).toBe(false);
     expect(b.puts).toEqual(['*']);
   });
 
   it('501 NotImplemented: falls back to HEAD-then-PUT and remembers it', async () => {
     const b = await bucket((h) => (h['if-none-match'] === '*' ? 501 : 200));
-    const t = new S3Target(info, { bucket: 'bkt', prefix: 'p', endpoint: b.endpoint, credentials: creds });
+    const t = new S3Destination(info, { bucket: 'bkt', prefix: 'p', endpoint: b.endpoint, credentials: creds, conditional: 'auto' });
     expect(await t.putIfAbsent('locks/x', new Uint8Array([1]))).toBe(true);
     expect(await t.putIfAbsent('locks/y', new Uint8Array([1]))).toBe(true);
     expect(b.puts).toEqual(['*', undefined, undefined]);
@@ -100,11 +100,11 @@ describe('S3 conditional writes (If-None-Match: *)', () => {
 
   it('conditional=off never sends the header; conditional=on does not fall back', async () => {
     const off = await bucket(() => 200);
-    expect(await new S3Target(info, { bucket: 'bkt', prefix: '', endpoint: off.endpoint, credentials: creds, conditionalWrites: 'off' }).putIfAbsent('k', new Uint8Array())).toBe(true);
+    expect(await new S3Destination(info, { bucket: 'bkt', prefix: '', endpoint: off.endpoint, credentials: creds, conditional: 'off' }).putIfAbsent('k', new Uint8Array())).toBe(true);
     expect(off.puts).toEqual([undefined]);
     await new Promise<void>((r) => (server as Server).close(() => r()));
     const on = await bucket(() => 501);
-    const t = new S3Target(info, { bucket: 'bkt', prefix: '', endpoint: on.endpoint, credentials: creds, conditionalWrites: 'on' });
+    const t = new S3Destination(info, { bucket: 'bkt', prefix: '', endpoint: on.endpoint, credentials: creds, conditional: 'on' });
     await expect(t.putIfAbsent('k', new Uint8Array())).rejects.toMatchObject({ code: 'TARGET_ERROR' });
     server = undefined;
   });
