@@ -144,8 +144,10 @@ export { PWRI_ITERATIONS } from './crypto/cms/envelope-algorithms.js';
 export { composeMessage, isMssanteAddress, splitMessage, joinMessage } from './mss/compose.js';
 export type { ComposeOptions, ComposedMessage, AttachmentInput } from './mss/compose.js';
 export { parseMimeEntity, parseContentType, parseParameters, decodeBody, headerValue, canonicalizeLineBreaks } from './mss/mime.js';
-export type { MimeEntity, MimeHeader, ContentType, MimeLimits } from './mss/mime.js';
-export { signMimeEntity, encryptMimeEntity, verifyMultipartSigned, verifyOpaqueSigned, decryptMimeEntity, smimeLayerOf, MICALG } from './mss/smime.js';
+export type { MimeEntity, MimeHeader, ContentType, MimeLimits, ParseEntityOptions } from './mss/mime.js';
+export { sanitizeText, decodeHeaderlessText, MAX_TEXT_CHARS } from './mss/body.js';
+export type { TextSource } from './mss/body.js';
+export { signMimeEntity, encryptMimeEntity, verifyMultipartSigned, verifyOpaqueSigned, verifySignedLayer, decryptMimeEntity, smimeLayerOf, MICALG } from './mss/smime.js';
 export type { SignMimeOptions, EncryptMimeOptions, SignedLayer, SmimeLayerKind, VerifyLayerOptions } from './mss/smime.js';
 export { buildXdmPackage, checkXdmPackage, XDM_ATTACHMENT_NAME, SHA256_SLOT } from './mss/xdm.js';
 export type { BuildXdmOptions, XdmPackage, XdmDocumentInput, XdmReport, XdmDocumentReport, XdmProblem, CheckXdmOptions } from './mss/xdm.js';
@@ -154,7 +156,7 @@ export type { ReceiptRequest, BuildMdnOptions, MdnReport } from './mss/mdn.js';
 export { parseMailUrl, sendMessage, fetchMessages, tlsOptions as mailTlsOptions } from './mss/transport.js';
 export type { MailServerUrl, MailTlsOptions, SendMessageOptions, SendResult, FetchMessagesOptions, FetchedMessage } from './mss/transport.js';
 export { readMessage, saveAttachment, safeAttachmentName } from './mss/read.js';
-export type { ReadMessageOptions, MessageReport, MessageProblem, MessageSignature, MessageEncryption, MessageAttachment, SenderIdentity } from './mss/read.js';
+export type { ReadMessageOptions, MessageReport, MessageProblem, MessageSignature, MessageEncryption, MessageAttachment, SenderIdentity, MessageStatus, AttachmentIntegrity } from './mss/read.js';
 
 // USB export: AES zip (WinZip AE-2, 7-Zip compatible) with a signed SHA-256 manifest
 export { exportZip } from './export/export.js';

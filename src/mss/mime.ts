@@ -45,6 +45,8 @@ export interface MimeEntity {
   parts: MimeEntity[];
   /** Nesting depth (0 for the message). */
   depth: number;
+  /** True when the entity had no header fields and was read as text/plain (see {@link ParseEntityOptions}). */
+  headerless?: boolean;
 }
 
 /** Limits of {@link parseMimeEntity}. */
@@ -59,6 +61,18 @@ export interface MimeLimits {
   maxParts?: number;
 }
 
+/** Options of {@link parseMimeEntity}. */
+export interface ParseEntityOptions {
+  /**
+   * How an entity whose first lines are not header fields is read. `error` (the default for a
+   * message): MIME_MALFORMED. `text`: as a body without header fields, i.e. text/plain
+   * (RFC 2046 §5.1.1: a body part without header fields is text/plain; us-ascii). Mail clients read
+   * the content `openssl smime -sign` writes without `-text` this way. Body parts of a multipart
+   * are always read this way.
+   */
+  headerless?: 'error' | 'text';
+}
+
 const DEFAULTS: Required<MimeLimits> = { maxHeaderBytes: 256 * 1024, maxHeaders: 1000, maxDepth: 16, maxParts: 2000 };
 
 const malformed = (name: string, detail: string): ScelleError =>
@@ -68,16 +82,27 @@ const malformed = (name: string, detail: string): ScelleError =>
  * Parses a message or entity. `name` names it in errors.
  * @throws ScelleError MIME_MALFORMED (params: file, detail).
  */
-export function parseMimeEntity(bytes: Uint8Array, name = 'the message', limits: MimeLimits = {}): MimeEntity {
+export function parseMimeEntity(bytes: Uint8Array, name = 'the message', limits: MimeLimits = {}, options: ParseEntityOptions = {}): MimeEntity {
   const l = { ...DEFAULTS, ...limits };
   const state = { parts: 0 };
   if (bytes.length === 0) throw malformed(name, 'it is empty');
-  return parseEntity(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, name, l, state);
+  return parseEntity(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, name, l, state, options.headerless === 'text');
 }
 
-function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeLimits>, state: { parts: number }): MimeEntity {
+/** Header fields of an entity, or none (the whole entity is a text/plain body) when `headerless` allows it. */
+function headerBlockOrText(buf: Buffer, name: string, l: Required<MimeLimits>, headerless: boolean): { headers: MimeHeader[]; bodyStart: number; none: boolean } {
+  try {
+    return { ...parseHeaderBlock(buf, name, l), none: false };
+  } catch (e) {
+    // Only "this is not a header block" falls back; limits (size, count) stay errors.
+    if (!headerless || !(e instanceof ScelleError) || !/header field|continuation/.test(e.message)) throw e;
+    return { headers: [], bodyStart: 0, none: true };
+  }
+}
+
+function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeLimits>, state: { parts: number }, headerless: boolean): MimeEntity {
   if (depth > l.maxDepth) throw malformed(name, `multipart nesting deeper than ${l.maxDepth} levels`);
-  const { headers, bodyStart } = parseHeaderBlock(buf, name, l);
+  const { headers, bodyStart, none } = headerBlockOrText(buf, name, l, headerless || depth > 0);
   const body = buf.subarray(bodyStart);
   const ctValue = headerValue(headers, 'content-type');
   const contentType = ctValue === undefined ? { mediaType: 'text/plain', type: 'text', subtype: 'plain', params: { charset: 'us-ascii' } } : parseContentType(ctValue, name);
@@ -85,7 +110,7 @@ function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeL
   if (cte !== undefined && !['7bit', '8bit', 'binary', 'base64', 'quoted-printable'].includes(cte)) {
     throw malformed(name, `unknown Content-Transfer-Encoding "${printable(cte)}"`);
   }
-  const entity: MimeEntity = { headers, contentType, raw: buf, body, parts: [], depth };
+  const entity: MimeEntity = { headers, contentType, raw: buf, body, parts: [], depth, ...(none ? { headerless: true } : {}) };
   if (contentType.type === 'multipart') {
     if (cte !== undefined && !['7bit', '8bit', 'binary'].includes(cte)) throw malformed(name, `a multipart entity cannot be ${cte}-encoded (RFC 2045 §6.4)`);
     const boundary = contentType.params.boundary;
@@ -94,7 +119,7 @@ function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeL
     for (const part of splitMultipart(body, boundary, name)) {
       state.parts++;
       if (state.parts > l.maxParts) throw malformed(name, `more than ${l.maxParts} body parts`);
-      entity.parts.push(parseEntity(part, depth + 1, name, l, state));
+      entity.parts.push(parseEntity(part, depth + 1, name, l, state, true));
     }
   }
   return entity;

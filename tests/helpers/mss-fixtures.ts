@@ -2,6 +2,8 @@
 import { createDemoPki, type DemoPki } from '../../src/crypto/demo-pki.js';
 import { loadPkcs12Identity, selectCertificate, type Identity, type IdentityEntry } from '../../src/crypto/identity.js';
 import { parseCertificates, type X509Cert } from '../../src/crypto/x509/certificate.js';
+import { parseCrls, type Crl } from '../../src/crypto/x509/crl.js';
+import { formatPem } from '../../src/crypto/pem.js';
 
 export interface MssParty {
   identity: Identity;
@@ -18,6 +20,10 @@ export interface MssFixture {
   ca: X509Cert;
   praticien: MssParty;
   confrere: MssParty;
+  /** The demo PKI's CRLs ("personnes" CA and root): every signature check gets them (revocation data is required). */
+  crls: Crl[];
+  /** The same CRLs as PEM, for `--crl`. */
+  crlPem: string;
 }
 
 function party(pki: DemoPki, who: 'praticien' | 'confrere'): MssParty {
@@ -40,5 +46,7 @@ export async function createMssFixture(pki?: DemoPki): Promise<MssFixture> {
     ca: parseCertificates(p.ca)[0]!,
     praticien: party(p, 'praticien'),
     confrere: party(p, 'confrere'),
+    crls: [...parseCrls(p.crl), ...parseCrls(p.rootCrl)],
+    crlPem: formatPem('X509 CRL', p.crl) + formatPem('X509 CRL', p.rootCrl),
   };
 }

@@ -39,6 +39,7 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     writeFileSync(p('confrere.pass'), `${f.pki.confrere.password}\n`);
     writeFileSync(p('confrere.pem'), f.pki.confrere.certificates.map((c) => formatPem('CERTIFICATE', c)).join(''));
     writeFileSync(p('trust.pem'), formatPem('CERTIFICATE', f.pki.root));
+    writeFileSync(p('crl.pem'), f.crlPem);
     writeFileSync(p('praticien.mailpass'), `${servers.users.praticien.password}\n`);
     writeFileSync(p('confrere.mailpass'), `${servers.users.confrere.password}\n`);
     writeFileSync(p('compte-rendu été.pdf'), pdf);
@@ -61,7 +62,7 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
   const readConfrere = (extra: string[] = []): ReturnType<typeof scelle> => scelle([
     'mss', 'read', '--imap', `imaps://confrere@demo.mssante.fr@localhost:${servers.ports.imaps}`,
     '--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'), '--mail-pass-file', p('confrere.mailpass'),
-    '--trust', p('trust.pem'), '--json', ...extra,
+    '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json', ...extra,
   ]);
 
   /** Sends with the CLI, waits for delivery, reads it back over IMAPS: every check green. */
@@ -126,7 +127,7 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     expect(ack.json()).toMatchObject({ ok: true, originalMessageId: messageId, to: 'praticien@demo.mssante.fr', layers: ['signed'] });
     await servers.waitForMail('praticien', praticienBefore + 1);
     const read = scelle(['mss', 'read', '--imap', `imaps://praticien@demo.mssante.fr@localhost:${servers.ports.imaps}`,
-      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--mail-pass-file', p('praticien.mailpass'), '--trust', p('trust.pem'), '--json']);
+      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--mail-pass-file', p('praticien.mailpass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
     expect(read.status, read.stdout + read.stderr).toBe(0);
     const mdn = read.json().messages.find((m: any) => m.kind === 'mdn');
     expect(mdn).toBeDefined();

@@ -25,7 +25,7 @@ describe('S/MIME layers', () => {
   it('signed + encrypted + XDM reads back with every check green', async () => {
     const msg = await composeMessage({ ...base(), xdm: true, requestReceipt: true, sign: { signer: f.praticien.sign, chain: f.praticien.chain }, encrypt: { recipients: [f.confrere.encrypt.certificate] } });
     expect(msg.layers).toEqual(['authEnveloped-data', 'signed']);
-    const r = await readMessage(msg.raw, { trustAnchors: [f.root], identity: f.confrere.identity });
+    const r = await readMessage(msg.raw, { trustAnchors: [f.root], crls: f.crls, identity: f.confrere.identity });
     expect(r.problems).toEqual([]);
     expect(r).toMatchObject({ ok: true, messageId: msg.messageId, receiptRequestedBy: f.praticien.email, layers: ['authEnveloped-data', 'multipart-signed'] });
     expect(r.signature).toMatchObject({ ok: true, chainOk: true, fromMatches: true, micalg: 'sha-256', signer: { name: 'CLAIRE DURAND', rpps: '10101234567' } });
@@ -37,13 +37,14 @@ describe('S/MIME layers', () => {
     const text = Buffer.from(msg.raw).toString('latin1');
     const tampered = Buffer.from(text.replace('filename=compte-rendu.pdf', 'filename=compte-rendX.pdf').replace('filename="compte-rendu.pdf"', 'filename="compte-rendX.pdf"'), 'latin1');
     expect(tampered.equals(Buffer.from(msg.raw))).toBe(false);
-    const r = await readMessage(tampered, { trustAnchors: [f.root] });
+    const r = await readMessage(tampered, { trustAnchors: [f.root], crls: f.crls });
     expect(r.ok, JSON.stringify({ ...r, signature: { ...r.signature, verdict: r.signature?.verdict.signers[0]?.problems } })).toBe(false);
     expect(r.signature?.code).toBe('CONTENT_TAMPERED');
     expect(r.problems[0]?.message).toMatch(/altered after it was signed/);
     writeFileSync(join(dir, 'tampered.eml'), tampered);
     writeFileSync(join(dir, 'root.pem'), formatPem('CERTIFICATE', f.pki.root));
-    const cli = scelle(['mss', 'read', join(dir, 'tampered.eml'), '--trust', join(dir, 'root.pem'), '--json']);
+    writeFileSync(join(dir, 'crl.pem'), f.crlPem);
+    const cli = scelle(['mss', 'read', join(dir, 'tampered.eml'), '--trust', join(dir, 'root.pem'), '--crl', join(dir, 'crl.pem'), '--json']);
     expect(cli.status).toBe(3);
     expect(cli.json().messages[0].signature.code).toBe('CONTENT_TAMPERED');
     // an altered signature value (the last bytes of the SignedData) is SIGNATURE_INVALID
@@ -51,14 +52,14 @@ describe('S/MIME layers', () => {
     let at = sigEnd - 100;
     while (!/[A-Za-z0-9]/.test(text[at]!)) at--;
     const flipped = Buffer.from(text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1), 'latin1');
-    const r2 = await readMessage(flipped, { trustAnchors: [f.root] });
+    const r2 = await readMessage(flipped, { trustAnchors: [f.root], crls: f.crls });
     expect(r2.ok).toBe(false);
     expect(r2.problems[0]?.code).toBe('SIGNATURE_INVALID');
   });
 
   it('the From address must be in the signer’s certificate', async () => {
     const msg = await composeMessage({ ...base(), from: 'usurpateur@demo.mssante.fr', sign: { signer: f.praticien.sign, chain: f.praticien.chain } });
-    const r = await readMessage(msg.raw, { trustAnchors: [f.root] });
+    const r = await readMessage(msg.raw, { trustAnchors: [f.root], crls: f.crls });
     expect(r.ok).toBe(false);
     expect(r.signature?.fromMatches).toBe(false);
     expect(r.problems.map((p) => p.code)).toEqual(['SENDER_MISMATCH']);
@@ -66,10 +67,10 @@ describe('S/MIME layers', () => {
 
   it('a message for someone else is NOT_A_RECIPIENT; an untrusted signer fails its chain', async () => {
     const msg = await composeMessage({ ...base(), sign: { signer: f.praticien.sign, chain: f.praticien.chain }, encrypt: { recipients: [f.confrere.encrypt.certificate], cipher: 'aes-256-cbc' } });
-    const r = await readMessage(msg.raw, { trustAnchors: [f.root], identity: f.praticien.identity });
+    const r = await readMessage(msg.raw, { trustAnchors: [f.root], crls: f.crls, identity: f.praticien.identity });
     expect(r.problems.map((p) => p.code)).toEqual(['NOT_A_RECIPIENT']);
     const other = await createMssFixture();
-    const r2 = await readMessage(msg.raw, { trustAnchors: [other.root], identity: f.confrere.identity });
+    const r2 = await readMessage(msg.raw, { trustAnchors: [other.root], crls: [...f.crls, ...other.crls], identity: f.confrere.identity });
     expect(r2.encryption).toMatchObject({ ok: true, smimeType: 'enveloped-data', cipher: 'aes-256-cbc', authenticated: false });
     expect(r2.signature?.chainOk).toBe(false);
     expect(r2.ok).toBe(false);
@@ -138,7 +139,8 @@ describe('IHE XDM', () => {
     const msg = await composeMessage({ ...base(), attachments: [{ fileName: 'IHE_XDM.zip', content: zip, contentType: 'application/zip' }], sign: { signer: f.praticien.sign, chain: f.praticien.chain } });
     writeFileSync(join(dir, 'xdm.eml'), msg.raw);
     writeFileSync(join(dir, 'root.pem'), formatPem('CERTIFICATE', f.pki.root));
-    const cli = scelle(['mss', 'read', join(dir, 'xdm.eml'), '--trust', join(dir, 'root.pem'), '--save-dir', join(dir, 'out'), '--lang', 'fr']);
+    writeFileSync(join(dir, 'crl.pem'), f.crlPem);
+    const cli = scelle(['mss', 'read', join(dir, 'xdm.eml'), '--trust', join(dir, 'root.pem'), '--crl', join(dir, 'crl.pem'), '--save-dir', join(dir, 'out'), '--lang', 'fr']);
     expect(cli.status).toBe(3);
     expect(cli.stdout).toMatch(/XDM_MISMATCH/);
     expect(cli.stdout).toMatch(/pièces jointes NON enregistrées/);
@@ -155,7 +157,7 @@ describe('MDN (RFC 8098)', () => {
     expect(raw.slice(0, raw.indexOf('\r\n\r\n'))).not.toMatch(/Disposition-Notification-To/i);
     expect(raw).toMatch(/Content-Type: text\/rfc822-headers/);
     expect(raw).toMatch(/In-Reply-To: <[^>]+>/);
-    const r = await readMessage(mdn.raw, { trustAnchors: [f.root] });
+    const r = await readMessage(mdn.raw, { trustAnchors: [f.root], crls: f.crls });
     expect(r).toMatchObject({ ok: true, kind: 'mdn', subject: 'Accusé de lecture : Compte rendu — Mme Dupré' });
     expect(r.mdn).toMatchObject({ originalMessageId: msg.messageId, finalRecipient: f.confrere.email, disposition: { actionMode: 'manual-action', sendingMode: 'mdn-sent-manually', type: 'displayed' } });
     expect(r.attachments).toEqual([]);

@@ -1,0 +1,115 @@
+/**
+ * How `mss read` shows a verdict: in the terminal (the reader's language, dates in the local time
+ * zone, the text of the message made safe to print) or as JSON.
+ */
+import { basename } from 'node:path';
+import { sanitizeText, saveAttachment, type MessageReport, type ScelleError } from '../../src/index.js';
+import { localizedMessage } from '../main.js';
+import type { Ctx } from '../context.js';
+import { formatWhen } from './mss-common.js';
+
+/** One message read: its verdict, or why it could not be read, and what was saved. */
+export interface ReadEntry {
+  source: string;
+  report?: MessageReport;
+  error?: ScelleError;
+  saved: string[];
+}
+
+/** Saves a passing message's attachments; XDM documents are extracted under their titles. */
+export async function saveAll(dir: string, report: MessageReport): Promise<string[]> {
+  const saved: string[] = [];
+  for (const a of report.attachments) saved.push(await saveAttachment(dir, a.fileName, a.content));
+  for (const d of report.xdm?.documents ?? []) {
+    if (d.content !== undefined && d.ok) saved.push(await saveAttachment(dir, d.title ?? basename(d.path), d.content));
+  }
+  return saved;
+}
+
+/** The JSON form of a verdict (bytes left out: sizes and hashes name them). */
+export function jsonReport(r: MessageReport): Record<string, unknown> {
+  return {
+    ok: r.ok, status: r.status, senderProven: r.senderProven, kind: r.kind,
+    messageId: r.messageId, from: r.from, to: r.to, subject: r.subject, date: r.date?.toISOString(),
+    receiptRequestedBy: r.receiptRequestedBy, layers: r.layers,
+    encryption: r.encryption,
+    signature: r.signature ? { ...r.signature, verdict: undefined, signingTime: r.signature.signingTime?.toISOString() } : undefined,
+    text: r.text, textSource: r.textSource, hasHtml: r.hasHtml,
+    attachments: r.attachments.map((a) => ({ fileName: a.fileName, contentType: a.contentType, size: a.size, sha256: a.sha256, integrity: a.integrity })),
+    xdm: r.xdm ? { ok: r.xdm.ok, submissionSet: r.xdm.submissionSet, documents: r.xdm.documents.map((d) => ({ path: d.path, title: d.title, mimeType: d.mimeType, declared: d.declared, actual: d.actual, ok: d.ok, problems: d.problems })) } : undefined,
+    mdn: r.mdn,
+    problems: r.problems,
+  };
+}
+
+function statusLine(ctx: Ctx, r: MessageReport): string {
+  const code = r.problems[0] ? ` [${r.problems[0].code}]` : '';
+  if (r.status === 'negative') return `${ctx.t('mss.read.negative')}${code}`;
+  if (r.status === 'verified') return ctx.t('mss.read.verified');
+  return r.signature === undefined ? ctx.t('mss.read.notProvenUnsigned') : ctx.t('mss.read.notProven');
+}
+
+function securityLines(ctx: Ctx, r: MessageReport): string[] {
+  const { t } = ctx;
+  const c = t('punct.colon');
+  const lines: string[] = [];
+  if (r.encryption) {
+    lines.push(`  ${t('mss.read.encryption')}${c}${r.encryption.ok ? t('mss.read.decrypted', { type: r.encryption.smimeType, cipher: r.encryption.cipher ?? '', with: r.encryption.openedWith ?? '' }) : `${t('mss.read.notDecrypted')} [${r.encryption.code}]`}`);
+  } else lines.push(`  ${t('mss.read.encryption')}${c}${t('mss.read.notEncrypted')}`);
+  const s = r.signature;
+  if (!s) {
+    lines.push(`  ${t('mss.read.signature')}${c}${t('mss.read.unsigned')}`);
+    return lines;
+  }
+  const who = s.signer ? `${s.signer.name}${s.signer.rpps ? ` (RPPS ${s.signer.rpps})` : ''}${s.signer.profession ? `, ${s.signer.profession}` : ''}` : '—';
+  lines.push(`  ${t('mss.read.signature')}${c}${s.ok ? t('sig.valid') : t('sig.invalid')}${s.code ? ` [${s.code}]` : ''} — ${who}`);
+  lines.push(`  ${t('mss.read.sender')}${c}${s.fromMatches ? t('mss.read.senderOk') : t('mss.read.senderMismatch')}; ${t('mss.read.chain')}${c}${s.chainOk ? t('sig.chainOk') : t('mss.read.chainBad')}${s.signingTime ? `; ${t('sig.when')}${c}${formatWhen(ctx, s.signingTime)}` : ''}`);
+  return lines;
+}
+
+function contentLines(ctx: Ctx, r: MessageReport): string[] {
+  const { t } = ctx;
+  const c = t('punct.colon');
+  const lines: string[] = [];
+  if (r.mdn) lines.push(`  ${t('mss.read.mdn', { original: r.mdn.originalMessageId ?? '?', disposition: r.mdn.disposition.type, by: r.mdn.finalRecipient ?? r.from ?? '?' })}`);
+  for (const a of r.attachments) {
+    lines.push(`  ${t('mss.read.attachment')}${c}${sanitizeText(a.fileName, 200).text} (${a.contentType}, ${a.size} ${t('mss.read.bytes')}, SHA-256 ${a.sha256}) — ${t(`mss.read.integrity.${a.integrity}`)}`);
+  }
+  if (r.xdm) {
+    lines.push(`  XDM${c}${r.xdm.ok ? t('mss.read.xdmOk', { n: r.xdm.documents.length }) : t('mss.read.xdmBad')}`);
+    for (const d of r.xdm.documents) lines.push(`    ${d.path}${d.title ? ` « ${sanitizeText(d.title, 200).text} »` : ''} ${d.actual ? `${d.actual.size} ${t('mss.read.bytes')}, SHA-1 ${d.actual.sha1}` : ''} ${d.ok ? 'OK' : t('mss.read.xdmDocBad')}`);
+  }
+  if (r.receiptRequestedBy) lines.push(`  ${t('mss.read.receipt', { to: r.receiptRequestedBy })}`);
+  return lines;
+}
+
+function bodyLines(ctx: Ctx, r: MessageReport): string[] {
+  if (r.text === undefined || r.text.trim() === '') return [`  ${ctx.t('mss.read.noText')}`];
+  const { text, truncated } = sanitizeText(r.text);
+  const head = ctx.t(r.textSource === 'html' ? 'mss.read.textFromHtml' : 'mss.read.text');
+  return [`  --- ${head} ---`, ...text.replace(/\n+$/, '').split('\n').map((l) => `  | ${l}`), ...(truncated ? [`  ${ctx.t('mss.read.textTruncated')}`] : []), '  ---'];
+}
+
+/** Prints one verdict in the terminal (nothing with --json). */
+export function renderReport(ctx: Ctx, entry: ReadEntry, saving: boolean): void {
+  if (ctx.json) return;
+  const { t } = ctx;
+  const c = t('punct.colon');
+  if (entry.error) {
+    ctx.line(`${entry.source}${c}${t('mss.read.error')} [${entry.error.code}] ${localizedMessage(entry.error, ctx.lang)}`);
+    return;
+  }
+  const r = entry.report!;
+  const safe = (s: string | undefined): string => sanitizeText(s ?? '', 500).text;
+  const lines: string[] = [`${entry.source}${c}${statusLine(ctx, r)}`];
+  lines.push(`  ${t('mss.read.message')}${c}${safe(r.messageId) || '—'}`);
+  lines.push(`  ${t('mss.read.from')}${c}${safe(r.from) || '—'} → ${safe(r.to.join(', '))}`);
+  lines.push(`  ${t('mss.read.subject')}${c}${safe(r.subject)}${r.date ? ` (${formatWhen(ctx, r.date)})` : ''}`);
+  lines.push(...securityLines(ctx, r), ...contentLines(ctx, r));
+  for (const p of r.problems) lines.push(`  ${t('verify.problem')} [${p.code}] ${ctx.lang === 'fr' ? `${t(`error.${p.code}`, { detail: '', file: '', host: '', user: '' }).replace(/\s*:\s*$/, '')} — ` : ''}${safe(p.message)}`);
+  lines.push(...bodyLines(ctx, r));
+  for (const f of entry.saved) lines.push(`  ${t('mss.read.saved', { file: f })}`);
+  if (saving && !r.ok) lines.push(`  ${t('mss.read.notSaved')}`);
+  if (saving && r.ok && !r.senderProven && entry.saved.length > 0) lines.push(`  ${t('mss.read.savedNotProven')}`);
+  ctx.line(lines.join('\n'));
+}
