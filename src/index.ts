@@ -149,7 +149,11 @@ export { sanitizeText, decodeHeaderlessText, MAX_TEXT_CHARS } from './mss/body.j
 export type { TextSource } from './mss/body.js';
 export { signMimeEntity, encryptMimeEntity, verifyMultipartSigned, verifyOpaqueSigned, verifySignedLayer, decryptMimeEntity, smimeLayerOf, MICALG } from './mss/smime.js';
 export type { SignMimeOptions, EncryptMimeOptions, SignedLayer, SmimeLayerKind, VerifyLayerOptions } from './mss/smime.js';
-export { buildXdmPackage, checkXdmPackage, XDM_ATTACHMENT_NAME, SHA256_SLOT } from './mss/xdm.js';
+export { buildXdmPackage, checkXdmPackage, XDM_ATTACHMENT_NAME, SHA256_SLOT, FILE_NAME_SLOT } from './mss/xdm.js';
+export { parseCdaHeader, validNirKey, tsToDtm, INS_OIDS, CDA_NAMESPACE } from './mss/cda.js';
+export type { CdaHeader, CdaCode, CdaId, CdaName, CdaPatient, CdaAuthor } from './mss/cda.js';
+export { mssHeadersFor, checkMssHeaders, isPatientAddress, hasQualifiedIns, MSS_HEADER, PATIENT_DOMAIN } from './mss/mss-headers.js';
+export type { MssHeaderOptions, MssHeaderReport, MssHeaderProblem } from './mss/mss-headers.js';
 export type { BuildXdmOptions, XdmPackage, XdmDocumentInput, XdmReport, XdmDocumentReport, XdmProblem, CheckXdmOptions } from './mss/xdm.js';
 export { readReceiptRequest, buildMdn, parseMdn, isMdn } from './mss/mdn.js';
 export type { ReceiptRequest, BuildMdnOptions, MdnReport } from './mss/mdn.js';

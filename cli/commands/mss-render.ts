@@ -3,7 +3,7 @@
  * zone, the text of the message made safe to print) or as JSON.
  */
 import { basename } from 'node:path';
-import { sanitizeText, saveAttachment, type MessageReport, type ScelleError } from '../../src/index.js';
+import { sanitizeText, saveAttachment, type CdaHeader, type MessageReport, type ScelleError } from '../../src/index.js';
 import { localizedMessage } from '../main.js';
 import type { Ctx } from '../context.js';
 import { formatWhen } from './mss-common.js';
@@ -21,7 +21,7 @@ export async function saveAll(dir: string, report: MessageReport): Promise<strin
   const saved: string[] = [];
   for (const a of report.attachments) saved.push(await saveAttachment(dir, a.fileName, a.content));
   for (const d of report.xdm?.documents ?? []) {
-    if (d.content !== undefined && d.ok) saved.push(await saveAttachment(dir, d.title ?? basename(d.path), d.content));
+    if (d.content !== undefined && d.ok) saved.push(await saveAttachment(dir, d.fileName ?? d.title ?? basename(d.path), d.content));
   }
   return saved;
 }
@@ -36,9 +36,19 @@ export function jsonReport(r: MessageReport): Record<string, unknown> {
     signature: r.signature ? { ...r.signature, verdict: undefined, signingTime: r.signature.signingTime?.toISOString() } : undefined,
     text: r.text, textSource: r.textSource, hasHtml: r.hasHtml,
     attachments: r.attachments.map((a) => ({ fileName: a.fileName, contentType: a.contentType, size: a.size, sha256: a.sha256, integrity: a.integrity })),
-    xdm: r.xdm ? { ok: r.xdm.ok, submissionSet: r.xdm.submissionSet, documents: r.xdm.documents.map((d) => ({ path: d.path, title: d.title, mimeType: d.mimeType, declared: d.declared, actual: d.actual, ok: d.ok, problems: d.problems })) } : undefined,
+    xdm: r.xdm ? { ok: r.xdm.ok, submissionSet: r.xdm.submissionSet, documents: r.xdm.documents.map((d) => ({ path: d.path, title: d.title, fileName: d.fileName, mimeType: d.mimeType, declared: d.declared, actual: d.actual, ...(d.cda ? { cda: cdaSummary(d.cda) } : {}), ok: d.ok, problems: d.problems })) } : undefined,
+    mss: r.mss,
     mdn: r.mdn,
     problems: r.problems,
+  };
+}
+
+/** What a reader (or a script) needs of a CDA header: its type, title, date, patient and INS. */
+function cdaSummary(c: CdaHeader): Record<string, unknown> {
+  return {
+    id: c.id, code: c.code, title: c.title, effectiveTime: c.effectiveTime, confidentiality: c.confidentiality?.code,
+    patient: { family: c.patient.name.family, given: c.patient.name.given[0], gender: c.patient.gender, birthTime: c.patient.birthTime, ins: c.patient.ins },
+    author: c.authors[0] ? { id: c.authors[0].id, family: c.authors[0].name?.family, given: c.authors[0].name?.given[0] } : undefined,
   };
 }
 
@@ -77,10 +87,25 @@ function contentLines(ctx: Ctx, r: MessageReport): string[] {
   }
   if (r.xdm) {
     lines.push(`  XDM${c}${r.xdm.ok ? t('mss.read.xdmOk', { n: r.xdm.documents.length }) : t('mss.read.xdmBad')}`);
-    for (const d of r.xdm.documents) lines.push(`    ${d.path}${d.title ? ` « ${sanitizeText(d.title, 200).text} »` : ''} ${d.actual ? `${d.actual.size} ${t('mss.read.bytes')}, SHA-1 ${d.actual.sha1}` : ''} ${d.ok ? 'OK' : t('mss.read.xdmDocBad')}`);
+    for (const d of r.xdm.documents) {
+      lines.push(`    ${d.path}${d.title ? ` « ${sanitizeText(d.title, 200).text} »` : ''} ${d.actual ? `${d.actual.size} ${t('mss.read.bytes')}, SHA-1 ${d.actual.sha1}` : ''} ${d.ok ? 'OK' : t('mss.read.xdmDocBad')}`);
+      if (d.cda) lines.push(`      ${cdaLine(ctx, d.cda)}`);
+    }
+  }
+  if (r.mss) {
+    const got = [r.mss.received.codeCda ? `X-MSS-CODECDA=${r.mss.received.codeCda.join(',')}` : '', r.mss.received.ins ? `X-MSS-INS=${r.mss.received.ins}` : '', r.mss.received.nil ? `X-MSS-NIL=${r.mss.received.nil}` : '', r.mss.received.mes ? `X-MSS-MES=${r.mss.received.mes}` : ''].filter((x) => x !== '').join(', ');
+    lines.push(`  ${t('mss.read.mssHeaders')}${c}${sanitizeText(got || '—', 300).text} — ${r.mss.ok ? t('mss.read.mssOk') : t('mss.read.mssBad')}`);
   }
   if (r.receiptRequestedBy) lines.push(`  ${t('mss.read.receipt', { to: r.receiptRequestedBy })}`);
   return lines;
+}
+
+function cdaLine(ctx: Ctx, c: CdaHeader): string {
+  const p = c.patient;
+  const who = sanitizeText(`${p.name.family ?? '?'} ${p.name.given[0] ?? ''}`.trim(), 200).text;
+  const born = p.birthTime && /^\d{8}/.test(p.birthTime) ? `${p.birthTime.slice(6, 8)}/${p.birthTime.slice(4, 6)}/${p.birthTime.slice(0, 4)}` : '?';
+  const ins = p.ins ? ctx.t(p.ins.qualified ? 'mss.read.insQualified' : 'mss.read.insNotQualified', { kind: p.ins.kind, reasons: p.ins.reasons.join('; ') }) : ctx.t('mss.read.noIns');
+  return ctx.t('mss.read.cda', { code: sanitizeText(`${c.code.code}${c.code.displayName ? ` (${c.code.displayName})` : ''}`, 200).text, patient: who, born, ins });
 }
 
 function bodyLines(ctx: Ctx, r: MessageReport): string[] {

@@ -18,6 +18,9 @@ interface SendCliOptions extends IdentityOptions, TransportCliOptions {
   subject: string;
   body?: string;
   attach: string[];
+  cda: string[];
+  nil?: string;
+  blockPatientReply?: boolean;
   xdm?: boolean;
   sign?: boolean;
   encrypt?: boolean;
@@ -99,7 +102,10 @@ export function registerMssSend(mss: Command): void {
       .requiredOption('--subject <text>', 'subject (French accents are fine)')
       .option('--body <file>', 'text of the message (UTF-8 file)')
       .option('--attach <file...>', 'files to attach', [])
-      .option('--xdm', 'pack the attachments as an IHE XDM package (IHE_XDM.zip, with hashes in METADATA.XML)')
+      .option('--cda <file.xml>', 'a CDA R2 document (e.g. a compte rendu): sent in IHE_XDM.zip with the metadata of its header, announced by X-MSS-CODECDA and X-MSS-INS (repeatable)', collect, [])
+      .option('--xdm', 'pack the attachments as an IHE XDM package too (IHE_XDM.zip, with hashes in METADATA.XML); without it, --attach files travel beside the package')
+      .option('--nil <reference>', 'your software’s product reference from convergence.esante.gouv.fr, sent as X-MSS-NIL (default: SCELLE_MSS_NIL)')
+      .option('--block-patient-reply', 'to a patient’s Mon espace santé address (…@patient.mssante.fr): the patient may not answer (X-MSS-MES: FIN)')
       .option('--sign', 'sign (S/MIME multipart/signed, CAdES, SHA-256) with the identity’s signature certificate')
       .option('--encrypt', 'encrypt (S/MIME, AES-256-GCM AuthEnvelopedData) to --to-cert and to yourself')
       .option('--to-cert <file...>', 'recipients’ certificates (PEM/DER; the encryption one is picked)', [])
@@ -115,11 +121,15 @@ export function registerMssSend(mss: Command): void {
     try {
       const text = o.body !== undefined ? Buffer.from(await readInputFile(resolve(ctx.io.cwd, o.body))).toString('utf8') : '';
       const attachments = await Promise.all(o.attach.map(async (f) => ({ fileName: basename(f), content: await readInputFile(resolve(ctx.io.cwd, f), 256 * 1024 * 1024) })));
+      const cda = await Promise.all(o.cda.map(async (f) => ({ fileName: basename(f), content: await readInputFile(resolve(ctx.io.cwd, f), 64 * 1024 * 1024) })));
+      const nil = o.nil ?? ctx.io.env.SCELLE_MSS_NIL;
       const sign = o.sign ? signerOf(ctx, identity!, o.from) : undefined;
       const encrypt = o.encrypt ? await encryptionOf(ctx, o, identity, [...o.to, ...o.cc]) : undefined;
       const msg = await composeMessage({
         from: o.from, to: o.to, cc: o.cc, subject: o.subject, text, attachments,
         ...(o.xdm ? { xdm: xdmAuthor(sign?.signer) } : {}),
+        ...(cda.length > 0 ? { cda } : {}),
+        mss: { ...(nil ? { nil } : {}), ...(o.blockPatientReply ? { blockPatientReply: true } : {}) },
         ...(sign ? { sign } : {}),
         ...(encrypt ? { encrypt } : {}),
         requestReceipt: o.receipt !== false,
@@ -131,6 +141,7 @@ export function registerMssSend(mss: Command): void {
           ok: true, messageId: msg.messageId, envelope: msg.envelope, layers: msg.layers,
           ...(msg.encryption ? { encryption: { contentType: msg.encryption.contentType, cipher: msg.encryption.cipher, recipients: msg.encryption.recipients.length } } : {}),
           ...(msg.xdm ? { xdm: { submissionSetUniqueId: msg.xdm.submissionSetUniqueId, documents: msg.xdm.documents } } : {}),
+          mssHeaders: msg.mssHeaders ?? {},
           receiptRequested: o.receipt !== false,
           ...delivered,
         });

@@ -4,6 +4,7 @@ import type { SignatureVerdict } from '../crypto/cms/verify.js';
 import type { XdmReport } from './xdm.js';
 import type { MdnReport } from './mdn.js';
 import type { TextSource } from './body.js';
+import type { MssHeaderReport } from './mss-headers.js';
 
 /** One problem with a message: a negative check. */
 export interface MessageProblem {
@@ -108,6 +109,8 @@ export interface MessageReport {
   hasHtml: boolean;
   attachments: MessageAttachment[];
   xdm?: XdmReport;
+  /** The MSSanté header fields (X-MSS-*) and how they compare with the CDA documents of the XDM package. */
+  mss?: MssHeaderReport;
   /** For an MDN: what it acknowledges. */
   mdn?: MdnReport;
   problems: MessageProblem[];

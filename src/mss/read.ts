@@ -19,6 +19,7 @@ import { headerValue, parseMimeEntity, type MimeLimits } from './mime.js';
 import { peelLayers } from './read-layers.js';
 import { readContent } from './read-content.js';
 import { isMdn, parseMdn } from './mdn.js';
+import { checkMssHeaders } from './mss-headers.js';
 import type { MessageReport, MessageStatus } from './read-types.js';
 
 export type { MessageProblem, SenderIdentity, MessageSignature, MessageEncryption, MessageAttachment, AttachmentIntegrity, MessageReport, MessageStatus } from './read-types.js';
@@ -95,6 +96,11 @@ export async function readMessage(raw: Uint8Array, options: ReadMessageOptions):
     report.attachments = content.attachments;
     if (content.xdm) report.xdm = content.xdm;
     report.problems.push(...content.problems);
+    const mss = checkMssHeaders(outer.headers, content.xdm, name);
+    if (mss) {
+      report.mss = mss;
+      report.problems.push(...mss.problems);
+    }
   }
   if (options.requireSignature && report.signature === undefined && peeled.entity !== undefined) {
     report.problems.unshift({ code: 'NOT_SIGNED', message: `${name} is not signed: nothing proves who sent it, and a signature is required` });

@@ -14,7 +14,7 @@ import { sendMessage, parseMailUrl } from '../../src/mss/transport.js';
 import { composeMessage } from '../../src/mss/compose.js';
 import { isScelleError } from '../../src/errors.js';
 import { startMailServers, haveMailServers, type MailServers } from '../helpers/mailservers.js';
-import { createMssFixture, type MssFixture } from '../helpers/mss-fixtures.js';
+import { createMssFixture, demoCda, tamperXdmCda, type MssFixture } from '../helpers/mss-fixtures.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { scelle } from '../helpers/cli.js';
 
@@ -111,6 +111,50 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     const r = await sendAndReadBack(`smtps://localhost:${servers.ports.mtls}`);
     expect(r.report.signature.signer.rpps).toBe('10101234567');
     expect(servers.logs()).toMatch(/postfix\/mtls\/smtpd.*Client certificate verification|postfix\/mtls\/smtpd.*(Trusted|Verified) TLS connection/);
+  });
+
+  it('a CDA compte rendu sent with --cda through submission (STARTTLS) arrives with X-MSS-CODECDA / X-MSS-INS and an XDM whose METADATA matches its header; an altered CDA or header is reported', async () => {
+    writeFileSync(p('cr-cda.xml'), demoCda());
+    const before = servers.mailbox('confrere').length;
+    const sent = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr',
+      '--subject', 'Compte rendu de consultation — Mme Pat-Trois', '--body', p('body.txt'), '--cda', p('cr-cda.xml'), '--attach', p('compte-rendu été.pdf'),
+      '--sign', '--encrypt', '--to-cert', p('confrere.pem'), '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'),
+      '--trust', p('trust.pem'), '--smtp', `smtp://praticien@demo.mssante.fr@localhost:${servers.ports.submission}`, '--json'], { env: { SCELLE_MAIL_PASSWORD: servers.users.praticien.password, SCELLE_MSS_NIL: 'DEV935997' } });
+    expect(sent.status, sent.stderr).toBe(0);
+    const box = await servers.waitForMail('confrere', before + 1);
+    const delivered = box[box.length - 1]!;
+    // the operator sees the MSSanté fields in the clear (outer header), the documents stay encrypted
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-CODECDA: 11488-4\r?$/m);
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-INS: O\r?$/m);
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-NIL: DEV935997\r?$/m);
+    expect(delivered.toString('latin1')).not.toContain('ClinicalDocument');
+    const read = readConfrere(['--save-dir', p('saved-cda')]);
+    expect(read.status, read.stdout + read.stderr).toBe(0);
+    const m = read.json().messages[0];
+    expect(m).toMatchObject({ ok: true, status: 'verified', messageId: sent.json().messageId, text: 'Cher confrère,\nveuillez trouver ci-joint le compte rendu.\nBien confraternellement.\n' });
+    expect(m.mss).toMatchObject({ ok: true, received: { codeCda: ['11488-4'], ins: 'O', nil: 'DEV935997' } });
+    expect(m.xdm.documents[0]).toMatchObject({ ok: true, declared: { typeCode: '11488-4', patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH' }, cda: { code: { code: '11488-4' }, patient: { ins: { qualified: true } } } });
+    expect(m.attachments.map((a: any) => a.fileName)).toEqual(['IHE_XDM.zip', 'compte-rendu été.pdf']);
+    expect(readFileSync(join(p('saved-cda'), 'cr-cda.xml'), 'utf8')).toBe(demoCda());
+    // the header altered on the way: the message file from the mailbox, one field changed
+    writeFileSync(p('altered-header.eml'), delivered.toString('latin1').replace('X-MSS-CODECDA: 11488-4', 'X-MSS-CODECDA: 34112-3'), 'latin1');
+    const r = scelle(['mss', 'read', p('altered-header.eml'), '--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(r.status).toBe(3);
+    expect(r.json().messages[0].problems.map((x: any) => x.code)).toEqual(['MSS_HEADER_MISMATCH']);
+    // an altered CDA (a compte rendu sent without encryption, its XDM changed in the mailbox file): the signature and the XDM hashes both say so
+    const plainBefore = servers.mailbox('confrere').length;
+    const s2 = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr', '--subject', 'CR', '--cda', p('cr-cda.xml'),
+      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--sign', '--trust', p('trust.pem'), '--smtp', `smtps://praticien@demo.mssante.fr@localhost:${servers.ports.smtps}`, '--json'], { env: { SCELLE_MAIL_PASSWORD: servers.users.praticien.password } });
+    expect(s2.status, s2.stderr).toBe(0);
+    const box2 = await servers.waitForMail('confrere', plainBefore + 1);
+    const tampered = await tamperXdmCda(box2[box2.length - 1]!);
+    writeFileSync(p('altered-cda.eml'), tampered);
+    const r2 = scelle(['mss', 'read', p('altered-cda.eml'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(r2.status).toBe(3);
+    const codes = r2.json().messages[0].problems.map((x: any) => x.code);
+    expect(codes).toContain('CONTENT_TAMPERED');
+    expect(codes).toContain('XDM_MISMATCH');
+    expect(readConfrere().status).toBe(0); // drain
   });
 
   it('read receipt round trip: ack → delivered → read links it to the sent Message-ID', async () => {
