@@ -141,8 +141,8 @@ export type { RecipientDescription } from './crypto/cms/recipients.js';
 export { PWRI_ITERATIONS } from './crypto/cms/envelope-algorithms.js';
 
 // secure messaging (MSSanté): MIME, S/MIME, IHE XDM, MDN, SMTP/IMAP transport
-export { composeMessage, isMssanteAddress, splitMessage, joinMessage } from './mss/compose.js';
-export type { ComposeOptions, ComposedMessage, AttachmentInput } from './mss/compose.js';
+export { composeMessage, buildOuterMessage, isMssanteAddress, splitMessage, joinMessage } from './mss/compose.js';
+export type { ComposeOptions, ComposedMessage, AttachmentInput, OuterFields } from './mss/compose.js';
 export { parseMimeEntity, parseContentType, parseParameters, decodeBody, headerValue, canonicalizeLineBreaks } from './mss/mime.js';
 export type { MimeEntity, MimeHeader, ContentType, MimeLimits, ParseEntityOptions } from './mss/mime.js';
 export { sanitizeText, decodeHeaderlessText, MAX_TEXT_CHARS } from './mss/body.js';
@@ -155,8 +155,16 @@ export type { CdaHeader, CdaCode, CdaId, CdaName, CdaPatient, CdaAuthor } from '
 export { mssHeadersFor, checkMssHeaders, isPatientAddress, hasQualifiedIns, MSS_HEADER, PATIENT_DOMAIN } from './mss/mss-headers.js';
 export type { MssHeaderOptions, MssHeaderReport, MssHeaderProblem } from './mss/mss-headers.js';
 export type { BuildXdmOptions, XdmPackage, XdmDocumentInput, XdmReport, XdmDocumentReport, XdmProblem, CheckXdmOptions } from './mss/xdm.js';
-export { readReceiptRequest, buildMdn, parseMdn, isMdn } from './mss/mdn.js';
-export type { ReceiptRequest, BuildMdnOptions, MdnReport } from './mss/mdn.js';
+export { readReceiptRequest, buildMdn, parseMdn, parseDisposition, isMdn } from './mss/mdn.js';
+export type { ReceiptRequest, BuildMdnOptions, MdnReport, Disposition } from './mss/mdn.js';
+export { INTEGRATION_ERRORS, integrationError, integrationSubject, xdmSubject, errorCodeOfSubject } from './mss/integration-errors.js';
+export type { IntegrationError, SubjectDocument } from './mss/integration-errors.js';
+export { buildIntegrationErrorMail } from './mss/error-mail.js';
+export type { IntegrationErrorMailOptions } from './mss/error-mail.js';
+export { linkReceipt } from './mss/receipt-link.js';
+export type { ReceiptLink, ReceiptNote, CarriedOriginal } from './mss/receipt-link.js';
+export { appendSentRecord, findSentRecord } from './mss/sent-log.js';
+export type { SentRecord } from './mss/sent-log.js';
 export { parseMailUrl, sendMessage, fetchMessages, tlsOptions as mailTlsOptions } from './mss/transport.js';
 export type { MailServerUrl, MailTlsOptions, SendMessageOptions, SendResult, FetchMessagesOptions, FetchedMessage } from './mss/transport.js';
 export { readMessage, saveAttachment, safeAttachmentName } from './mss/read.js';

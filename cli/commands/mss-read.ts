@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  isScelleError, readInputFile, readMessage, parseMailUrl, fetchMessages,
+  isScelleError, readInputFile, readMessage, parseMailUrl, fetchMessages, findSentRecord,
   type Identity, type MessageReport, type ReadMessageOptions, type X509Cert, type Crl,
 } from '../../src/index.js';
 import { action } from '../main.js';
@@ -22,6 +22,7 @@ interface ReadCliOptions extends IdentityOptions, AccessCliOptions {
   saveDir?: string;
   requireSignature?: boolean;
   online?: boolean;
+  sentLog?: string;
 }
 
 /** The verdict-independent options of readMessage, from the command line. */
@@ -56,7 +57,8 @@ export function registerMssRead(mss: Command): void {
       .option('--keep-unseen', 'do not mark the messages read as seen')
       .option('--save-dir <dir>', 'save the attachments (and XDM documents) of messages whose checks pass, with safe names, never overwriting')
       .option('--require-signature', 'a message that is not signed fails (exit 3) and nothing of it is saved')
-      .option('--online', 'fetch CRLs / ask OCSP responders named in the certificates'),
+      .option('--online', 'fetch CRLs / ask OCSP responders named in the certificates')
+      .option('--sent-log <file>', 'the register mss send --sent-log keeps: receipts and integration errors are linked to your sent message (default: SCELLE_MSS_SENT_LOG)'),
   ))).action(action(async (ctx: Ctx, file: string | undefined, o: ReadCliOptions) => {
     if ((file === undefined) === (o.imap === undefined)) throw usage('give a message file or --imap URL (one of them)');
     const trustAnchors = await readTrust(ctx, o.trust);
@@ -65,10 +67,13 @@ export function registerMssRead(mss: Command): void {
     const identity = hasIdentity(o) ? await openIdentity(ctx, o) : undefined;
     const base = readOptions(trustAnchors, crls, o, identity);
     const results: ReadEntry[] = [];
+    const sentLog = o.sentLog ?? (ctx.io.env.SCELLE_MSS_SENT_LOG || undefined);
     const judge = async (raw: Uint8Array, source: string): Promise<ReadEntry> => {
       const report: MessageReport = await readMessage(raw, { ...base, name: source });
       const saved = o.saveDir !== undefined && report.ok ? await saveAll(resolve(ctx.io.cwd, o.saveDir), report) : [];
-      return { source, report, saved };
+      const id = report.receipt?.originalMessageId;
+      const sent = sentLog !== undefined && id !== undefined ? await findSentRecord(resolve(ctx.io.cwd, sentLog), id) : undefined;
+      return { source, report, saved, ...(sentLog !== undefined && report.receipt ? { sent: sent ?? null } : {}) };
     };
     try {
       if (file !== undefined) {
@@ -102,7 +107,7 @@ export function registerMssRead(mss: Command): void {
     }
     if (ctx.json) {
       const code = exitCode(results);
-      ctx.emitJson({ ok: code === 0, messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
+      ctx.emitJson({ ok: code === 0, messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), ...(r.sent !== undefined ? { sent: r.sent } : {}), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
     }
     return exitCode(results);
   }));

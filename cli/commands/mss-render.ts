@@ -3,7 +3,7 @@
  * zone, the text of the message made safe to print) or as JSON.
  */
 import { basename } from 'node:path';
-import { sanitizeText, saveAttachment, type CdaHeader, type MessageReport, type ScelleError } from '../../src/index.js';
+import { sanitizeText, saveAttachment, type CdaHeader, type MessageReport, type ScelleError, type SentRecord } from '../../src/index.js';
 import { localizedMessage } from '../main.js';
 import type { Ctx } from '../context.js';
 import { formatWhen } from './mss-common.js';
@@ -14,6 +14,8 @@ export interface ReadEntry {
   report?: MessageReport;
   error?: ScelleError;
   saved: string[];
+  /** With --sent-log, for a receipt: the sent message it answers (null: not in the register). */
+  sent?: SentRecord | null;
 }
 
 /** Saves a passing message's attachments; XDM documents are extracted under their titles. */
@@ -39,6 +41,7 @@ export function jsonReport(r: MessageReport): Record<string, unknown> {
     xdm: r.xdm ? { ok: r.xdm.ok, submissionSet: r.xdm.submissionSet, documents: r.xdm.documents.map((d) => ({ path: d.path, title: d.title, fileName: d.fileName, mimeType: d.mimeType, declared: d.declared, actual: d.actual, ...(d.cda ? { cda: cdaSummary(d.cda) } : {}), ok: d.ok, problems: d.problems })) } : undefined,
     mss: r.mss,
     mdn: r.mdn,
+    receipt: r.receipt ? { ...r.receipt, original: r.receipt.original ? { ...r.receipt.original, date: r.receipt.original.date?.toISOString() } : undefined } : undefined,
     problems: r.problems,
   };
 }
@@ -77,11 +80,28 @@ function securityLines(ctx: Ctx, r: MessageReport): string[] {
   return lines;
 }
 
+function receiptLines(ctx: Ctx, r: MessageReport, sent: SentRecord | null | undefined): string[] {
+  const { t } = ctx;
+  const link = r.receipt;
+  if (!link) return [];
+  const safe = (s: string | undefined): string => sanitizeText(s ?? '', 300).text;
+  const lines: string[] = [];
+  const original = link.originalMessageId ?? '?';
+  const err = link.error ? t('mss.read.receiptError', { code: safe(link.error.code), label: safe(link.error.label ?? ''), description: link.error.description ? ` (${safe(link.error.description)})` : '' }) : '';
+  if (link.kind === 'mdn') lines.push(`  ${t('mss.read.mdn', { original: safe(original), disposition: safe(r.mdn?.disposition.type), by: safe(r.mdn?.finalRecipient ?? r.from ?? '?') })}${err ? ` — ${err}` : ''}`);
+  else lines.push(`  ${t('mss.read.integrationError', { original: safe(original) })} — ${err}`);
+  const o = link.original;
+  if (o) lines.push(`    ${t('mss.read.receiptOriginal', { subject: safe(o.subject), date: o.date ? formatWhen(ctx, o.date) : '?', to: safe(o.to.join(', ')) })}`);
+  if (sent) lines.push(`    ${t('mss.read.receiptSent', { date: formatWhen(ctx, new Date(sent.date)), to: safe(sent.to.join(', ')), subject: safe(sent.subject) })}`);
+  if (sent === null) lines.push(`    ${t('mss.read.receiptNotSent')}`);
+  for (const n of link.notes) lines.push(`    ${t(`mss.read.receiptNote.${n.code}`, { detail: safe(n.detail) })}`);
+  return lines;
+}
+
 function contentLines(ctx: Ctx, r: MessageReport): string[] {
   const { t } = ctx;
   const c = t('punct.colon');
   const lines: string[] = [];
-  if (r.mdn) lines.push(`  ${t('mss.read.mdn', { original: r.mdn.originalMessageId ?? '?', disposition: r.mdn.disposition.type, by: r.mdn.finalRecipient ?? r.from ?? '?' })}`);
   for (const a of r.attachments) {
     lines.push(`  ${t('mss.read.attachment')}${c}${sanitizeText(a.fileName, 200).text} (${a.contentType}, ${a.size} ${t('mss.read.bytes')}, SHA-256 ${a.sha256}) — ${t(`mss.read.integrity.${a.integrity}`)}`);
   }
@@ -130,7 +150,7 @@ export function renderReport(ctx: Ctx, entry: ReadEntry, saving: boolean): void 
   lines.push(`  ${t('mss.read.message')}${c}${safe(r.messageId) || '—'}`);
   lines.push(`  ${t('mss.read.from')}${c}${safe(r.from) || '—'} → ${safe(r.to.join(', '))}`);
   lines.push(`  ${t('mss.read.subject')}${c}${safe(r.subject)}${r.date ? ` (${formatWhen(ctx, r.date)})` : ''}`);
-  lines.push(...securityLines(ctx, r), ...contentLines(ctx, r));
+  lines.push(...securityLines(ctx, r), ...receiptLines(ctx, r, entry.sent), ...contentLines(ctx, r));
   for (const p of r.problems) lines.push(`  ${t('verify.problem')} [${p.code}] ${ctx.lang === 'fr' ? `${t(`error.${p.code}`, { detail: '', file: '', host: '', user: '' }).replace(/\s*:\s*$/, '')} — ` : ''}${safe(p.message)}`);
   lines.push(...bodyLines(ctx, r));
   for (const f of entry.saved) lines.push(`  ${t('mss.read.saved', { file: f })}`);

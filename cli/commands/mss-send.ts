@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { basename, resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, readInputFile, parseCertificates, selectCertificate, composeMessage,
+  ScelleError, isScelleError, readInputFile, parseCertificates, selectCertificate, composeMessage, appendSentRecord,
   type Identity, type IdentityEntry, type X509Cert, type Crl,
 } from '../../src/index.js';
 import { action } from '../main.js';
@@ -21,6 +21,7 @@ interface SendCliOptions extends IdentityOptions, TransportCliOptions {
   cda: string[];
   nil?: string;
   blockPatientReply?: boolean;
+  sentLog?: string;
   xdm?: boolean;
   sign?: boolean;
   encrypt?: boolean;
@@ -105,6 +106,7 @@ export function registerMssSend(mss: Command): void {
       .option('--cda <file.xml>', 'a CDA R2 document (e.g. a compte rendu): sent in IHE_XDM.zip with the metadata of its header, announced by X-MSS-CODECDA and X-MSS-INS (repeatable)', collect, [])
       .option('--xdm', 'pack the attachments as an IHE XDM package too (IHE_XDM.zip, with hashes in METADATA.XML); without it, --attach files travel beside the package')
       .option('--nil <reference>', 'your software’s product reference from convergence.esante.gouv.fr, sent as X-MSS-NIL (default: SCELLE_MSS_NIL)')
+      .option('--sent-log <file>', 'append the message to this register of sent messages, so that mss read links receipts to it (default: SCELLE_MSS_SENT_LOG)')
       .option('--block-patient-reply', 'to a patient’s Mon espace santé address (…@patient.mssante.fr): the patient may not answer (X-MSS-MES: FIN)')
       .option('--sign', 'sign (S/MIME multipart/signed, CAdES, SHA-256) with the identity’s signature certificate')
       .option('--encrypt', 'encrypt (S/MIME, AES-256-GCM AuthEnvelopedData) to --to-cert and to yourself')
@@ -136,6 +138,14 @@ export function registerMssSend(mss: Command): void {
         ...(o.allowPlainAttachments ? { allowPlainAttachments: true } : {}),
       });
       const delivered = await deliver(ctx, msg, o, identity);
+      const sentLog = o.sentLog ?? ctx.io.env.SCELLE_MSS_SENT_LOG;
+      if (sentLog !== undefined && sentLog !== '') {
+        await appendSentRecord(resolve(ctx.io.cwd, sentLog), {
+          v: 1, messageId: msg.messageId, date: new Date().toISOString(), from: msg.envelope.from, to: msg.envelope.to, subject: o.subject,
+          receiptRequested: o.receipt !== false, via: delivered.out !== undefined ? 'file' : 'smtp',
+          cdaCodes: (msg.cda ?? []).map((c) => c.code.code), files: [...cda.map((c) => c.fileName), ...attachments.map((a) => a.fileName)],
+        });
+      }
       if (ctx.json) {
         ctx.emitJson({
           ok: true, messageId: msg.messageId, envelope: msg.envelope, layers: msg.layers,

@@ -140,6 +140,41 @@ export function joinMessage(outer: string, entity: Uint8Array): Uint8Array {
   return concat([Buffer.from(`${outer}MIME-Version: 1.0\r\n`, 'latin1'), entity]);
 }
 
+/** The outer fields of a message whose MIME entity is built by hand (receipts, error e-mails). */
+export interface OuterFields {
+  from: string;
+  to: string[];
+  subject: string;
+  date?: Date;
+  inReplyTo?: string;
+  references?: string[];
+  /** More outer header fields (X-MSS-*). */
+  headers?: Record<string, string>;
+  /** Sign the entity (multipart/signed). */
+  sign?: { signer: IdentityEntry; chain?: X509Cert[] };
+}
+
+/**
+ * Puts a ready MIME entity (its Content-* fields, an empty line, its body) under outer header
+ * fields written by the composer (RFC 2047 subject, Message-ID, Date), signing it when asked.
+ * @throws ScelleError USAGE (bad address, 8-bit entity to sign) and the signing errors.
+ */
+export async function buildOuterMessage(fields: OuterFields, entity: Uint8Array): Promise<ComposedMessage> {
+  const from = checkAddress(fields.from, 'from');
+  const to = fields.to.map((a) => checkAddress(a, 'to'));
+  const raw = await buildWithComposer({
+    from, to, subject: fields.subject.replace(/[\r\n]+/g, ' '), date: fields.date ?? new Date(),
+    ...(fields.inReplyTo ? { inReplyTo: fields.inReplyTo } : {}),
+    ...(fields.references ? { references: fields.references } : {}),
+    ...(fields.headers ? { headers: fields.headers } : {}),
+    text: '',
+  });
+  const { outer } = splitMessage(raw);
+  const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(outer)?.[1] ?? '';
+  const body = fields.sign ? await signMimeEntity(entity, fields.sign) : entity;
+  return { raw: joinMessage(outer, body), messageId, envelope: { from, to }, layers: fields.sign ? ['signed'] : [] };
+}
+
 /** Signs then encrypts the MIME entity of a composed message, as asked (RFC 8551 §3.6). */
 async function protect(raw: Uint8Array, options: ComposeOptions): Promise<{ raw: Uint8Array; layers: string[]; encryption?: EncryptInfo }> {
   if (!options.sign && !options.encrypt) return { raw, layers: [] };

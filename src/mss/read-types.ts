@@ -5,6 +5,7 @@ import type { XdmReport } from './xdm.js';
 import type { MdnReport } from './mdn.js';
 import type { TextSource } from './body.js';
 import type { MssHeaderReport } from './mss-headers.js';
+import type { ReceiptLink } from './receipt-link.js';
 
 /** One problem with a message: a negative check. */
 export interface MessageProblem {
@@ -90,7 +91,7 @@ export interface MessageReport {
   status: MessageStatus;
   /** True only when a valid signature proves the From address. */
   senderProven: boolean;
-  kind: 'message' | 'mdn';
+  kind: 'message' | 'mdn' | 'integration-error';
   messageId?: string;
   from?: string;
   to: string[];
@@ -113,5 +114,7 @@ export interface MessageReport {
   mss?: MssHeaderReport;
   /** For an MDN: what it acknowledges. */
   mdn?: MdnReport;
+  /** For an MDN or an integration-error e-mail: the message it answers, the error it reports. */
+  receipt?: ReceiptLink;
   problems: MessageProblem[];
 }

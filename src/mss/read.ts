@@ -15,11 +15,13 @@
 import type { Identity } from '../crypto/identity.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import { headerValue, parseMimeEntity, type MimeLimits } from './mime.js';
+import { headerValue, parseMimeEntity, type MimeEntity, type MimeLimits } from './mime.js';
 import { peelLayers } from './read-layers.js';
 import { readContent } from './read-content.js';
 import { isMdn, parseMdn } from './mdn.js';
 import { checkMssHeaders } from './mss-headers.js';
+import { linkReceipt } from './receipt-link.js';
+import { errorCodeOfSubject } from './integration-errors.js';
 import type { MessageReport, MessageStatus } from './read-types.js';
 
 export type { MessageProblem, SenderIdentity, MessageSignature, MessageEncryption, MessageAttachment, AttachmentIntegrity, MessageReport, MessageStatus } from './read-types.js';
@@ -85,10 +87,7 @@ export async function readMessage(raw: Uint8Array, options: ReadMessageOptions):
   report.problems.push(...peeled.problems);
   if (peeled.entity !== undefined) {
     const entity = peeled.entity;
-    if (isMdn(entity)) {
-      report.kind = 'mdn';
-      report.mdn = parseMdn(entity, name);
-    }
+    await readReceipt(report, entity, headerValue(outer.headers, 'in-reply-to'), name);
     const content = await readContent(entity, name, options.tempDir);
     if (content.text !== undefined) report.text = content.text;
     if (content.textSource) report.textSource = content.textSource;
@@ -106,6 +105,19 @@ export async function readMessage(raw: Uint8Array, options: ReadMessageOptions):
     report.problems.unshift({ code: 'NOT_SIGNED', message: `${name} is not signed: nothing proves who sent it, and a signature is required` });
   }
   return finish(report);
+}
+
+/** Recognises an MDN or an integration-error e-mail and links it to the message it answers. */
+async function readReceipt(report: MessageReport, entity: MimeEntity, inReplyTo: string | undefined, name: string): Promise<void> {
+  const errorCode = errorCodeOfSubject(report.subject);
+  if (isMdn(entity)) {
+    report.kind = 'mdn';
+    report.mdn = parseMdn(entity, name);
+  } else if (errorCode !== undefined) report.kind = 'integration-error';
+  else return;
+  const { link, problems } = await linkReceipt(entity, { ...(report.mdn ? { mdn: report.mdn } : {}), ...(errorCode !== undefined ? { errorCode } : {}), ...(inReplyTo ? { inReplyTo: inReplyTo.trim() } : {}), name });
+  report.receipt = link;
+  report.problems.push(...problems);
 }
 
 /** The message's own header fields, decoded by mailparser (RFC 2047, address lists). */

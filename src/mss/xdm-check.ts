@@ -242,7 +242,8 @@ function checkCda(report: XdmDocumentReport, eo: XmlElement, content: Uint8Array
     cda = parseCdaHeader(content, key);
   } catch (err) {
     if (!isScelleError(err)) throw err;
-    fail(err.code, err.message);
+    // Declared as a typed document (typeCode): it had to be a usable CDA. Otherwise it is just an XML file.
+    if (report.declared.typeCode !== undefined) fail(err.code, err.message);
     return;
   }
   report.cda = cda;

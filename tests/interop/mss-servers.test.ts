@@ -178,8 +178,54 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     expect(mdn.mdn.originalMessageId).toBe(messageId);
     expect(mdn.mdn.disposition).toMatchObject({ actionMode: 'manual-action', sendingMode: 'mdn-sent-manually', type: 'displayed' });
     expect(mdn.signature).toMatchObject({ ok: true, fromMatches: true, signer: { rpps: '10107654321' } });
+    expect(mdn.receipt).toMatchObject({ kind: 'mdn', originalMessageId: messageId, original: { messageId }, notes: [] });
     // drain confrere's copy of that message
     expect(readConfrere().status).toBe(0);
+  });
+
+  it('the volet’s receipts through the servers: an MDN processed/Error (three parts) and, when no receipt was asked, the error e-mail; mss read links both to the sent message', async () => {
+    writeFileSync(p('cr-ack.xml'), demoCda());
+    const submit = `smtp://praticien@demo.mssante.fr@localhost:${servers.ports.submission}`;
+    const env = { SCELLE_MAIL_PASSWORD: servers.users.praticien.password };
+    const send = (extra: string[]): string => {
+      const r = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr', '--subject', 'CR Mme Pat-Trois', '--cda', p('cr-ack.xml'),
+        '--sign', '--encrypt', '--to-cert', p('confrere.pem'), '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--trust', p('trust.pem'),
+        '--sent-log', p('envois.jsonl'), '--smtp', submit, '--json', ...extra], { env });
+      expect(r.status, r.stderr).toBe(0);
+      return r.json().messageId;
+    };
+    const before = servers.mailbox('confrere').length;
+    const withReceipt = send([]);
+    const withoutReceipt = send(['--no-receipt']);
+    const box = await servers.waitForMail('confrere', before + 2);
+    writeFileSync(p('with.eml'), box[box.length - 2]!);
+    writeFileSync(p('without.eml'), box[box.length - 1]!);
+    const praticienBefore = servers.mailbox('praticien').length;
+    const ack = (file: string, code: string): any => {
+      const r = scelle(['mss', 'ack', p(file), '--error', code, '--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'),
+        '--smtp', `smtp://confrere@demo.mssante.fr@localhost:${servers.ports.submission}`, '--mail-pass-file', p('confrere.mailpass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      return r.json();
+    };
+    expect(ack('with.eml', '902')).toMatchObject({ kind: 'mdn', originalMessageId: withReceipt, to: 'praticien@demo.mssante.fr' });
+    expect(ack('without.eml', '903')).toMatchObject({ kind: 'integration-error', originalMessageId: withoutReceipt, to: 'praticien@demo.mssante.fr' });
+    const praticienBox = await servers.waitForMail('praticien', praticienBefore + 2);
+    // the MDN as delivered: multipart/report with exactly the volet's three parts
+    const delivered = praticienBox.slice(-2).map((m) => m.toString('latin1'));
+    const mdnRaw = delivered.find((m) => /report-type=disposition-notification/.test(m))!;
+    expect(mdnRaw.match(/^Content-Type: (text\/plain|message\/disposition-notification|message\/rfc822)/gm)!.slice(0, 3)).toEqual(['Content-Type: text/plain', 'Content-Type: message/disposition-notification', 'Content-Type: message/rfc822']);
+    const read = scelle(['mss', 'read', '--imap', `imaps://praticien@demo.mssante.fr@localhost:${servers.ports.imaps}`, '--sent-log', p('envois.jsonl'),
+      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--mail-pass-file', p('praticien.mailpass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(read.status, read.stdout + read.stderr).toBe(0);
+    const messages = read.json().messages;
+    const mdn = messages.find((m: any) => m.kind === 'mdn');
+    expect(mdn).toMatchObject({ ok: true, receipt: { originalMessageId: withReceipt, original: { messageId: withReceipt }, error: { code: '902', label: 'Identifiant patient inconnu' }, notes: [] }, sent: { messageId: withReceipt, cdaCodes: ['11488-4'] } });
+    expect(mdn.subject).toBe('[KO Intégration système !][902] XDM/1.0/DDM+Compte rendu de consultation — échographie PAT-TROIS DOMINIQUE 28/03/1979');
+    const ko = messages.find((m: any) => m.kind === 'integration-error');
+    expect(ko).toMatchObject({ ok: true, receipt: { originalMessageId: withoutReceipt, error: { code: '903' } }, sent: { messageId: withoutReceipt } });
+    expect(ko.attachments.map((a: any) => a.fileName)).toEqual(['message_original.eml', 'IHE_XDM.zip']);
+    expect(ko.mss).toMatchObject({ ok: true, received: { codeCda: ['11488-4'] } });
+    expect(readConfrere().status).toBe(0); // drain
   });
 
   it('a server certificate that --trust does not cover is refused: TLS_UNTRUSTED, exit 3, nothing sent', async () => {

@@ -155,12 +155,14 @@ describe('MDN (RFC 8098)', () => {
     const mdn = await buildMdn({ request: req, from: f.confrere.email, sign: { signer: f.confrere.sign, chain: f.confrere.chain } });
     const raw = Buffer.from(mdn.raw).toString('latin1');
     expect(raw.slice(0, raw.indexOf('\r\n\r\n'))).not.toMatch(/Disposition-Notification-To/i);
-    expect(raw).toMatch(/Content-Type: text\/rfc822-headers/);
+    expect(raw).toMatch(/Content-Type: message\/rfc822/);
     expect(raw).toMatch(/In-Reply-To: <[^>]+>/);
     const r = await readMessage(mdn.raw, { trustAnchors: [f.root], crls: f.crls });
     expect(r).toMatchObject({ ok: true, kind: 'mdn', subject: 'Accusé de lecture : Compte rendu — Mme Dupré' });
     expect(r.mdn).toMatchObject({ originalMessageId: msg.messageId, finalRecipient: f.confrere.email, disposition: { actionMode: 'manual-action', sendingMode: 'mdn-sent-manually', type: 'displayed' } });
     expect(r.attachments).toEqual([]);
-    await expect(readReceiptRequest((await composeMessage({ ...base() })).raw)).rejects.toMatchObject({ code: 'USAGE' });
+    const noReceipt = await readReceiptRequest((await composeMessage({ ...base() })).raw);
+    expect(noReceipt.notifyTo).toBeUndefined();
+    await expect(buildMdn({ request: noReceipt, from: f.confrere.email })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
