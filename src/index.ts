@@ -165,8 +165,16 @@ export { linkReceipt } from './mss/receipt-link.js';
 export type { ReceiptLink, ReceiptNote, CarriedOriginal } from './mss/receipt-link.js';
 export { appendSentRecord, findSentRecord } from './mss/sent-log.js';
 export type { SentRecord } from './mss/sent-log.js';
-export { parseMailUrl, sendMessage, fetchMessages, tlsOptions as mailTlsOptions } from './mss/transport.js';
-export type { MailServerUrl, MailTlsOptions, SendMessageOptions, SendResult, FetchMessagesOptions, FetchedMessage } from './mss/transport.js';
+export { parseMailUrl, tlsOptions as mailTlsOptions } from './mss/transport.js';
+export type { MailServerUrl, MailTlsOptions, MailLogin } from './mss/transport.js';
+export { sendMessage } from './mss/smtp.js';
+export type { SendMessageOptions, SendResult } from './mss/smtp.js';
+export { fetchMessages } from './mss/imap-fetch.js';
+export type { FetchMessagesOptions, FetchedMessage, FetchResult } from './mss/imap-fetch.js';
+export { OAuthTokenSource, readTokenFile, jwtExpiry } from './mss/oauth.js';
+export type { OAuthTokenOptions } from './mss/oauth.js';
+export { initialResponse as saslInitialResponse, decodeOAuthChallenge } from './mss/sasl.js';
+export type { SaslMechanism, OAuthChallenge } from './mss/sasl.js';
 export { readMessage, saveAttachment, safeAttachmentName } from './mss/read.js';
 export type { ReadMessageOptions, MessageReport, MessageProblem, MessageSignature, MessageEncryption, MessageAttachment, SenderIdentity, MessageStatus, AttachmentIntegrity } from './mss/read.js';
 

@@ -67,6 +67,7 @@ export function registerMssRead(mss: Command): void {
     const identity = hasIdentity(o) ? await openIdentity(ctx, o) : undefined;
     const base = readOptions(trustAnchors, crls, o, identity);
     const results: ReadEntry[] = [];
+    let login: Record<string, unknown> | undefined;
     const sentLog = o.sentLog ?? (ctx.io.env.SCELLE_MSS_SENT_LOG || undefined);
     const judge = async (raw: Uint8Array, source: string): Promise<ReadEntry> => {
       const report: MessageReport = await readMessage(raw, { ...base, name: source });
@@ -84,8 +85,8 @@ export function registerMssRead(mss: Command): void {
       } else {
         const url = parseMailUrl(o.imap!, 'imap');
         const access = await mailAccess(ctx, url, o, identity);
-        await fetchMessages({
-          url, ...access.options, password: access.options.password ?? '', mailbox: o.mailbox,
+        const fetched = await fetchMessages({
+          url, ...access.options, mailbox: o.mailbox,
           unseenOnly: o.all !== true, markSeen: o.keepUnseen !== true,
           onMessage: async (m) => {
             const source = `${o.mailbox} UID ${m.uid}`;
@@ -100,6 +101,7 @@ export function registerMssRead(mss: Command): void {
             renderReport(ctx, entry, o.saveDir !== undefined);
           },
         });
+        login = { server: `${url.host}:${url.port}`, security: url.security, kind: access.login, mechanism: fetched.mechanism, ...(fetched.tokenRenewed ? { tokenRenewed: true } : {}) };
         if (results.length === 0 && !ctx.json) ctx.line(ctx.t('mss.read.none', { mailbox: o.mailbox }));
       }
     } finally {
@@ -107,7 +109,7 @@ export function registerMssRead(mss: Command): void {
     }
     if (ctx.json) {
       const code = exitCode(results);
-      ctx.emitJson({ ok: code === 0, messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), ...(r.sent !== undefined ? { sent: r.sent } : {}), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
+      ctx.emitJson({ ok: code === 0, ...(login ? { login } : {}), messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), ...(r.sent !== undefined ? { sent: r.sent } : {}), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
     }
     return exitCode(results);
   }));

@@ -1,13 +1,14 @@
 /**
  * How `mss` commands reach the operator's servers: which certificates the server's must chain to
- * (--trust), how to log in (the account password, or the identity's authentication certificate),
- * and delivery of a finished message (--smtp, or --out to write it).
+ * (--trust), how to log in (the account password, an OAuth 2.0 access token as e-CPS / Pro Santé
+ * Connect issue them, or the identity's authentication certificate), and delivery of a finished
+ * message (--smtp, or --out to write it).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  writeFileAtomic, parseMailUrl, sendMessage,
-  type Identity, type MailServerUrl, type MailTlsOptions, type ComposedMessage,
+  writeFileAtomic, parseMailUrl, sendMessage, readInputFile, OAuthTokenSource,
+  type Identity, type MailServerUrl, type MailTlsOptions, type MailLogin, type ComposedMessage,
 } from '../../src/index.js';
 import type { Ctx } from '../context.js';
 import { addTrustOptions, readTrust } from '../options.js';
@@ -18,32 +19,63 @@ export interface AccessCliOptions {
   trust: string[];
   mailPassFile?: string;
   clientCert?: boolean;
+  oauthTokenFile?: string;
+  oauthRefreshFile?: string;
+  oauthTokenUrl?: string;
+  oauthClientId?: string;
+  oauthClientSecretFile?: string;
+  oauthScope?: string;
+  sasl?: 'oauthbearer' | 'xoauth2';
 }
 
-/** `--mail-pass-file`, `--client-cert`. */
+/** `--mail-pass-file`, `--client-cert`, the e-CPS style (OAuth 2.0 bearer token) login. */
 export function addAccessOptions(cmd: Command): Command {
   return cmd
     .option('--mail-pass-file <file>', 'read the mail account password from this file (else SCELLE_MAIL_PASSWORD, else a prompt)')
-    .option('--client-cert', 'present the identity’s authentication certificate (TLS client authentication); implied when the URL names no user');
+    .option('--client-cert', 'present the identity’s authentication certificate (TLS client authentication); a URL without user logs in with the certificate alone (IMAP: SASL EXTERNAL)')
+    .option('--oauth-token-file <file>', 'log in with this access token (e-CPS / Pro Santé Connect style, SASL OAUTHBEARER or XOAUTH2): the raw token or JSON {"access_token","expires_at"}; renewed tokens are written back')
+    .option('--oauth-refresh-file <file>', 'renew the access token with this refresh token when it expires or is refused (with --oauth-token-url and --oauth-client-id)')
+    .option('--oauth-token-url <url>', 'the token endpoint (https) that renews access tokens')
+    .option('--oauth-client-id <id>', 'the client id registered at the token endpoint')
+    .option('--oauth-client-secret-file <file>', 'the client secret, for a confidential client (else SCELLE_OAUTH_CLIENT_SECRET; none for a public client)')
+    .option('--oauth-scope <scope>', 'the scope to ask when renewing')
+    .addOption(new Option('--sasl <mechanism>', 'the SASL mechanism for the token (default: OAUTHBEARER when the server offers it, else XOAUTH2)').choices(['oauthbearer', 'xoauth2']));
 }
 
 /** What {@link mailAccess} settled. */
 export interface MailAccess {
-  login: 'password' | 'certificate';
-  options: MailTlsOptions & { password?: string };
+  /** How the login is made (for the report). */
+  login: 'password' | 'oauth' | 'certificate';
+  options: MailTlsOptions & { login: MailLogin };
+}
+
+async function oauthLogin(ctx: Ctx, o: AccessCliOptions): Promise<MailLogin> {
+  const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.io.cwd, p));
+  const secretFile = path(o.oauthClientSecretFile);
+  const clientSecret = secretFile !== undefined ? Buffer.from(await readInputFile(secretFile)).toString('utf8').trim() : ctx.io.env.SCELLE_OAUTH_CLIENT_SECRET || undefined;
+  const tokens = new OAuthTokenSource({
+    ...(o.oauthTokenFile !== undefined ? { tokenFile: path(o.oauthTokenFile)! } : {}),
+    ...(o.oauthRefreshFile !== undefined ? { refreshFile: path(o.oauthRefreshFile)! } : {}),
+    ...(o.oauthTokenUrl !== undefined ? { tokenUrl: o.oauthTokenUrl } : {}),
+    ...(o.oauthClientId !== undefined ? { clientId: o.oauthClientId } : {}),
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(o.oauthScope !== undefined ? { scope: o.oauthScope } : {}),
+  });
+  return { kind: 'oauth', tokens, ...(o.sasl ? { mechanism: o.sasl.toUpperCase() as 'OAUTHBEARER' | 'XOAUTH2' } : {}) };
 }
 
 /** Reads the trust and the login secret for `url`. */
 export async function mailAccess(ctx: Ctx, url: MailServerUrl, o: AccessCliOptions, identity: Identity | undefined): Promise<MailAccess> {
   const trustAnchors = await readTrust(ctx, o.trust);
   if (trustAnchors.length === 0) throw usage(`${url.protocol}:// needs --trust FILE: the authority of the mail server’s certificate (the system store is never used silently)`);
+  const oauth = o.oauthTokenFile !== undefined || o.oauthRefreshFile !== undefined;
+  if (!oauth && (o.oauthTokenUrl !== undefined || o.oauthClientId !== undefined || o.sasl !== undefined)) throw usage('the --oauth-… options and --sasl go with --oauth-token-file or --oauth-refresh-file');
+  if (oauth && url.user === undefined) throw usage(`${url.protocol}://: a token login needs the account in the URL (user@host)`);
   const useCert = url.user === undefined || o.clientCert === true;
   const clientCertificate = useCert ? clientCertOf(identity) : undefined;
-  const password = url.user !== undefined ? await mailPassword(ctx, o.mailPassFile) : undefined;
-  return {
-    login: password !== undefined ? 'password' : 'certificate',
-    options: { trustAnchors, ...(clientCertificate ? { clientCertificate } : {}), ...(password !== undefined ? { password } : {}) },
-  };
+  const login: MailLogin = oauth ? await oauthLogin(ctx, o)
+    : url.user !== undefined ? { kind: 'password', password: await mailPassword(ctx, o.mailPassFile) } : { kind: 'certificate' };
+  return { login: login.kind, options: { trustAnchors, ...(clientCertificate ? { clientCertificate } : {}), login } };
 }
 
 /** Options of commands that send (send, ack). */
@@ -74,7 +106,7 @@ export async function deliver(ctx: Ctx, msg: ComposedMessage, o: TransportCliOpt
   const access = await mailAccess(ctx, url, o, identity);
   const result = await sendMessage(msg.raw, { url, envelope: msg.envelope, ...access.options });
   return {
-    server: `${url.host}:${url.port}`, security: url.security, login: access.login,
+    server: `${url.host}:${url.port}`, security: url.security, login: access.login, ...(result.mechanism ? { mechanism: result.mechanism } : {}), ...(result.tokenRenewed ? { tokenRenewed: true } : {}),
     ...(access.options.clientCertificate ? { clientCertificate: access.options.clientCertificate.entry.certificate.subject } : {}),
     accepted: result.accepted, response: result.response,
   };
