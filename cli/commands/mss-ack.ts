@@ -11,7 +11,8 @@ import {
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, hasIdentity, openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, hasIdentity, openIdentity, readCrls, type IdentityOptions } from '../options.js';
+import { readMssTrust } from './mss-trust.js';
 import { chainOf, emailsOf, usage } from './mss-common.js';
 import { addTransportOptions, deliver, type TransportCliOptions } from './mss-transport.js';
 
@@ -33,7 +34,7 @@ function myAddress(request: ReceiptRequest, identity: Identity | undefined, give
 
 /** The document and patient the original carried (first CDA of its XDM package), and its attachments. */
 async function originalContent(ctx: Ctx, raw: Uint8Array, file: string, o: AckCliOptions, identity: Identity | undefined): Promise<{ document?: SubjectDocument; cda: CdaHeader[]; attachments: { fileName: string; contentType: string; content: Uint8Array }[] }> {
-  const report = await readMessage(raw, { trustAnchors: await readTrust(ctx, o.trust), crls: await readCrls(ctx, o.crl), name: file, ...(identity ? { identity } : {}) });
+  const report = await readMessage(raw, { trustAnchors: (await readMssTrust(ctx, o)).anchors, crls: await readCrls(ctx, o.crl), name: file, ...(identity ? { identity } : {}) });
   if (report.encryption && !report.encryption.ok) throw usage(`${file} is encrypted and could not be opened (${report.encryption.code}): give your identity to read the document it carries`);
   const cda = report.xdm?.documents.find((d) => d.cda)?.cda;
   const document = cda ? { label: cda.title, ...(cda.patient.name.family ? { family: cda.patient.name.family } : {}), ...(cda.patient.name.given[0] ? { given: cda.patient.name.given[0] } : {}), ...(cda.patient.birthTime ? { birthTime: cda.patient.birthTime } : {}) } : undefined;

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
   isScelleError, readInputFile, readMessage, parseMailUrl, fetchMessages, findSentRecord,
-  type Identity, type MessageReport, type ReadMessageOptions, type X509Cert, type Crl,
+  type Identity, type MessageReport, type ReadMessageOptions, type Crl,
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, readCrls, readTrust, parseAt, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';
+import { addIgcSanteOptions, readMssTrust, type MssTrust } from './mss-trust.js';
 import { usage } from './mss-common.js';
 import { addAccessOptions, mailAccess, type AccessCliOptions } from './mss-transport.js';
 import { jsonReport, renderReport, saveAll, type ReadEntry } from './mss-render.js';
@@ -26,10 +27,11 @@ interface ReadCliOptions extends IdentityOptions, AccessCliOptions {
 }
 
 /** The verdict-independent options of readMessage, from the command line. */
-function readOptions(trustAnchors: X509Cert[], crls: Crl[], o: ReadCliOptions, identity: Identity | undefined): Omit<ReadMessageOptions, 'name'> {
+function readOptions(trust: MssTrust, crls: Crl[], o: ReadCliOptions, identity: Identity | undefined): Omit<ReadMessageOptions, 'name'> {
   const at = parseAt(o.at);
   return {
-    trustAnchors,
+    trustAnchors: trust.anchors,
+    ...(trust.scope ? { trustScope: trust.scope } : {}),
     ...(identity ? { identity } : {}),
     ...(crls.length > 0 ? { crls } : {}),
     ...(o.online ? { online: true } : {}),
@@ -47,7 +49,7 @@ function exitCode(results: ReadEntry[]): number {
 }
 
 export function registerMssRead(mss: Command): void {
-  addAccessOptions(addTrustOptions(addIdentityOptions(
+  addAccessOptions(addIgcSanteOptions(addTrustOptions(addIdentityOptions(
     mss.command('read')
       .description('read messages from a file or a mailbox: decrypt, verify the signature and the sender (name, RPPS), show the text, check XDM hashes, recognise read receipts')
       .argument('[file.eml]', 'a message file (instead of --imap)')
@@ -59,13 +61,13 @@ export function registerMssRead(mss: Command): void {
       .option('--require-signature', 'a message that is not signed fails (exit 3) and nothing of it is saved')
       .option('--online', 'fetch CRLs / ask OCSP responders named in the certificates')
       .option('--sent-log <file>', 'the register mss send --sent-log keeps: receipts and integration errors are linked to your sent message (default: SCELLE_MSS_SENT_LOG)'),
-  ))).action(action(async (ctx: Ctx, file: string | undefined, o: ReadCliOptions) => {
+  )))).action(action(async (ctx: Ctx, file: string | undefined, o: ReadCliOptions) => {
     if ((file === undefined) === (o.imap === undefined)) throw usage('give a message file or --imap URL (one of them)');
-    const trustAnchors = await readTrust(ctx, o.trust);
-    if (trustAnchors.length === 0) throw usage('mss read needs --trust FILE: the roots that senders’ certificates (and the mail server’s) must chain to');
+    const trust = await readMssTrust(ctx, o);
+    if (trust.anchors.length === 0) throw usage('mss read needs --trust FILE (or --trust-igc-sante): the roots that senders’ certificates (and the mail server’s) must chain to');
     const crls = await readCrls(ctx, o.crl);
     const identity = hasIdentity(o) ? await openIdentity(ctx, o) : undefined;
-    const base = readOptions(trustAnchors, crls, o, identity);
+    const base = readOptions(trust, crls, o, identity);
     const results: ReadEntry[] = [];
     let login: Record<string, unknown> | undefined;
     const sentLog = o.sentLog ?? (ctx.io.env.SCELLE_MSS_SENT_LOG || undefined);

@@ -7,7 +7,8 @@ import {
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, hasIdentity, openIdentity, readCrls, readTrust, parseAt, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';
+import { readMssTrust } from './mss-trust.js';
 import { chainOf, collect, emailsOf, usage } from './mss-common.js';
 import { addTransportOptions, deliver, type TransportCliOptions } from './mss-transport.js';
 
@@ -71,7 +72,7 @@ async function encryptionOf(ctx: Ctx, o: SendCliOptions, identity: Identity | un
       if (!isScelleError(e, 'NO_SUITABLE_CERTIFICATE')) throw e;
     }
   }
-  const trustAnchors = await readTrust(ctx, o.trust);
+  const trustAnchors = (await readMssTrust(ctx, o)).anchors;
   const crls: Crl[] = await readCrls(ctx, o.crl);
   const at = parseAt(o.at);
   return {

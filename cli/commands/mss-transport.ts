@@ -11,11 +11,12 @@ import {
   type Identity, type MailServerUrl, type MailTlsOptions, type MailLogin, type ComposedMessage,
 } from '../../src/index.js';
 import type { Ctx } from '../context.js';
-import { addTrustOptions, readTrust } from '../options.js';
+import { addTrustOptions } from '../options.js';
 import { clientCertOf, mailPassword, usage } from './mss-common.js';
+import { addIgcSanteOptions, readMssTrust, type TrustCliOptions } from './mss-trust.js';
 
 /** The login options of a command that talks to a server. */
-export interface AccessCliOptions {
+export interface AccessCliOptions extends TrustCliOptions {
   trust: string[];
   mailPassFile?: string;
   clientCert?: boolean;
@@ -66,8 +67,9 @@ async function oauthLogin(ctx: Ctx, o: AccessCliOptions): Promise<MailLogin> {
 
 /** Reads the trust and the login secret for `url`. */
 export async function mailAccess(ctx: Ctx, url: MailServerUrl, o: AccessCliOptions, identity: Identity | undefined): Promise<MailAccess> {
-  const trustAnchors = await readTrust(ctx, o.trust);
-  if (trustAnchors.length === 0) throw usage(`${url.protocol}:// needs --trust FILE: the authority of the mail server’s certificate (the system store is never used silently)`);
+  const trust = await readMssTrust(ctx, o);
+  const trustAnchors = trust.anchors;
+  if (trustAnchors.length === 0) throw usage(`${url.protocol}:// needs --trust FILE (or --trust-igc-sante): the authority of the mail server’s certificate (the system store is never used silently)`);
   const oauth = o.oauthTokenFile !== undefined || o.oauthRefreshFile !== undefined;
   if (!oauth && (o.oauthTokenUrl !== undefined || o.oauthClientId !== undefined || o.sasl !== undefined)) throw usage('the --oauth-… options and --sasl go with --oauth-token-file or --oauth-refresh-file');
   if (oauth && url.user === undefined) throw usage(`${url.protocol}://: a token login needs the account in the URL (user@host)`);
@@ -75,7 +77,7 @@ export async function mailAccess(ctx: Ctx, url: MailServerUrl, o: AccessCliOptio
   const clientCertificate = useCert ? clientCertOf(identity) : undefined;
   const login: MailLogin = oauth ? await oauthLogin(ctx, o)
     : url.user !== undefined ? { kind: 'password', password: await mailPassword(ctx, o.mailPassFile) } : { kind: 'certificate' };
-  return { login: login.kind, options: { trustAnchors, ...(clientCertificate ? { clientCertificate } : {}), login } };
+  return { login: login.kind, options: { trustAnchors, ...(trust.scope ? { trustScope: trust.scope } : {}), ...(clientCertificate ? { clientCertificate } : {}), login } };
 }
 
 /** Options of commands that send (send, ack). */
@@ -89,7 +91,7 @@ export interface TransportCliOptions extends AccessCliOptions {
 
 /** `--smtp`, `--out`, trust, and the ways to log in, shared by send and ack. */
 export function addTransportOptions(cmd: Command): Command {
-  return addAccessOptions(addTrustOptions(cmd)
+  return addAccessOptions(addIgcSanteOptions(addTrustOptions(cmd))
     .option('--smtp <url>', 'send through this server: smtps://user@host:465 (TLS) or smtp://user@host:587 (STARTTLS required)')
     .option('--out <file.eml>', 'write the finished message to this file instead of sending it'));
 }

@@ -43,6 +43,11 @@ export interface ReadMessageOptions {
   clock?: () => Date;
   /** A message that is not signed is a negative check (NOT_SIGNED). Default false. */
   requireSignature?: boolean;
+  /**
+   * `igc-sante`: `trustAnchors` are the IGC-Santé trust store (Référentiel #2 ECO.1.1.10), and a
+   * signer whose certificate does not chain to it is NOT_IGC_SANTE.
+   */
+  trustScope?: 'igc-sante';
   /** Names the message in errors (a file name, `UID 12`). */
   name?: string;
   limits?: MimeLimits;
@@ -100,6 +105,10 @@ export async function readMessage(raw: Uint8Array, options: ReadMessageOptions):
       report.mss = mss;
       report.problems.push(...mss.problems);
     }
+  }
+  const chain = report.signature?.verdict.signers[0]?.chain;
+  if (options.trustScope === 'igc-sante' && report.signature && chain?.code === 'CHAIN_UNTRUSTED') {
+    report.problems.unshift({ code: 'NOT_IGC_SANTE', message: `${name}: the signer's certificate (${report.signature.signer?.subject ?? '?'}) does not chain to the IGC-Santé trust store` });
   }
   if (options.requireSignature && report.signature === undefined && peeled.entity !== undefined) {
     report.problems.unshift({ code: 'NOT_SIGNED', message: `${name} is not signed: nothing proves who sent it, and a signature is required` });

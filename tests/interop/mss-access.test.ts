@@ -211,6 +211,32 @@ describe.skipIf(!enabled)('MSSanté access modes with Postfix and Dovecot on loo
     });
   });
 
+  describe('--trust-igc-sante: servers checked against the IGC-Santé store only', () => {
+    it('the store holds the servers’ root: SMTP and IMAP go through; another store: NOT_IGC_SANTE, exit 3, nothing sent, no login', async () => {
+      const { createDemoPki } = await import('../../src/crypto/demo-pki.js');
+      const stranger = await createDemoPki();
+      writeFileSync(p('igc-store.pem'), formatPem('CERTIFICATE', f.pki.root));
+      writeFileSync(p('other-store.pem'), formatPem('CERTIFICATE', stranger.root));
+      const before = servers.mailbox('confrere').length;
+      const ok = scelle(['mss', 'send', '--from', PRATICIEN, '--to', CONFRERE, '--subject', 'IGC', '--body', p('body.txt'), '--trust-igc-sante', '--igc-sante-store', p('igc-store.pem'),
+        '--smtp', submission(), '--mail-pass-file', p('praticien.mailpass'), '--json']);
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      await servers.waitForMail('confrere', before + 1);
+      const refused = scelle(['mss', 'send', '--from', PRATICIEN, '--to', CONFRERE, '--subject', 'IGC', '--body', p('body.txt'), '--trust-igc-sante', '--igc-sante-store', p('other-store.pem'),
+        '--smtp', submission(), '--mail-pass-file', p('praticien.mailpass'), '--json']);
+      expect(refused.status).toBe(3);
+      expect(refused.json().error).toMatchObject({ code: 'NOT_IGC_SANTE', message: expect.stringMatching(/does not chain to the IGC-Santé trust store.*nothing was sent/) });
+      const imap = scelle(['mss', 'read', '--imap', `imap://${CONFRERE}@localhost:${servers.ports.imap}`, '--trust-igc-sante', '--igc-sante-store', p('other-store.pem'), '--mail-pass-file', p('confrere.mailpass'), '--json', '--lang', 'fr']);
+      expect(imap.status).toBe(3);
+      expect(imap.json().error.code).toBe('NOT_IGC_SANTE');
+      expect(imap.stderr).toMatch(/ne remonte pas au magasin de confiance IGC-Santé/);
+      await new Promise((res) => setTimeout(res, 1000));
+      expect(servers.mailbox('confrere').length).toBe(before + 1);
+      const read = scelle(['mss', 'read', '--imap', `imaps://${CONFRERE}@localhost:${servers.ports.imaps}`, '--trust-igc-sante', '--igc-sante-store', p('igc-store.pem'), '--crl', p('crl.pem'), '--mail-pass-file', p('confrere.mailpass'), '--json']);
+      expect(read.status, read.stdout + read.stderr).toBe(0);
+    });
+  });
+
   describe('client-certificate login', () => {
     it('IMAP without a user in the URL: the CPS-style authentication certificate logs in (SASL EXTERNAL); the mailbox is the certificate holder’s', () => {
       const r = read(`imaps://localhost:${servers.ports.imaps}`, ['--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'), '--all', '--keep-unseen']);
