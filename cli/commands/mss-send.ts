@@ -2,19 +2,23 @@
 import { Command, Option } from 'commander';
 import { basename, resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, readInputFile, parseCertificates, selectCertificate, composeMessage, appendSentRecord,
+  ScelleError, isScelleError, readInputFile, parseCertificates, selectCertificate, composeMessage, appendSentRecord, mailboxesOf,
+  type DirectoryEntry,
   type Identity, type IdentityEntry, type X509Cert, type Crl,
 } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';
 import { readMssTrust } from './mss-trust.js';
+import { directoryPath } from './mss-directory.js';
 import { chainOf, collect, emailsOf, usage } from './mss-common.js';
 import { addTransportOptions, deliver, type TransportCliOptions } from './mss-transport.js';
 
 interface SendCliOptions extends IdentityOptions, TransportCliOptions {
   from: string;
   to: string[];
+  toRpps: string[];
+  directory?: string;
   cc: string[];
   subject: string;
   body?: string;
@@ -83,6 +87,19 @@ async function encryptionOf(ctx: Ctx, o: SendCliOptions, identity: Identity | un
   };
 }
 
+/** The personal mailbox of each --to-rpps practitioner; several mailboxes: the user chooses. */
+async function resolveRpps(ctx: Ctx, o: SendCliOptions): Promise<string[]> {
+  const out: string[] = [];
+  for (const rpps of o.toRpps) {
+    const boxes = await mailboxesOf(directoryPath(ctx, o.directory), rpps);
+    const name = (e: DirectoryEntry): string => [e.given, e.family].filter(Boolean).join(' ');
+    if (boxes.length > 1) throw usage(`--to-rpps ${rpps}: ${name(boxes[0]!)} has ${boxes.length} personal mailboxes (${boxes.map((b) => b.address).join(', ')}): choose one with --to ADDR`);
+    ctx.log(ctx.t('mss.send.toRpps', { rpps, address: boxes[0]!.address, name: name(boxes[0]!) }));
+    out.push(boxes[0]!.address);
+  }
+  return out;
+}
+
 function xdmAuthor(signer: IdentityEntry | undefined): { author?: { familyName?: string; givenName?: string; idNat?: string; email?: string } } {
   if (signer === undefined) return {};
   const c = signer.certificate;
@@ -99,7 +116,9 @@ export function registerMssSend(mss: Command): void {
     mss.command('send')
       .description('compose a message (signed, encrypted, XDM as asked) and send it (--smtp) or write it (--out)')
       .requiredOption('--from <addr>', 'sender address (must be in your certificate when signing)')
-      .requiredOption('--to <addr...>', 'recipient addresses')
+      .option('--to <addr...>', 'recipient addresses', [])
+      .option('--to-rpps <rpps...>', 'recipients by RPPS number: their personal MSSanté mailbox from the directory (mss directory import)', [])
+      .option('--directory <file>', 'the directory index for --to-rpps (default: SCELLE_MSS_DIRECTORY, else ~/.local/share/scelle/annuaire-mssante.idx)')
       .option('--cc <addr>', 'copy to (repeatable)', collect, [])
       .requiredOption('--subject <text>', 'subject (French accents are fine)')
       .option('--body <file>', 'text of the message (UTF-8 file)')
@@ -116,6 +135,8 @@ export function registerMssSend(mss: Command): void {
       .option('--no-receipt', 'do not ask for a read receipt (Disposition-Notification-To)')
       .addOption(new Option('--allow-plain-attachments', 'send attachments unencrypted even outside MSSanté (not advised)').hideHelp()),
   )).action(action(async (ctx: Ctx, o: SendCliOptions) => {
+    o.to = [...o.to, ...(await resolveRpps(ctx, o))];
+    if (o.to.length === 0) throw usage('give the recipients: --to ADDR… or --to-rpps RPPS…');
     if (o.encrypt && o.toCert.length === 0) throw usage('--encrypt needs the recipients’ certificates: --to-cert FILE…');
     if (!o.encrypt && (o.toCert.length > 0 || o.cbc)) throw usage('--to-cert and --cbc go with --encrypt');
     const needIdentity = o.sign === true || (o.smtp !== undefined && (o.clientCert === true || !/^smtps?:\/\/[^/@]+@/.test(o.smtp)));
