@@ -45,7 +45,6 @@ export function registerMssDirectory(mss: Command): void {
       else {
         ctx.line(ctx.t('mss.directory.imported', { n: r.entries, index, date: r.generatedAt ?? '?' }));
         if (r.listeRouge > 0) ctx.line(ctx.t('mss.directory.listeRouge', { n: r.listeRouge }));
-        if (r.duplicates > 0) ctx.line(ctx.t('mss.directory.duplicates', { n: r.duplicates }));
         if (r.skipped > 0) ctx.line(ctx.t('mss.directory.skipped', { n: r.skipped, lines: r.skippedLines.join(', ') }));
       }
       return 0;

@@ -2,14 +2,18 @@
  * Looking the MSSanté directory up (the index `importDirectory` writes, docs/FORMAT.md "MSSanté
  * directory index"): by name (every word of the query begins a word of the holder's names,
  * organisation or service, accents and case ignored), by RPPS (11 digits) or national identifier
- * (`8` + RPPS, `0` + ADELI), or by address. The index is streamed line by line; a line is parsed
- * only when its search key matches, so a lookup in the full national directory takes well under a
- * second and little memory. An index without its trailer (an interrupted import cannot produce one,
- * the file being replaced atomically) is refused.
+ * (`8` + RPPS, `0` + ADELI), or by address.
+ *
+ * The index is scanned as bytes, the way grep does: each 1 MiB chunk is searched for the query's
+ * most selective text (`Buffer.indexOf`), and only the lines that contain it are decoded and
+ * checked. A lookup in the national directory reads the file once at memory-search speed, in
+ * bounded memory. An index without its trailer (an interrupted import cannot produce one, the file
+ * being replaced atomically) is refused.
  */
 import { ScelleError } from '../errors.js';
 import { readFileChunks } from '../io/file-chunks.js';
-import { DIRECTORY_INDEX_MAGIC, DIRECTORY_INDEX_TRAILER, normalizeText, type DirectoryEntry, type DirectoryImport } from './directory.js';
+import { releaseBuffersEvery } from '../io/memory.js';
+import { DIRECTORY_INDEX_MAGIC, DIRECTORY_INDEX_TRAILER, entryOfIndexLine, normalizeText, type DirectoryEntry, type DirectoryImport } from './directory.js';
 
 /** What the query was taken for. */
 export type LookupKind = 'name' | 'rpps' | 'idnat' | 'address';
@@ -42,57 +46,79 @@ export function lookupKind(query: string): LookupKind {
   return 'name';
 }
 
-function matcher(kind: LookupKind, query: string): (key: string) => boolean {
+/** Field `n` (0 = the search key) of an index line, without splitting the whole line. */
+function field(line: string, n: number): string {
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    start = line.indexOf('\t', start) + 1;
+    if (start === 0) return '';
+  }
+  const stop = line.indexOf('\t', start);
+  return stop === -1 ? line.slice(start) : line.slice(start, stop);
+}
+
+/** Field numbers of the index line (docs/FORMAT.md): 0 key, 1 type, 2 address, 3 idNat, 4 idPP. */
+const F = { type: 1, address: 2, idNat: 3, idPP: 4 } as const;
+
+/** The bytes to search for, and the check of a line that contains them. */
+function matcher(kind: LookupKind, query: string): { needle: Buffer; check: (line: string) => boolean } {
   const q = query.trim();
   if (kind === 'address') {
     const a = q.toLowerCase();
-    return (key) => key.slice(key.lastIndexOf('|') + 1) === a;
+    return { needle: Buffer.from(`\t${a}\t`, 'utf8'), check: (line) => field(line, F.address) === a };
   }
-  if (kind === 'rpps') return (key) => key.includes(q) && (key.split('|')[1] === `8${q}` || key.split('|')[2] === q);
-  if (kind === 'idnat') return (key) => key.includes(q) && key.split('|')[1] === q;
+  if (kind === 'rpps') return { needle: Buffer.from(q, 'latin1'), check: (line) => field(line, F.idNat) === `8${q}` || field(line, F.idPP) === q };
+  if (kind === 'idnat') return { needle: Buffer.from(q, 'latin1'), check: (line) => field(line, F.idNat) === q };
   const tokens = normalizeText(q).split(' ').filter((t) => t !== '');
   if (tokens.length === 0) throw new ScelleError('USAGE', 'the name to look up is empty', { params: { detail: 'empty lookup' } });
   const longest = [...tokens].sort((a, b) => b.length - a.length)[0]!;
-  return (key) => {
-    if (!key.includes(longest)) return false;
-    const words = key.slice(0, key.indexOf('|')).split(' ');
-    return tokens.every((t) => words.some((w) => w.startsWith(t)));
+  return {
+    needle: Buffer.from(longest, 'latin1'),
+    check: (line) => {
+      const words = line.slice(0, line.indexOf('\t')).split(' ');
+      return tokens.every((t) => words.some((w) => w.startsWith(t)));
+    },
   };
 }
 
+type IndexMeta = LookupResult['index'];
+
 /**
- * Streams the index and calls `onLine` with each entry line's key and JSON; returns the trailer.
+ * Scans the index for the lines that contain `needle`; returns the trailer.
  * @throws ScelleError DIRECTORY_NOT_FOUND, DIRECTORY_INVALID (not an index, incomplete).
  */
-async function scanIndex(path: string, onLine: (key: string, json: string) => void): Promise<LookupResult['index']> {
+async function scanIndex(path: string, needle: Buffer, onLine: (line: string) => void): Promise<IndexMeta> {
+  let rest: Buffer = Buffer.alloc(0);
   let first = true;
-  let trailer: string | undefined;
-  let rest = '';
-  const decoder = new TextDecoder('utf-8');
-  const handle = (line: string): void => {
-    if (first) {
-      if (line !== DIRECTORY_INDEX_MAGIC) throw new ScelleError('DIRECTORY_INVALID', `${path} is not a scelle MSSanté directory index`, { params: { file: path, detail: 'not an index' } });
-      first = false;
-    } else if (line.startsWith(`${DIRECTORY_INDEX_TRAILER}\t`)) trailer = line.slice(DIRECTORY_INDEX_TRAILER.length + 1);
-    else if (line !== '') {
-      const tab = line.indexOf('\t');
-      onLine(line.slice(0, tab), line.slice(tab + 1));
-    }
-  };
+  let lastLine = '';
+  const release = releaseBuffersEvery();
   try {
-    for await (const chunk of readFileChunks(path)) {
-      const text = rest + decoder.decode(chunk, { stream: true });
-      const lines = text.split('\n');
-      rest = lines.pop()!;
-      for (const l of lines) handle(l);
+    for await (const chunk of readFileChunks(path, 256 * 1024)) {
+      release(chunk.length);
+      const buf = rest.length ? Buffer.concat([rest, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const end = buf.lastIndexOf(0x0a) + 1;
+      const work = buf.subarray(0, end);
+      rest = Buffer.from(buf.subarray(end));
+      if (first && end > 0) {
+        if (work.toString('utf8', 0, work.indexOf(0x0a)) !== DIRECTORY_INDEX_MAGIC) throw new ScelleError('DIRECTORY_INVALID', `${path} is not a scelle MSSanté directory index`, { params: { file: path, detail: 'not an index' } });
+        first = false;
+      }
+      if (end > 0) lastLine = work.toString('utf8', work.lastIndexOf(0x0a, end - 2) + 1, end - 1);
+      for (let i = work.indexOf(needle); i !== -1;) {
+        const start = work.lastIndexOf(0x0a, i) + 1;
+        const stop = work.indexOf(0x0a, i);
+        const line = work.toString('utf8', start, stop);
+        if (!line.startsWith('#')) onLine(line);
+        i = work.indexOf(needle, stop + 1);
+      }
     }
   } catch (e) {
-    if ((e as { code?: string }).code === 'FILE_NOT_FOUND' || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new ScelleError('DIRECTORY_NOT_FOUND', `no MSSanté directory at ${path}: import one first (scelle mss directory import FILE)`, { params: { file: path } });
+    if ((e as { code?: string }).code === 'FILE_NOT_FOUND') throw new ScelleError('DIRECTORY_NOT_FOUND', `no MSSanté directory at ${path}: import one first (scelle mss directory import FILE)`, { params: { file: path } });
     throw e;
   }
-  if (rest !== '') handle(rest);
-  if (trailer === undefined) throw new ScelleError('DIRECTORY_INVALID', `${path} is incomplete (no trailer): import the directory again`, { params: { file: path, detail: 'incomplete index' } });
-  return JSON.parse(trailer) as LookupResult['index'];
+  if (first) throw new ScelleError('DIRECTORY_INVALID', `${path} is not a scelle MSSanté directory index`, { params: { file: path, detail: 'not an index' } });
+  if (rest.length > 0 || !lastLine.startsWith(`${DIRECTORY_INDEX_TRAILER}\t`)) throw new ScelleError('DIRECTORY_INVALID', `${path} is incomplete (no trailer): import the directory again`, { params: { file: path, detail: 'incomplete index' } });
+  return JSON.parse(lastLine.slice(DIRECTORY_INDEX_TRAILER.length + 1)) as IndexMeta;
 }
 
 /**
@@ -101,18 +127,17 @@ async function scanIndex(path: string, onLine: (key: string, json: string) => vo
  */
 export async function lookupDirectory(indexPath: string, query: string, options: LookupOptions = {}): Promise<LookupResult> {
   const kind = lookupKind(query);
-  const match = matcher(kind, query);
+  const { needle, check } = matcher(kind, query);
   const types = options.types?.map((t) => t.toUpperCase());
-  const found: DirectoryEntry[] = [];
-  const index = await scanIndex(indexPath, (key, json) => {
-    if (!match(key)) return;
-    const e = JSON.parse(json) as DirectoryEntry;
-    if (types && !types.includes(e.type)) return;
-    found.push(e);
+  const found: string[] = [];
+  const index = await scanIndex(indexPath, needle, (line) => {
+    if (check(line) && (!types || types.includes(field(line, F.type)))) found.push(line);
   });
-  const name = (e: DirectoryEntry): string => normalizeText(`${e.family ?? e.organization ?? ''} ${e.given ?? ''}`);
-  found.sort((a, b) => name(a).localeCompare(name(b)) || a.address.localeCompare(b.address));
-  return { kind, entries: found.slice(0, options.limit ?? 50), total: found.length, index };
+  // The search key is already normalised: sorting by it (then the address) needs no per-comparison work.
+  found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // An address the extraction lists twice is shown once (same key, so the copies are neighbours).
+  const unique = found.filter((line, i) => i === 0 || field(line, F.address) !== field(found[i - 1]!, F.address) || line.slice(0, line.indexOf('\t')) !== found[i - 1]!.slice(0, found[i - 1]!.indexOf('\t')));
+  return { kind, entries: unique.slice(0, options.limit ?? 50).map(entryOfIndexLine), total: unique.length, index };
 }
 
 /**

@@ -16,6 +16,7 @@ import { basename } from 'node:path';
 import { ScelleError, isScelleError } from '../errors.js';
 import { readFileChunks } from '../io/file-chunks.js';
 import { writeStreamAtomic } from '../io/atomic-output.js';
+import { releaseBuffersEvery } from '../io/memory.js';
 import { ZipReader } from '../crypto/zip/reader.js';
 
 /** The columns of the public extraction, in order (Annuaire Santé, Extraction_Correspondance_MSSante). */
@@ -71,8 +72,6 @@ export interface DirectoryImport {
   skippedLines: number[];
   /** Liste-rouge rows, dropped. */
   listeRouge: number;
-  /** Duplicate addresses (the extraction has some), kept once. */
-  duplicates: number;
   /** SHA-256 of the source text. */
   sourceSha256: string;
   /** From the file name (`…_AAAAMMJJhhmm.txt`), when it carries it. */
@@ -105,42 +104,40 @@ function checkHeader(fields: string[], file: string): { listeRouge: boolean } {
   throw bad(file, `${keys.length} columns, the published layout has ${EXPECTED.length} (and optionally "${LISTE_ROUGE_COLUMN}")`);
 }
 
-const set = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+/** The fields of an index line after its search key, in order (docs/FORMAT.md). */
+export const INDEX_FIELDS = ['type', 'address', 'idNat', 'idPP', 'civility', 'family', 'given', 'professionCode', 'profession', 'specialty', 'organization', 'service', 'structureId', 'postalCode', 'city', 'department'] as const;
 
-/** A data row as an entry (undefined when it is not one). */
-function entryOf(f: string[]): DirectoryEntry | undefined {
-  const address = set(f[1]);
-  if (address === undefined || !/^[^\s@]+@[^\s@]+$/.test(address)) return undefined;
-  const e: DirectoryEntry = { type: set(f[0])?.toUpperCase() ?? '', address: address.toLowerCase() };
-  const put = (k: keyof DirectoryEntry, v: string | undefined): void => {
-    const x = set(v);
-    if (x !== undefined) (e as unknown as Record<string, string>)[k] = x;
-  };
-  put('idNat', f[4]);
-  put('idPP', f[3]);
-  put('civility', f[8]);
-  put('family', f[9]);
-  put('given', f[10]);
-  put('professionCode', f[13]);
-  put('profession', f[14]);
-  put('specialty', f[16]);
-  put('organization', set(f[18]) ?? f[19]);
-  put('service', f[7]);
-  put('structureId', f[6]);
-  put('city', f[27]);
-  put('postalCode', f[28]);
-  put('department', f[29]);
-  return e;
+/** Where each index field comes from in the extraction (organisation: raison sociale, else enseigne). */
+const SOURCE: Record<(typeof INDEX_FIELDS)[number], number> = {
+  type: 0, address: 1, idNat: 4, idPP: 3, civility: 8, family: 9, given: 10, professionCode: 13, profession: 14,
+  specialty: 16, organization: 18, service: 7, structureId: 6, postalCode: 28, city: 27, department: 29,
+};
+
+/** A value as one index field: trimmed, no tab or line break inside. */
+const clean = (v: string | undefined): string => (v ?? '').replace(/[\t\r\n]+/g, ' ').trim();
+
+/** A data row as an index line (undefined when it has no usable address). */
+function indexLine(f: string[]): { address: string; line: string } | undefined {
+  const address = clean(f[1]).toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(address)) return undefined;
+  const values = INDEX_FIELDS.map((k) => (k === 'address' ? address : k === 'type' ? clean(f[0]).toUpperCase() : k === 'organization' ? clean(f[18]) || clean(f[19]) : clean(f[SOURCE[k]])));
+  const key = normalizeText([values[5], values[6], values[10], values[11]].filter((v) => v !== '').join(' '));
+  return { address, line: `${key}\t${values.join('\t')}\n` };
+}
+
+/** An index line (without its newline) as an entry. */
+export function entryOfIndexLine(line: string): DirectoryEntry {
+  const values = line.split('\t').slice(1);
+  const e: Record<string, string> = {};
+  INDEX_FIELDS.forEach((k, i) => {
+    if (values[i]) e[k] = values[i]!;
+  });
+  return e as unknown as DirectoryEntry;
 }
 
 /** `O`, `oui`, `true`, `1`, `Y` are on the liste rouge. */
 function onListeRouge(v: string | undefined): boolean {
   return /^(o|oui|y|yes|true|1|vrai)$/i.test((v ?? '').trim());
-}
-
-/** The search key of an entry: names and organisation (normalised), the national id, the address. */
-export function searchKey(e: DirectoryEntry): string {
-  return `${normalizeText([e.family, e.given, e.organization, e.service].filter(Boolean).join(' '))}|${e.idNat ?? ''}|${e.idPP ?? ''}|${e.address}`;
 }
 
 /** The lines of a stream of chunks (LF or CRLF), as bytes, bounded. */
@@ -166,7 +163,7 @@ async function withSource<T>(path: string, use: (chunks: AsyncIterable<Uint8Arra
   const head = readFileChunks(path, 4);
   const first = (await head.next()).value;
   await head.return(undefined);
-  if (!(first instanceof Uint8Array) || first[0] !== 0x50 || first[1] !== 0x4b) return use(readFileChunks(path), basename(path));
+  if (!(first instanceof Uint8Array) || first[0] !== 0x50 || first[1] !== 0x4b) return use(readFileChunks(path, 256 * 1024), basename(path));
   const reader = await ZipReader.open(path);
   try {
     const txt = reader.entries.filter((e) => !e.directory && /\.txt$/i.test(e.name));
@@ -180,19 +177,20 @@ async function withSource<T>(path: string, use: (chunks: AsyncIterable<Uint8Arra
 /**
  * Imports an extraction (the .txt, or the ANS zip) into the index at `indexPath`, replacing it
  * atomically: one pass, the magic line first, the entries, then the metadata trailer (a lookup
- * refuses an index without it). Memory stays bounded except for the set of addresses seen
- * (duplicates are kept once).
+ * refuses an index without it), in memory that does not grow with the file. An address the
+ * extraction lists twice (it has some) is written twice; lookups show it once.
  * @throws ScelleError DIRECTORY_INVALID (not the published layout, no entry), FILE_NOT_FOUND,
  *   IO_ERROR, MALFORMED_ARCHIVE.
  */
 export async function importDirectory(sourcePath: string, indexPath: string, options: { now?: Date } = {}): Promise<DirectoryImport> {
-  const stats = { entries: 0, skipped: 0, skippedLines: [] as number[], listeRouge: 0, duplicates: 0 };
-  const seen = new Set<string>();
+  const stats = { entries: 0, skipped: 0, skippedLines: [] as number[], listeRouge: 0 };
   const hash = createHash('sha256');
   const { result } = await writeStreamAtomic(indexPath, async (write) => withSource(sourcePath, async (chunks, name) => {
     await write(Buffer.from(`${DIRECTORY_INDEX_MAGIC}\n`, 'utf8'));
     let header: { listeRouge: boolean } | undefined;
     let lineNo = 0;
+    // Each row makes a few dozen short strings: a minor collection every MiB keeps the heap small.
+    const release = releaseBuffersEvery();
     const pending: string[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
@@ -201,16 +199,17 @@ export async function importDirectory(sourcePath: string, indexPath: string, opt
     };
     for await (const raw of linesOf(chunks, hash, name)) {
       lineNo++;
+      release(raw.length);
       const line = raw.toString('utf8');
       if (header === undefined) {
         header = checkHeader(line.split('|'), name);
         continue;
       }
       if (line.trim() === '') continue;
-      const row = acceptRow(line.split('|'), header.listeRouge, stats, lineNo, seen);
+      const row = acceptRow(line.split('|'), header.listeRouge, stats, lineNo);
       if (row === undefined) continue;
-      pending.push(`${searchKey(row)}\t${JSON.stringify(row)}\n`);
-      if (pending.length >= 2048) await flush();
+      pending.push(row);
+      if (pending.length >= 1024) await flush();
     }
     if (header === undefined) throw bad(name, 'it is empty');
     if (stats.entries === 0) throw bad(name, `no mailbox could be read (${stats.skipped} malformed rows)`);
@@ -226,10 +225,10 @@ export async function importDirectory(sourcePath: string, indexPath: string, opt
   return result;
 }
 
-function acceptRow(f: string[], hasListeRouge: boolean, stats: { entries: number; skipped: number; skippedLines: number[]; listeRouge: number; duplicates: number }, lineNo: number, seen: Set<string>): DirectoryEntry | undefined {
+function acceptRow(f: string[], hasListeRouge: boolean, stats: { entries: number; skipped: number; skippedLines: number[]; listeRouge: number }, lineNo: number): string | undefined {
   const want = DIRECTORY_COLUMNS.length + (hasListeRouge ? 1 : 0);
   while (f.length > want && f[f.length - 1] === '') f.pop();
-  const e = f.length === want ? entryOf(f) : undefined;
+  const e = f.length === want ? indexLine(f) : undefined;
   if (e === undefined) {
     stats.skipped++;
     if (stats.skippedLines.length < 20) stats.skippedLines.push(lineNo);
@@ -239,11 +238,6 @@ function acceptRow(f: string[], hasListeRouge: boolean, stats: { entries: number
     stats.listeRouge++;
     return undefined;
   }
-  if (seen.has(e.address)) {
-    stats.duplicates++;
-    return undefined;
-  }
-  seen.add(e.address);
   stats.entries++;
-  return e;
+  return e.line;
 }

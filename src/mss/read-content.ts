@@ -50,7 +50,7 @@ export async function readContent(entity: MimeEntity, name: string, tempDir?: st
     n++;
     const contentType = (a.contentType ?? 'application/octet-stream').toLowerCase();
     if (mdn && REPORT_PARTS.test(contentType)) continue;
-    const content = new Uint8Array(a.content);
+    const content: Uint8Array = a.content;
     const fileName = a.filename ?? `piece-jointe-${n}`;
     out.attachments.push({ fileName, contentType, size: content.length, sha256: createHash('sha256').update(content).digest('hex'), content, integrity: 'not-signed' });
     if (/^ihe_xdm\.zip$/i.test(fileName) && out.xdm === undefined) out.xdm = await xdmOf(content, `${name}: ${fileName}`, out.problems, tempDir);

@@ -42,9 +42,10 @@ beforeAll(async () => {
 });
 
 describe('import', () => {
-  it('a few thousand entries in the published layout: imported, the duplicate kept once, the malformed row skipped', async () => {
+  it('a few thousand entries in the published layout: imported, the malformed row skipped; a duplicate address is shown once', async () => {
     const r = await importDirectory(p('Extraction_Correspondance_MSSante_202611230813.txt'), p('annuaire.idx'));
-    expect(r).toMatchObject({ entries: 3005, duplicates: 1, skipped: 1, listeRouge: 0, generatedAt: '2026-11-23T08:13' });
+    expect(r).toMatchObject({ entries: 3006, skipped: 1, listeRouge: 0, generatedAt: '2026-11-23T08:13' });
+    expect((await lookupDirectory(p('annuaire.idx'), 'praticien@demo.mssante.fr')).total).toBe(1);
     expect(r.skippedLines).toEqual([3008]);
     const index = readFileSync(p('annuaire.idx'), 'utf8');
     expect(index.split('\n')[0]).toBe('# scelle-mss-directory 1');
@@ -109,12 +110,12 @@ describe('scelle mss directory import / lookup / send --to-rpps', () => {
     const env = { SCELLE_MSS_DIRECTORY: p('cli.idx') };
     const imp = scelle(['mss', 'directory', 'import', p('Extraction_Correspondance_MSSante_202611230813.txt'), '--lang', 'fr'], { env });
     expect(imp.status, imp.stderr).toBe(0);
-    expect(imp.stdout).toMatch(/3005 boîtes aux lettres MSSanté importées dans .*cli\.idx \(extraction du 2026-11-23T08:13\)/);
+    expect(imp.stdout).toMatch(/3006 boîtes aux lettres MSSanté importées dans .*cli\.idx \(extraction du 2026-11-23T08:13\)/);
     const look = scelle(['mss', 'lookup', 'durand', 'claire', '--lang', 'fr'], { env });
     expect(look.status, look.stderr).toBe(0);
     expect(look.stdout).toMatch(/DR CLAIRE DURAND — Médecin, Médecine générale — RPPS 10101234567\n {2}praticien@demo\.mssante\.fr \(personnelle\) — Cabinet du Dr Durand, 75015 PARIS/);
     const json = scelle(['mss', 'lookup', 'praticien@demo.mssante.fr', '--json'], { env }).json();
-    expect(json).toMatchObject({ ok: true, kind: 'address', total: 1, entries: [{ idNat: '810101234567' }], index: { entries: 3005 } });
+    expect(json).toMatchObject({ ok: true, kind: 'address', total: 1, entries: [{ idNat: '810101234567' }], index: { entries: 3006 } });
     const none = scelle(['mss', 'lookup', 'xyzzy', '--lang', 'fr'], { env });
     expect(none.stdout).toMatch(/aucun résultat pour « xyzzy »/);
     const sent = scelle(['mss', 'send', '--from', 'x@demo.mssante.fr', '--to-rpps', '10101234567', '--subject', 'x', '--out', p('rpps.eml'), '--json'], { env });
