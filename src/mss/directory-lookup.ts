@@ -118,7 +118,13 @@ async function scanIndex(path: string, needle: Buffer, onLine: (line: string) =>
   }
   if (first) throw new ScelleError('DIRECTORY_INVALID', `${path} is not a scelle MSSanté directory index`, { params: { file: path, detail: 'not an index' } });
   if (rest.length > 0 || !lastLine.startsWith(`${DIRECTORY_INDEX_TRAILER}\t`)) throw new ScelleError('DIRECTORY_INVALID', `${path} is incomplete (no trailer): import the directory again`, { params: { file: path, detail: 'incomplete index' } });
-  return JSON.parse(lastLine.slice(DIRECTORY_INDEX_TRAILER.length + 1)) as IndexMeta;
+  try {
+    const meta = JSON.parse(lastLine.slice(DIRECTORY_INDEX_TRAILER.length + 1)) as IndexMeta;
+    if (typeof meta !== 'object' || meta === null || typeof meta.importedAt !== 'string') throw new Error('not the import metadata');
+    return meta;
+  } catch (e) {
+    throw new ScelleError('DIRECTORY_INVALID', `${path} has a damaged trailer: import the directory again`, { params: { file: path, detail: 'damaged trailer' }, cause: e });
+  }
 }
 
 /**
