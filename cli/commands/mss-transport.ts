@@ -40,7 +40,7 @@ export function addAccessOptions(cmd: Command): Command {
     .option('--oauth-client-id <id>', 'the client id registered at the token endpoint')
     .option('--oauth-client-secret-file <file>', 'the client secret, for a confidential client (else SCELLE_OAUTH_CLIENT_SECRET; none for a public client)')
     .option('--oauth-scope <scope>', 'the scope to ask when renewing')
-    .addOption(new Option('--sasl <mechanism>', 'the SASL mechanism for the token (default: OAUTHBEARER when the server offers it, else XOAUTH2)').choices(['oauthbearer', 'xoauth2']));
+    .addOption(new Option('--sasl <mechanism>', 'the SASL mechanism for the token (default OAUTHBEARER; IMAP falls back to XOAUTH2 when the server offers only that)').choices(['oauthbearer', 'xoauth2']));
 }
 
 /** What {@link mailAccess} settled. */
