@@ -11,7 +11,7 @@ import {
   type Identity, type MailServerUrl, type MailTlsOptions, type MailLogin, type ComposedMessage,
 } from '../../src/index.js';
 import type { Ctx } from '../context.js';
-import { addTrustOptions } from '../options.js';
+import { addTrustOptions, readCrls } from '../options.js';
 import { clientCertOf, mailPassword, usage } from './mss-common.js';
 import { addIgcSanteOptions, readMssTrust, type TrustCliOptions } from './mss-trust.js';
 
@@ -27,6 +27,7 @@ export interface AccessCliOptions extends TrustCliOptions {
   oauthClientSecretFile?: string;
   oauthScope?: string;
   sasl?: 'oauthbearer' | 'xoauth2';
+  tlsCrl?: string[];
 }
 
 /** `--mail-pass-file`, `--client-cert`, the e-CPS style (OAuth 2.0 bearer token) login. */
@@ -40,6 +41,7 @@ export function addAccessOptions(cmd: Command): Command {
     .option('--oauth-client-id <id>', 'the client id registered at the token endpoint')
     .option('--oauth-client-secret-file <file>', 'the client secret, for a confidential client (else SCELLE_OAUTH_CLIENT_SECRET; none for a public client)')
     .option('--oauth-scope <scope>', 'the scope to ask when renewing')
+    .option('--tls-crl <file>', 'check the mail server’s certificate chain against these CRLs, PEM or DER (repeatable): each certificate of the chain needs a current CRL of its issuer; revoked or not covered → refused', (v: string, prev: string[] = []) => [...prev, v], [])
     .addOption(new Option('--sasl <mechanism>', 'the SASL mechanism for the token (default OAUTHBEARER; IMAP falls back to XOAUTH2 when the server offers only that)').choices(['oauthbearer', 'xoauth2']));
 }
 
@@ -77,7 +79,8 @@ export async function mailAccess(ctx: Ctx, url: MailServerUrl, o: AccessCliOptio
   const clientCertificate = useCert ? clientCertOf(identity) : undefined;
   const login: MailLogin = oauth ? await oauthLogin(ctx, o)
     : url.user !== undefined ? { kind: 'password', password: await mailPassword(ctx, o.mailPassFile) } : { kind: 'certificate' };
-  return { login: login.kind, options: { trustAnchors, ...(trust.scope ? { trustScope: trust.scope } : {}), ...(clientCertificate ? { clientCertificate } : {}), login } };
+  const tlsCrls = (await readCrls(ctx, o.tlsCrl ?? [])).map((c) => c.der);
+  return { login: login.kind, options: { trustAnchors, ...(trust.scope ? { trustScope: trust.scope } : {}), ...(tlsCrls.length > 0 ? { tlsCrls } : {}), ...(clientCertificate ? { clientCertificate } : {}), login } };
 }
 
 /** Options of commands that send (send, ack). */

@@ -16,6 +16,13 @@
  *   certificate itself for SMTP). Client certificates work with software keys (p12, key + cert);
  *   a PKCS#11 key cannot be handed to Node's TLS stack (USAGE).
  *
+ * Revocation of the server's certificate (DST des interfaces MSSanté des clients de messagerie,
+ * « Vérification des certificats serveurs »): with `tlsCrls` every certificate of the server's chain
+ * must be covered by a current CRL of its issuer (OpenSSL's CRL_CHECK_ALL, which Node sets when CRLs
+ * are given); a revoked certificate, a missing or expired CRL end the handshake. Without CRLs the
+ * server certificate's revocation is not checked (Node's TLS cannot fetch CRLs or ask OCSP during
+ * the handshake) — docs/MSSANTE.md says so.
+ *
  * A certificate problem is TLS_UNTRUSTED (the connection is dropped during the handshake, so
  * nothing was sent), or NOT_IGC_SANTE when the trust is restricted to the IGC-Santé store; a
  * refused login AUTH_FAILED; an expired client certificate CERT_EXPIRED before any connection.
@@ -97,6 +104,11 @@ export interface MailTlsOptions {
    * is NOT_IGC_SANTE rather than TLS_UNTRUSTED.
    */
   trustScope?: 'igc-sante';
+  /**
+   * CRLs (DER) the server's chain is checked against: every certificate of the chain needs a
+   * current CRL of its issuer; revoked, not covered or expired → TLS_UNTRUSTED. None: not checked.
+   */
+  tlsCrls?: Uint8Array[];
 }
 
 /** The `tls` options handed to Node (tls.connect). */
@@ -110,6 +122,8 @@ export function tlsOptions(url: MailServerUrl, options: MailTlsOptions): Record<
     ca: options.trustAnchors.map((c) => formatPem('CERTIFICATE', c.der)),
     servername: options.servername ?? url.host,
   };
+  // Node adds the CRLs to the context's store with X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL.
+  if (options.tlsCrls !== undefined && options.tlsCrls.length > 0) tls.crl = options.tlsCrls.map((c) => formatPem('X509 CRL', c));
   const client = options.clientCertificate;
   if (client) {
     const { entry } = client;
@@ -137,10 +151,11 @@ const TLS_UNTRUSTED_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_REJECTED',
+  'UNABLE_TO_GET_CRL', 'CRL_HAS_EXPIRED', 'CRL_NOT_YET_VALID', 'CRL_SIGNATURE_FAILURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE', 'UNABLE_TO_GET_CRL_ISSUER',
 ]);
 
 /** OpenSSL's verification messages, for wrappers (nodemailer) that keep the message and drop the code. */
-const TLS_UNTRUSTED_MESSAGES = /unable to get local issuer certificate|unable to get issuer certificate|self[- ]signed certificate|unable to verify the first certificate|certificate signature failure|certificate has expired|certificate is not yet valid|certificate revoked|invalid CA certificate|Hostname\/IP does not match certificate|does not match certificate's altnames|certificate not trusted|path length constraint exceeded|unsupported certificate purpose/i;
+const TLS_UNTRUSTED_MESSAGES = /unable to get local issuer certificate|unable to get issuer certificate|self[- ]signed certificate|unable to verify the first certificate|certificate signature failure|certificate has expired|certificate is not yet valid|certificate revoked|invalid CA certificate|Hostname\/IP does not match certificate|does not match certificate's altnames|certificate not trusted|path length constraint exceeded|unsupported certificate purpose|unable to get certificate CRL|CRL has expired|CRL is not yet valid|CRL signature failure/i;
 
 /** The verification failures that mean "no path to a trust anchor" (not an expiry or a name mismatch). */
 const NO_ANCHOR = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_UNTRUSTED|unable to get local issuer certificate|unable to get issuer certificate|self[- ]signed certificate|unable to verify the first certificate|certificate not trusted)$/i;

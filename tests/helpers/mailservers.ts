@@ -57,6 +57,8 @@ export interface MailServers {
   dir: string;
   /** PEM of the demo root and CA (the trust to give the client). */
   trustPem: string;
+  /** DER of the servers' TLS certificate (issued by the demo "personnes" CA). */
+  serverCertificate: Uint8Array;
   ports: { submission: number; smtps: number; mtls: number; imaps: number; imap: number; lmtp: number; auth: number };
   users: { praticien: MailUser; confrere: MailUser };
   /** The token-introspection / token endpoint Dovecot's oauth2 passdb asks. */
@@ -90,7 +92,7 @@ function userIds(name: string): { uid: number; gid: number } {
 }
 
 /** A TLS server certificate for localhost issued by the demo "personnes" CA. */
-export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date } = {}): { certPem: string; keyPem: string; key: KeyObject } {
+export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date } = {}): { der: Uint8Array; certPem: string; keyPem: string; key: KeyObject } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const now = Date.now();
   const der = buildCertificate({
@@ -100,6 +102,7 @@ export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date 
     keyUsage: ['digitalSignature', 'keyEncipherment'], extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'], dnsNames: ['localhost'],
   });
   return {
+    der,
     certPem: formatPem('CERTIFICATE', der) + formatPem('CERTIFICATE', pki.ca),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     key: privateKey,
@@ -371,7 +374,7 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, permit_tls_all_clientc
     return files.map((f) => readFileSync(f.path));
   };
   return {
-    dir, trustPem, ports, users, oauth,
+    dir, trustPem, serverCertificate: server.der, ports, users, oauth,
     mailbox,
     async waitForMail(user, count, timeoutMs = 20_000) {
       const end = Date.now() + timeoutMs;

@@ -237,6 +237,28 @@ describe.skipIf(!enabled)('MSSanté access modes with Postfix and Dovecot on loo
     });
   });
 
+  it('--tls-crl: SMTP with STARTTLS and IMAP go through with current CRLs for the servers’ chain; a CRL that revokes the servers’ certificate: TLS_UNTRUSTED, exit 3, nothing sent', async () => {
+    const { buildCrl, certificateSerial } = await import('../../src/crypto/cert-builder.js');
+    const now = Date.now();
+    const revoking = buildCrl({
+      issuerCertificate: f.pki.ca, signingKey: f.pki.caKey, crlNumber: 9, thisUpdate: new Date(now - 3_600_000), nextUpdate: new Date(now + 86_400_000),
+      revoked: [{ serialNumber: certificateSerial(servers.serverCertificate), revocationDate: new Date(now - 60_000), reason: 'keyCompromise' }],
+    });
+    writeFileSync(p('server-revoked-crl.pem'), formatPem('X509 CRL', revoking) + formatPem('X509 CRL', f.pki.rootCrl));
+    const before = servers.mailbox('confrere').length;
+    const ok = send(submission(), ['--mail-pass-file', p('praticien.mailpass'), '--tls-crl', p('crl.pem')]);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    await servers.waitForMail('confrere', before + 1);
+    const refused = send(submission(), ['--mail-pass-file', p('praticien.mailpass'), '--tls-crl', p('server-revoked-crl.pem')]);
+    expect(refused.status).toBe(3);
+    expect(refused.json().error).toMatchObject({ code: 'TLS_UNTRUSTED', message: expect.stringMatching(/revoked|CERT_REVOKED/i) });
+    const imap = read(`imap://${CONFRERE}@localhost:${servers.ports.imap}`, ['--mail-pass-file', p('confrere.mailpass'), '--tls-crl', p('server-revoked-crl.pem')]);
+    expect(imap.status).toBe(3);
+    expect(imap.json().error.code).toBe('TLS_UNTRUSTED');
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(servers.mailbox('confrere').length).toBe(before + 1);
+  });
+
   describe('client-certificate login', () => {
     it('IMAP without a user in the URL: the CPS-style authentication certificate logs in (SASL EXTERNAL); the mailbox is the certificate holder’s', () => {
       const r = read(`imaps://localhost:${servers.ports.imaps}`, ['--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'), '--all', '--keep-unseen']);
