@@ -38,7 +38,8 @@ export async function readContent(entity: MimeEntity, name: string, tempDir?: st
   }
   const { simpleParser } = await import('mailparser');
   // HTML is converted to text (never rendered); links keep their target beside the text.
-  const body = await simpleParser(Buffer.from(withExplicitHeaders(entity)), { skipHtmlToText: false, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+  const bytes = withExplicitHeaders(entity);
+  const body = await simpleParser(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipHtmlToText: false, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   out.hasHtml = typeof body.html === 'string' && body.html.length > 0;
   if (body.text) {
     out.text = body.text;

@@ -294,11 +294,19 @@ function encapsulatedContent(der: Uint8Array, name: string): Uint8Array {
  */
 export async function decryptMimeEntity(entity: MimeEntity, identity: Identity, name = 'the message'): Promise<{ content: Uint8Array; info: DecryptInfo }> {
   const der = decodeBody(entity, name);
-  const chunks: Uint8Array[] = [];
+  // The plaintext is shorter than the envelope: one buffer of that size, no list of chunks to join.
+  let out = new Uint8Array(der.length);
+  let o = 0;
   const info = await decryptStream([der], { identity, name }, async (c) => {
-    chunks.push(Uint8Array.from(c));
+    if (o + c.length > out.length) {
+      const grown = new Uint8Array(Math.max(out.length * 2, o + c.length));
+      grown.set(out.subarray(0, o));
+      out = grown;
+    }
+    out.set(c, o);
+    o += c.length;
   });
-  return { content: concat(chunks), info };
+  return { content: out.subarray(0, o), info };
 }
 
 /** The Content-Type header of an entity, for messages. */
