@@ -119,6 +119,17 @@ export const ERROR_CODES = [
   'OBJECT_TOO_LARGE',
   'KEY_SLOT_CORRUPT',
   'SCHEDULE_ERROR',
+  // issue 15: MSSanté as the ANS specifies it
+  'NOT_SIGNED',
+  'MSS_HEADER_MISMATCH',
+  'CDA_INVALID',
+  'NOT_IGC_SANTE',
+  'RECEIPT_MISMATCH',
+  'DIRECTORY_INVALID',
+  'DIRECTORY_NOT_FOUND',
+  'NOT_IN_DIRECTORY',
+  'TOKEN_EXPIRED',
+  'TOKEN_REFRESH_FAILED',
   // anything else
   'INTERNAL',
 ] as const;

@@ -45,6 +45,8 @@ export interface MimeEntity {
   parts: MimeEntity[];
   /** Nesting depth (0 for the message). */
   depth: number;
+  /** True when the entity had no header fields and was read as text/plain (see {@link ParseEntityOptions}). */
+  headerless?: boolean;
 }
 
 /** Limits of {@link parseMimeEntity}. */
@@ -59,6 +61,18 @@ export interface MimeLimits {
   maxParts?: number;
 }
 
+/** Options of {@link parseMimeEntity}. */
+export interface ParseEntityOptions {
+  /**
+   * How an entity whose first lines are not header fields is read. `error` (the default for a
+   * message): MIME_MALFORMED. `text`: as a body without header fields, i.e. text/plain
+   * (RFC 2046 §5.1.1: a body part without header fields is text/plain; us-ascii). Mail clients read
+   * the content `openssl smime -sign` writes without `-text` this way. Body parts of a multipart
+   * are always read this way.
+   */
+  headerless?: 'error' | 'text';
+}
+
 const DEFAULTS: Required<MimeLimits> = { maxHeaderBytes: 256 * 1024, maxHeaders: 1000, maxDepth: 16, maxParts: 2000 };
 
 const malformed = (name: string, detail: string): ScelleError =>
@@ -68,16 +82,27 @@ const malformed = (name: string, detail: string): ScelleError =>
  * Parses a message or entity. `name` names it in errors.
  * @throws ScelleError MIME_MALFORMED (params: file, detail).
  */
-export function parseMimeEntity(bytes: Uint8Array, name = 'the message', limits: MimeLimits = {}): MimeEntity {
+export function parseMimeEntity(bytes: Uint8Array, name = 'the message', limits: MimeLimits = {}, options: ParseEntityOptions = {}): MimeEntity {
   const l = { ...DEFAULTS, ...limits };
   const state = { parts: 0 };
   if (bytes.length === 0) throw malformed(name, 'it is empty');
-  return parseEntity(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, name, l, state);
+  return parseEntity(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, name, l, state, options.headerless === 'text');
 }
 
-function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeLimits>, state: { parts: number }): MimeEntity {
+/** Header fields of an entity, or none (the whole entity is a text/plain body) when `headerless` allows it. */
+function headerBlockOrText(buf: Buffer, name: string, l: Required<MimeLimits>, headerless: boolean): { headers: MimeHeader[]; bodyStart: number; none: boolean } {
+  try {
+    return { ...parseHeaderBlock(buf, name, l), none: false };
+  } catch (e) {
+    // Only "this is not a header block" falls back; limits (size, count) stay errors.
+    if (!headerless || !(e instanceof ScelleError) || !/header field|continuation/.test(e.message)) throw e;
+    return { headers: [], bodyStart: 0, none: true };
+  }
+}
+
+function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeLimits>, state: { parts: number }, headerless: boolean): MimeEntity {
   if (depth > l.maxDepth) throw malformed(name, `multipart nesting deeper than ${l.maxDepth} levels`);
-  const { headers, bodyStart } = parseHeaderBlock(buf, name, l);
+  const { headers, bodyStart, none } = headerBlockOrText(buf, name, l, headerless || depth > 0);
   const body = buf.subarray(bodyStart);
   const ctValue = headerValue(headers, 'content-type');
   const contentType = ctValue === undefined ? { mediaType: 'text/plain', type: 'text', subtype: 'plain', params: { charset: 'us-ascii' } } : parseContentType(ctValue, name);
@@ -85,7 +110,7 @@ function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeL
   if (cte !== undefined && !['7bit', '8bit', 'binary', 'base64', 'quoted-printable'].includes(cte)) {
     throw malformed(name, `unknown Content-Transfer-Encoding "${printable(cte)}"`);
   }
-  const entity: MimeEntity = { headers, contentType, raw: buf, body, parts: [], depth };
+  const entity: MimeEntity = { headers, contentType, raw: buf, body, parts: [], depth, ...(none ? { headerless: true } : {}) };
   if (contentType.type === 'multipart') {
     if (cte !== undefined && !['7bit', '8bit', 'binary'].includes(cte)) throw malformed(name, `a multipart entity cannot be ${cte}-encoded (RFC 2045 §6.4)`);
     const boundary = contentType.params.boundary;
@@ -94,7 +119,7 @@ function parseEntity(buf: Buffer, depth: number, name: string, l: Required<MimeL
     for (const part of splitMultipart(body, boundary, name)) {
       state.parts++;
       if (state.parts > l.maxParts) throw malformed(name, `more than ${l.maxParts} body parts`);
-      entity.parts.push(parseEntity(part, depth + 1, name, l, state));
+      entity.parts.push(parseEntity(part, depth + 1, name, l, state, true));
     }
   }
   return entity;
@@ -319,13 +344,65 @@ export function decodeCharset(bytes: Uint8Array, charset: string): string {
 export function decodeBody(entity: MimeEntity, name = 'the message'): Uint8Array {
   const cte = headerValue(entity.headers, 'content-transfer-encoding')?.trim().toLowerCase() ?? '7bit';
   const body = Buffer.from(entity.body.buffer, entity.body.byteOffset, entity.body.byteLength);
-  if (cte === 'base64') {
-    const text = body.toString('latin1').replace(/[\r\n\t ]+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) throw malformed(name, 'a base64 body holds characters outside the base64 alphabet or is cut short');
-    return new Uint8Array(Buffer.from(text, 'base64'));
-  }
+  if (cte === 'base64') return decodeBase64Body(body, name);
   if (cte === 'quoted-printable') return decodeQuotedPrintable(body);
   return new Uint8Array(body);
+}
+
+/** Value of each byte in base64 (RFC 4648 §4): 0–63, or WS (line breaks, tab, space), PAD (`=`), BAD. */
+const WS = -2;
+const PAD = -3;
+const BAD = -1;
+const B64_VALUE: Int8Array = (() => {
+  const t = new Int8Array(256).fill(BAD);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) t[alphabet.charCodeAt(i)] = i;
+  for (const c of [0x0d, 0x0a, 0x09, 0x20]) t[c] = WS;
+  t[0x3d] = PAD;
+  return t;
+})();
+
+/**
+ * A base64 body (RFC 2045 §6.8) decoded straight from its bytes into an output of the exact size:
+ * no string copies of the body (a 40 MB message part used to cost three). Line breaks, tabs and
+ * spaces are skipped; `=` only at the end; a body cut one character into a quantum is refused.
+ */
+function decodeBase64Body(body: Uint8Array, name: string): Uint8Array {
+  const bad = (): ScelleError => malformed(name, 'a base64 body holds characters outside the base64 alphabet or is cut short');
+  let significant = 0;
+  let pads = 0;
+  for (let i = 0; i < body.length; i++) {
+    const v = B64_VALUE[body[i]!]!;
+    if (v >= 0) {
+      if (pads > 0) throw bad();
+      significant++;
+    } else if (v === PAD) {
+      if (++pads > 2) throw bad();
+    } else if (v === BAD) throw bad();
+  }
+  if ((significant + pads) % 4 === 1 || significant % 4 === 1) throw bad();
+  const out = new Uint8Array(Math.floor((significant * 3) / 4));
+  let acc = 0;
+  let n = 0;
+  let o = 0;
+  for (let i = 0; i < body.length; i++) {
+    const v = B64_VALUE[body[i]!]!;
+    if (v < 0) continue;
+    acc = (acc << 6) | v;
+    if (++n === 4) {
+      out[o++] = (acc >>> 16) & 0xff;
+      out[o++] = (acc >>> 8) & 0xff;
+      out[o++] = acc & 0xff;
+      acc = 0;
+      n = 0;
+    }
+  }
+  if (n === 2) out[o++] = (acc >>> 4) & 0xff;
+  else if (n === 3) {
+    out[o++] = (acc >>> 10) & 0xff;
+    out[o++] = (acc >>> 2) & 0xff;
+  }
+  return out;
 }
 
 /** RFC 2045 §6.7: `=XX` octets, soft line breaks `=` at line end; invalid escapes kept literally. */

@@ -191,10 +191,16 @@ function cmsContentType(der: Uint8Array, name: string): string {
   return decodeOid(contentInfo(der, name).children[0], `${name}: contentType`);
 }
 
-/** Options shared by the verifying functions. */
+/**
+ * Options shared by the verifying functions. Revocation: give the CRLs of the signer's CAs (or
+ * `online`) — the signature engine does not call a certificate good whose status it cannot
+ * establish.
+ */
 export interface VerifyLayerOptions {
   trustAnchors: X509Cert[];
   crls?: Crl[];
+  /** Fetch CRLs / ask OCSP responders named in the certificates. */
+  online?: boolean;
   extraCertificates?: X509Cert[];
   at?: Date;
   clock?: () => Date;
@@ -236,9 +242,10 @@ export async function verifyMultipartSigned(entity: MimeEntity, options: VerifyL
   return { kind: 'multipart-signed', ...(entity.contentType.params.micalg ? { micalg: entity.contentType.params.micalg.toLowerCase() } : {}), verdict, content };
 }
 
-function common(options: VerifyLayerOptions): { crls?: Crl[]; extraCertificates?: X509Cert[]; at?: Date; clock?: () => Date } {
+function common(options: VerifyLayerOptions): { crls?: Crl[]; online?: boolean; extraCertificates?: X509Cert[]; at?: Date; clock?: () => Date } {
   return {
     ...(options.crls ? { crls: options.crls } : {}),
+    ...(options.online ? { online: true } : {}),
     ...(options.extraCertificates ? { extraCertificates: options.extraCertificates } : {}),
     ...(options.at ? { at: options.at } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -254,6 +261,15 @@ export async function verifyOpaqueSigned(entity: MimeEntity, options: VerifyLaye
   const content = encapsulatedContent(der, name);
   const verdict = await verifySignature(der, { trustAnchors: options.trustAnchors, ...common(options) });
   return { kind: 'signed-data', verdict, content };
+}
+
+/**
+ * Verifies a signed layer of either kind: the one entry point through which messages reach the
+ * signature engine (verifySignature).
+ * @throws what {@link verifyMultipartSigned} and {@link verifyOpaqueSigned} throw.
+ */
+export function verifySignedLayer(entity: MimeEntity, kind: 'multipart-signed' | 'signed-data', options: VerifyLayerOptions, name = 'the message'): Promise<SignedLayer> {
+  return kind === 'multipart-signed' ? verifyMultipartSigned(entity, options, name) : verifyOpaqueSigned(entity, options, name);
 }
 
 /** eContent of a ContentInfo(SignedData) (RFC 5652 §5.2), segments joined. */
@@ -278,11 +294,19 @@ function encapsulatedContent(der: Uint8Array, name: string): Uint8Array {
  */
 export async function decryptMimeEntity(entity: MimeEntity, identity: Identity, name = 'the message'): Promise<{ content: Uint8Array; info: DecryptInfo }> {
   const der = decodeBody(entity, name);
-  const chunks: Uint8Array[] = [];
+  // The plaintext is shorter than the envelope: one buffer of that size, no list of chunks to join.
+  let out = new Uint8Array(der.length);
+  let o = 0;
   const info = await decryptStream([der], { identity, name }, async (c) => {
-    chunks.push(Uint8Array.from(c));
+    if (o + c.length > out.length) {
+      const grown = new Uint8Array(Math.max(out.length * 2, o + c.length));
+      grown.set(out.subarray(0, o));
+      out = grown;
+    }
+    out.set(c, o);
+    o += c.length;
   });
-  return { content: concat(chunks), info };
+  return { content: out.subarray(0, o), info };
 }
 
 /** The Content-Type header of an entity, for messages. */

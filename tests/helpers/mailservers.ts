@@ -12,11 +12,20 @@
  * All with `smtpd_tls_protocols = >=TLSv1.2`. The domain `demo.mssante.fr` is a virtual mailbox
  * domain handed to Dovecot's LMTP listener.
  *
- * Dovecot (`dovecot -c FILE`): IMAPS only (`ssl = required`, `ssl_min_protocol = TLSv1.2`),
- * passwd-file users praticien@ and confrere@demo.mssante.fr, maildirs in the temp folder owned by
- * the Debian `mail` user, login processes as `dovenull`, internal ones as `dovecot`; an auth
- * listener for Postfix and an LMTP listener, both on loopback TCP (no socket permissions to get
- * wrong).
+ * Dovecot (`dovecot -c FILE`): IMAPS (implicit TLS, the 993 role) and IMAP with STARTTLS (the
+ * 143 role), `ssl = required` (no login before TLS), `ssl_min_protocol = TLSv1.2`; passwd-file users
+ * praticien@ and confrere@demo.mssante.fr, maildirs in the temp folder owned by the Debian `mail`
+ * user, login processes as `dovenull`, internal ones as `dovecot`; an auth listener for Postfix and
+ * an LMTP listener, both on loopback TCP (no socket permissions to get wrong). Three ways to log in,
+ * as MSSanté operators offer them:
+ * - the password (PLAIN/LOGIN, passwd-file);
+ * - an e-CPS / Pro Santé Connect style bearer token (XOAUTH2, OAUTHBEARER): Dovecot's `oauth2`
+ *   passdb asks the local token-introspection endpoint of tests/helpers/oauth-server.ts (RFC 7662,
+ *   `introspection_mode = post`), started here; Postfix gets the same mechanisms through Dovecot SASL;
+ * - the TLS client certificate (SASL EXTERNAL): `ssl_verify_client_cert`, the demo root, CA and
+ *   CRLs as `ssl_ca` (a revoked certificate is refused), the user taken from the certificate's CN
+ *   (`auth_ssl_username_from_cert`, the RPPS-style PS_IdNat) and renamed to the mailbox by a
+ *   passwd-file passdb limited to EXTERNAL.
  *
  * Runs as root (CI does): Postfix drops to `postfix`/`postdrop` as Debian sets it up; the temp
  * folder is made traversable (0755) so that those users reach their directories.
@@ -32,6 +41,7 @@ import { formatPem } from '../../src/crypto/pem.js';
 import type { DemoPki } from '../../src/crypto/demo-pki.js';
 import { which } from './peers.js';
 import { makeTempDir } from './tmp.js';
+import { startOAuthServer, type OAuthServer } from './oauth-server.js';
 
 /** The commands and users the servers need (Debian: postfix, dovecot-core, dovecot-imapd, dovecot-lmtpd). */
 export const MAIL_SERVER_PEERS = ['postfix', 'dovecot', 'doveadm'];
@@ -47,8 +57,12 @@ export interface MailServers {
   dir: string;
   /** PEM of the demo root and CA (the trust to give the client). */
   trustPem: string;
-  ports: { submission: number; smtps: number; mtls: number; imaps: number; lmtp: number; auth: number };
+  /** DER of the servers' TLS certificate (issued by the demo "personnes" CA). */
+  serverCertificate: Uint8Array;
+  ports: { submission: number; smtps: number; mtls: number; imaps: number; imap: number; lmtp: number; auth: number };
   users: { praticien: MailUser; confrere: MailUser };
+  /** The token-introspection / token endpoint Dovecot's oauth2 passdb asks. */
+  oauth: OAuthServer;
   /** Messages in a user's INBOX maildir (new + cur), as raw bytes, oldest first. */
   mailbox(user: 'praticien' | 'confrere'): Buffer[];
   /** Waits until the user's maildir holds at least `count` messages. */
@@ -78,7 +92,7 @@ function userIds(name: string): { uid: number; gid: number } {
 }
 
 /** A TLS server certificate for localhost issued by the demo "personnes" CA. */
-export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date } = {}): { certPem: string; keyPem: string; key: KeyObject } {
+export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date } = {}): { der: Uint8Array; certPem: string; keyPem: string; key: KeyObject } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const now = Date.now();
   const der = buildCertificate({
@@ -88,6 +102,7 @@ export function issueServerCertificate(pki: DemoPki, options: { notAfter?: Date 
     keyUsage: ['digitalSignature', 'keyEncipherment'], extendedKeyUsage: ['1.3.6.1.5.5.7.3.1'], dnsNames: ['localhost'],
   });
   return {
+    der,
     certPem: formatPem('CERTIFICATE', der) + formatPem('CERTIFICATE', pki.ca),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     key: privateKey,
@@ -142,8 +157,9 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 export async function startMailServers(pki: DemoPki): Promise<MailServers> {
   const { dir, cleanup } = makeTempDir('scelle-mail-');
   chmodSync(dir, 0o755);
-  const [submission, smtps, mtls, imaps, lmtp, auth] = await Promise.all(Array.from({ length: 6 }, freePort));
-  const ports = { submission: submission!, smtps: smtps!, mtls: mtls!, imaps: imaps!, lmtp: lmtp!, auth: auth! };
+  const [submission, smtps, mtls, imaps, imap, lmtp, auth] = await Promise.all(Array.from({ length: 7 }, freePort));
+  const ports = { submission: submission!, smtps: smtps!, mtls: mtls!, imaps: imaps!, imap: imap!, lmtp: lmtp!, auth: auth! };
+  const oauth = await startOAuthServer();
   const server = issueServerCertificate(pki);
   const trustPem = formatPem('CERTIFICATE', pki.root) + formatPem('CERTIFICATE', pki.ca);
   const tls = join(dir, 'tls');
@@ -151,6 +167,8 @@ export async function startMailServers(pki: DemoPki): Promise<MailServers> {
   writeFileSync(join(tls, 'server.pem'), server.certPem, { mode: 0o644 });
   writeFileSync(join(tls, 'server.key'), server.keyPem, { mode: 0o600 });
   writeFileSync(join(tls, 'clientca.pem'), trustPem, { mode: 0o644 });
+  // Dovecot checks client certificates against the CAs followed by their CRLs (ssl_require_crl).
+  writeFileSync(join(tls, 'clientca-crl.pem'), trustPem + formatPem('X509 CRL', pki.crl) + formatPem('X509 CRL', pki.rootCrl), { mode: 0o644 });
 
   const mail = userIds('mail');
   const users = {
@@ -168,6 +186,19 @@ export async function startMailServers(pki: DemoPki): Promise<MailServers> {
   const usersFile = join(dv, 'users');
   writeFileSync(usersFile, Object.values(users).map((u) => `${u.address}:{PLAIN}${u.password}:${mail.uid}:${mail.gid}::${mailRoot}/${u.address.split('@')[0]}\n`).join(''), { mode: 0o640 });
   chownSync(usersFile, 0, userIds('dovecot').gid);
+  // EXTERNAL: the certificate's CN (8 + RPPS) names the mailbox; nopassword because the certificate is the proof.
+  const certUsersFile = join(dv, 'cert-users');
+  const certUser = (who: 'praticien' | 'confrere' | 'revoque', mailbox: string): string => `8${pki[who].rpps}:::::::user=${mailbox} nopassword=y\n`;
+  writeFileSync(certUsersFile, certUser('praticien', users.praticien.address) + certUser('confrere', users.confrere.address) + certUser('revoque', users.confrere.address), { mode: 0o640 });
+  chownSync(certUsersFile, 0, userIds('dovecot').gid);
+  const oauthConf = join(dv, 'oauth2.conf.ext');
+  writeFileSync(oauthConf, `introspection_mode = post
+introspection_url = ${oauth.introspectionUrl}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+`, { mode: 0o644 });
   const dovecotConf = join(dv, 'dovecot.conf');
   const dh = existsSync('/usr/share/dovecot/dh.pem') ? `ssl_dh = </usr/share/dovecot/dh.pem\n` : '';
   writeFileSync(dovecotConf, `# scelle test instance — generated
@@ -187,11 +218,26 @@ ssl = required
 ssl_cert = <${tls}/server.pem
 ssl_key = <${tls}/server.key
 ssl_min_protocol = TLSv1.2
+ssl_ca = <${tls}/clientca-crl.pem
+ssl_verify_client_cert = yes
+ssl_cert_username_field = commonName
+auth_ssl_username_from_cert = yes
 ${dh}disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer external
 auth_failure_delay = 0
 passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${oauthConf}
+}
+passdb {
   driver = passwd-file
+  mechanisms = external
+  args = username_format=%u ${certUsersFile}
+}
+passdb {
+  driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${usersFile}
 }
 userdb {
@@ -200,7 +246,8 @@ userdb {
 }
 service imap-login {
   inet_listener imap {
-    port = 0
+    address = 127.0.0.1
+    port = ${ports.imap}
   }
   inet_listener imaps {
     address = 127.0.0.1
@@ -226,6 +273,7 @@ protocol lmtp {
 `);
   const startDovecot = runStarter('dovecot', ['-c', dovecotConf], join(dir, 'start.log'));
   if (startDovecot.status !== 0) {
+    await oauth.stop();
     cleanup();
     throw new Error(`dovecot did not start: ${startDovecot.output}`);
   }
@@ -308,9 +356,10 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, permit_tls_all_clientc
     stopAll();
     const l = logs();
     if (!process.env.SCELLE_KEEP_MAIL_DIR) cleanup();
+    await oauth.stop();
     throw new Error(`postfix did not start: ${startPostfix.output}\n${l}`);
   }
-  await waitForPorts([ports.submission, ports.smtps, ports.mtls, ports.imaps, ports.lmtp, ports.auth], 15_000, logs);
+  await waitForPorts([ports.submission, ports.smtps, ports.mtls, ports.imaps, ports.imap, ports.lmtp, ports.auth], 15_000, logs);
 
   const mailbox = (user: 'praticien' | 'confrere'): Buffer[] => {
     const base = join(mailRoot, user, 'Maildir');
@@ -325,7 +374,7 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, permit_tls_all_clientc
     return files.map((f) => readFileSync(f.path));
   };
   return {
-    dir, trustPem, ports, users,
+    dir, trustPem, serverCertificate: server.der, ports, users, oauth,
     mailbox,
     async waitForMail(user, count, timeoutMs = 20_000) {
       const end = Date.now() + timeoutMs;
@@ -339,6 +388,7 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, permit_tls_all_clientc
     logs,
     async stop() {
       stopAll();
+      await oauth.stop();
       // Dovecot's master stops asynchronously; give it a moment before removing its folder.
       await new Promise((r) => setTimeout(r, 200));
       cleanup();

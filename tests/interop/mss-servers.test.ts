@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { buildCertificate } from '../../src/crypto/cert-builder.js';
 import { formatPem } from '../../src/crypto/pem.js';
 import { parseCertificates } from '../../src/crypto/x509/certificate.js';
-import { sendMessage, parseMailUrl } from '../../src/mss/transport.js';
+import { parseMailUrl } from '../../src/mss/transport.js';
+import { sendMessage } from '../../src/mss/smtp.js';
 import { composeMessage } from '../../src/mss/compose.js';
 import { isScelleError } from '../../src/errors.js';
 import { startMailServers, haveMailServers, type MailServers } from '../helpers/mailservers.js';
-import { createMssFixture, type MssFixture } from '../helpers/mss-fixtures.js';
+import { createMssFixture, demoCda, tamperXdmCda, type MssFixture } from '../helpers/mss-fixtures.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { scelle } from '../helpers/cli.js';
 
@@ -39,7 +40,7 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     writeFileSync(p('confrere.pass'), `${f.pki.confrere.password}\n`);
     writeFileSync(p('confrere.pem'), f.pki.confrere.certificates.map((c) => formatPem('CERTIFICATE', c)).join(''));
     writeFileSync(p('trust.pem'), formatPem('CERTIFICATE', f.pki.root));
-    writeFileSync(p('crl.pem'), formatPem('X509 CRL', f.pki.crl) + formatPem('X509 CRL', f.pki.rootCrl));
+    writeFileSync(p('crl.pem'), f.crlPem);
     writeFileSync(p('praticien.mailpass'), `${servers.users.praticien.password}\n`);
     writeFileSync(p('confrere.mailpass'), `${servers.users.confrere.password}\n`);
     writeFileSync(p('compte-rendu été.pdf'), pdf);
@@ -113,6 +114,50 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     expect(servers.logs()).toMatch(/postfix\/mtls\/smtpd.*Client certificate verification|postfix\/mtls\/smtpd.*(Trusted|Verified) TLS connection/);
   });
 
+  it('a CDA compte rendu sent with --cda through submission (STARTTLS) arrives with X-MSS-CODECDA / X-MSS-INS and an XDM whose METADATA matches its header; an altered CDA or header is reported', async () => {
+    writeFileSync(p('cr-cda.xml'), demoCda());
+    const before = servers.mailbox('confrere').length;
+    const sent = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr',
+      '--subject', 'Compte rendu de consultation — Mme Pat-Trois', '--body', p('body.txt'), '--cda', p('cr-cda.xml'), '--attach', p('compte-rendu été.pdf'),
+      '--sign', '--encrypt', '--to-cert', p('confrere.pem'), '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'),
+      '--trust', p('trust.pem'), '--smtp', `smtp://praticien@demo.mssante.fr@localhost:${servers.ports.submission}`, '--json'], { env: { SCELLE_MAIL_PASSWORD: servers.users.praticien.password, SCELLE_MSS_NIL: 'DEV935997' } });
+    expect(sent.status, sent.stderr).toBe(0);
+    const box = await servers.waitForMail('confrere', before + 1);
+    const delivered = box[box.length - 1]!;
+    // the operator sees the MSSanté fields in the clear (outer header), the documents stay encrypted
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-CODECDA: 11488-4\r?$/m);
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-INS: O\r?$/m);
+    expect(delivered.toString('latin1')).toMatch(/^X-MSS-NIL: DEV935997\r?$/m);
+    expect(delivered.toString('latin1')).not.toContain('ClinicalDocument');
+    const read = readConfrere(['--save-dir', p('saved-cda')]);
+    expect(read.status, read.stdout + read.stderr).toBe(0);
+    const m = read.json().messages[0];
+    expect(m).toMatchObject({ ok: true, status: 'verified', messageId: sent.json().messageId, text: 'Cher confrère,\nveuillez trouver ci-joint le compte rendu.\nBien confraternellement.\n' });
+    expect(m.mss).toMatchObject({ ok: true, received: { codeCda: ['11488-4'], ins: 'O', nil: 'DEV935997' } });
+    expect(m.xdm.documents[0]).toMatchObject({ ok: true, declared: { typeCode: '11488-4', patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH' }, cda: { code: { code: '11488-4' }, patient: { ins: { qualified: true } } } });
+    expect(m.attachments.map((a: any) => a.fileName)).toEqual(['IHE_XDM.zip', 'compte-rendu été.pdf']);
+    expect(readFileSync(join(p('saved-cda'), 'cr-cda.xml'), 'utf8')).toBe(demoCda());
+    // the header altered on the way: the message file from the mailbox, one field changed
+    writeFileSync(p('altered-header.eml'), delivered.toString('latin1').replace('X-MSS-CODECDA: 11488-4', 'X-MSS-CODECDA: 34112-3'), 'latin1');
+    const r = scelle(['mss', 'read', p('altered-header.eml'), '--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(r.status).toBe(3);
+    expect(r.json().messages[0].problems.map((x: any) => x.code)).toEqual(['MSS_HEADER_MISMATCH']);
+    // an altered CDA (a compte rendu sent without encryption, its XDM changed in the mailbox file): the signature and the XDM hashes both say so
+    const plainBefore = servers.mailbox('confrere').length;
+    const s2 = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr', '--subject', 'CR', '--cda', p('cr-cda.xml'),
+      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--sign', '--trust', p('trust.pem'), '--smtp', `smtps://praticien@demo.mssante.fr@localhost:${servers.ports.smtps}`, '--json'], { env: { SCELLE_MAIL_PASSWORD: servers.users.praticien.password } });
+    expect(s2.status, s2.stderr).toBe(0);
+    const box2 = await servers.waitForMail('confrere', plainBefore + 1);
+    const tampered = await tamperXdmCda(box2[box2.length - 1]!);
+    writeFileSync(p('altered-cda.eml'), tampered);
+    const r2 = scelle(['mss', 'read', p('altered-cda.eml'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(r2.status).toBe(3);
+    const codes = r2.json().messages[0].problems.map((x: any) => x.code);
+    expect(codes).toContain('CONTENT_TAMPERED');
+    expect(codes).toContain('XDM_MISMATCH');
+    expect(readConfrere().status).toBe(0); // drain
+  });
+
   it('read receipt round trip: ack → delivered → read links it to the sent Message-ID', async () => {
     const before = servers.mailbox('confrere').length;
     const sent = scelle(sendArgs(`smtp://praticien@demo.mssante.fr@localhost:${servers.ports.submission}`), { env: { SCELLE_MAIL_PASSWORD: servers.users.praticien.password } });
@@ -134,8 +179,54 @@ describe.skipIf(!enabled)('mss with Postfix and Dovecot on loopback', () => {
     expect(mdn.mdn.originalMessageId).toBe(messageId);
     expect(mdn.mdn.disposition).toMatchObject({ actionMode: 'manual-action', sendingMode: 'mdn-sent-manually', type: 'displayed' });
     expect(mdn.signature).toMatchObject({ ok: true, fromMatches: true, signer: { rpps: '10107654321' } });
+    expect(mdn.receipt).toMatchObject({ kind: 'mdn', originalMessageId: messageId, original: { messageId }, notes: [] });
     // drain confrere's copy of that message
     expect(readConfrere().status).toBe(0);
+  });
+
+  it('the volet’s receipts through the servers: an MDN processed/Error (three parts) and, when no receipt was asked, the error e-mail; mss read links both to the sent message', async () => {
+    writeFileSync(p('cr-ack.xml'), demoCda());
+    const submit = `smtp://praticien@demo.mssante.fr@localhost:${servers.ports.submission}`;
+    const env = { SCELLE_MAIL_PASSWORD: servers.users.praticien.password };
+    const send = (extra: string[]): string => {
+      const r = scelle(['mss', 'send', '--from', 'praticien@demo.mssante.fr', '--to', 'confrere@demo.mssante.fr', '--subject', 'CR Mme Pat-Trois', '--cda', p('cr-ack.xml'),
+        '--sign', '--encrypt', '--to-cert', p('confrere.pem'), '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--trust', p('trust.pem'),
+        '--sent-log', p('envois.jsonl'), '--smtp', submit, '--json', ...extra], { env });
+      expect(r.status, r.stderr).toBe(0);
+      return r.json().messageId;
+    };
+    const before = servers.mailbox('confrere').length;
+    const withReceipt = send([]);
+    const withoutReceipt = send(['--no-receipt']);
+    const box = await servers.waitForMail('confrere', before + 2);
+    writeFileSync(p('with.eml'), box[box.length - 2]!);
+    writeFileSync(p('without.eml'), box[box.length - 1]!);
+    const praticienBefore = servers.mailbox('praticien').length;
+    const ack = (file: string, code: string): any => {
+      const r = scelle(['mss', 'ack', p(file), '--error', code, '--identity', p('confrere.p12'), '--pass-file', p('confrere.pass'),
+        '--smtp', `smtp://confrere@demo.mssante.fr@localhost:${servers.ports.submission}`, '--mail-pass-file', p('confrere.mailpass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      return r.json();
+    };
+    expect(ack('with.eml', '902')).toMatchObject({ kind: 'mdn', originalMessageId: withReceipt, to: 'praticien@demo.mssante.fr' });
+    expect(ack('without.eml', '903')).toMatchObject({ kind: 'integration-error', originalMessageId: withoutReceipt, to: 'praticien@demo.mssante.fr' });
+    const praticienBox = await servers.waitForMail('praticien', praticienBefore + 2);
+    // the MDN as delivered: multipart/report with exactly the volet's three parts
+    const delivered = praticienBox.slice(-2).map((m) => m.toString('latin1'));
+    const mdnRaw = delivered.find((m) => /report-type=disposition-notification/.test(m))!;
+    expect(mdnRaw.match(/^Content-Type: (text\/plain|message\/disposition-notification|message\/rfc822)/gm)!.slice(0, 3)).toEqual(['Content-Type: text/plain', 'Content-Type: message/disposition-notification', 'Content-Type: message/rfc822']);
+    const read = scelle(['mss', 'read', '--imap', `imaps://praticien@demo.mssante.fr@localhost:${servers.ports.imaps}`, '--sent-log', p('envois.jsonl'),
+      '--identity', p('praticien.p12'), '--pass-file', p('praticien.pass'), '--mail-pass-file', p('praticien.mailpass'), '--trust', p('trust.pem'), '--crl', p('crl.pem'), '--json']);
+    expect(read.status, read.stdout + read.stderr).toBe(0);
+    const messages = read.json().messages;
+    const mdn = messages.find((m: any) => m.kind === 'mdn');
+    expect(mdn).toMatchObject({ ok: true, receipt: { originalMessageId: withReceipt, original: { messageId: withReceipt }, error: { code: '902', label: 'Identifiant patient inconnu' }, notes: [] }, sent: { messageId: withReceipt, cdaCodes: ['11488-4'] } });
+    expect(mdn.subject).toBe('[KO Intégration système !][902] XDM/1.0/DDM+Compte rendu de consultation — échographie PAT-TROIS DOMINIQUE 28/03/1979');
+    const ko = messages.find((m: any) => m.kind === 'integration-error');
+    expect(ko).toMatchObject({ ok: true, receipt: { originalMessageId: withoutReceipt, error: { code: '903' } }, sent: { messageId: withoutReceipt } });
+    expect(ko.attachments.map((a: any) => a.fileName)).toEqual(['message_original.eml', 'IHE_XDM.zip']);
+    expect(ko.mss).toMatchObject({ ok: true, received: { codeCda: ['11488-4'] } });
+    expect(readConfrere().status).toBe(0); // drain
   });
 
   it('a server certificate that --trust does not cover is refused: TLS_UNTRUSTED, exit 3, nothing sent', async () => {

@@ -16,6 +16,7 @@ import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
 import { createGpgsmHome, gpgsmVerify, type GpgsmHome } from '../helpers/gpgsm.js';
 import { createMssFixture, type MssFixture } from '../helpers/mss-fixtures.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { scelle } from '../helpers/cli.js';
 
 const enabled = havePeers('openssl', 'gpgsm');
 
@@ -145,6 +146,21 @@ describe.skipIf(!enabled)('S/MIME interop with openssl and gpgsm', () => {
       runPeer('openssl', inDir(['smime', '-sign', '-in', 'in.txt', ...signArgs, '-out', 'os-signed.eml']));
       const r = await readOk('os-signed.eml', { layers: ['multipart-signed'], signed: true });
       expect(r.signature!.micalg).toBe('sha-256');
+    });
+
+    it('openssl smime -sign without -text: the signed part has no header fields and is read as text/plain, signature valid', async () => {
+      writeFileSync(p('bare.txt'), 'Bonjour, voici les résultats.\nCordialement,\nDr Durand\n');
+      runPeer('openssl', inDir(['smime', '-sign', '-in', 'bare.txt', ...signArgs, '-out', 'os-bare.eml']));
+      const r = await readOk('os-bare.eml', { layers: ['multipart-signed'], signed: true });
+      expect(r.textSource).toBe('headerless');
+      expect(r.text).toBe('Bonjour, voici les résultats.\nCordialement,\nDr Durand\n');
+      expect(r.status).toBe('verified');
+      // the same through the CLI: the text is on the terminal, the sender verified
+      writeFileSync(p('crl.pem'), f.crlPem);
+      const cli = scelle(['mss', 'read', p('os-bare.eml'), '--trust', p('root.pem'), '--crl', p('crl.pem'), '--lang', 'fr']);
+      expect(cli.status, cli.stdout + cli.stderr).toBe(0);
+      expect(cli.stdout).toMatch(/expéditeur VÉRIFIÉ/);
+      expect(cli.stdout).toContain('  | Bonjour, voici les résultats.');
     });
 
     it('openssl smime -sign -nodetach (opaque signed-data)', async () => {

@@ -43,7 +43,8 @@ describe('S/MIME layers', () => {
     expect(r.problems[0]?.message).toMatch(/altered after it was signed/);
     writeFileSync(join(dir, 'tampered.eml'), tampered);
     writeFileSync(join(dir, 'root.pem'), formatPem('CERTIFICATE', f.pki.root));
-    const cli = scelle(['mss', 'read', join(dir, 'tampered.eml'), '--trust', join(dir, 'root.pem'), '--json']);
+    writeFileSync(join(dir, 'crl.pem'), f.crlPem);
+    const cli = scelle(['mss', 'read', join(dir, 'tampered.eml'), '--trust', join(dir, 'root.pem'), '--crl', join(dir, 'crl.pem'), '--json']);
     expect(cli.status).toBe(3);
     expect(cli.json().messages[0].signature.code).toBe('CONTENT_TAMPERED');
     // an altered signature value (the last bytes of the SignedData) is SIGNATURE_INVALID
@@ -69,7 +70,7 @@ describe('S/MIME layers', () => {
     const r = await readMessage(msg.raw, { trustAnchors: [f.root], crls: f.crls, identity: f.praticien.identity });
     expect(r.problems.map((p) => p.code)).toEqual(['NOT_A_RECIPIENT']);
     const other = await createMssFixture();
-    const r2 = await readMessage(msg.raw, { trustAnchors: [other.root], crls: other.crls, identity: f.confrere.identity });
+    const r2 = await readMessage(msg.raw, { trustAnchors: [other.root], crls: [...f.crls, ...other.crls], identity: f.confrere.identity });
     expect(r2.encryption).toMatchObject({ ok: true, smimeType: 'enveloped-data', cipher: 'aes-256-cbc', authenticated: false });
     expect(r2.signature?.chainOk).toBe(false);
     expect(r2.ok).toBe(false);
@@ -138,7 +139,8 @@ describe('IHE XDM', () => {
     const msg = await composeMessage({ ...base(), attachments: [{ fileName: 'IHE_XDM.zip', content: zip, contentType: 'application/zip' }], sign: { signer: f.praticien.sign, chain: f.praticien.chain } });
     writeFileSync(join(dir, 'xdm.eml'), msg.raw);
     writeFileSync(join(dir, 'root.pem'), formatPem('CERTIFICATE', f.pki.root));
-    const cli = scelle(['mss', 'read', join(dir, 'xdm.eml'), '--trust', join(dir, 'root.pem'), '--save-dir', join(dir, 'out'), '--lang', 'fr']);
+    writeFileSync(join(dir, 'crl.pem'), f.crlPem);
+    const cli = scelle(['mss', 'read', join(dir, 'xdm.eml'), '--trust', join(dir, 'root.pem'), '--crl', join(dir, 'crl.pem'), '--save-dir', join(dir, 'out'), '--lang', 'fr']);
     expect(cli.status).toBe(3);
     expect(cli.stdout).toMatch(/XDM_MISMATCH/);
     expect(cli.stdout).toMatch(/pièces jointes NON enregistrées/);
@@ -153,12 +155,14 @@ describe('MDN (RFC 8098)', () => {
     const mdn = await buildMdn({ request: req, from: f.confrere.email, sign: { signer: f.confrere.sign, chain: f.confrere.chain } });
     const raw = Buffer.from(mdn.raw).toString('latin1');
     expect(raw.slice(0, raw.indexOf('\r\n\r\n'))).not.toMatch(/Disposition-Notification-To/i);
-    expect(raw).toMatch(/Content-Type: text\/rfc822-headers/);
+    expect(raw).toMatch(/Content-Type: message\/rfc822/);
     expect(raw).toMatch(/In-Reply-To: <[^>]+>/);
     const r = await readMessage(mdn.raw, { trustAnchors: [f.root], crls: f.crls });
     expect(r).toMatchObject({ ok: true, kind: 'mdn', subject: 'Accusé de lecture : Compte rendu — Mme Dupré' });
     expect(r.mdn).toMatchObject({ originalMessageId: msg.messageId, finalRecipient: f.confrere.email, disposition: { actionMode: 'manual-action', sendingMode: 'mdn-sent-manually', type: 'displayed' } });
     expect(r.attachments).toEqual([]);
-    await expect(readReceiptRequest((await composeMessage({ ...base() })).raw)).rejects.toMatchObject({ code: 'USAGE' });
+    const noReceipt = await readReceiptRequest((await composeMessage({ ...base() })).raw);
+    expect(noReceipt.notifyTo).toBeUndefined();
+    await expect(buildMdn({ request: noReceipt, from: f.confrere.email })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
