@@ -14,15 +14,15 @@ import { malformed } from './parser.js';
 /** Largest decoded structure stream (an xref or object stream). */
 export const MAX_DECODED = 256 * 1024 * 1024;
 
-function inflate(data: Uint8Array): Uint8Array {
+function inflate(data: Uint8Array, max: number): Uint8Array {
   try {
-    return new Uint8Array(inflateSync(data, { maxOutputLength: MAX_DECODED }));
+    return new Uint8Array(inflateSync(data, { maxOutputLength: max }));
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw malformed(`a structure stream expands past ${MAX_DECODED / 1024 / 1024} MiB`);
+    if (code === 'ERR_BUFFER_TOO_LARGE' || (e as RangeError).name === 'RangeError') throw malformed(`a structure stream expands past ${Math.round(max / 1024 / 1024)} MiB`);
     // Truncated streams are common: keep what inflates (as readers do).
     try {
-      return new Uint8Array(inflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED }));
+      return new Uint8Array(inflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: max }));
     } catch {
       throw malformed(`a Flate stream cannot be inflated (${(e as Error).message})`);
     }
@@ -97,14 +97,14 @@ const asArray = (v: PdfObject | undefined): PdfObject[] => (v === undefined ? []
  * values into objects.
  * @throws ScelleError PDF_MALFORMED, UNSUPPORTED_FORMAT (a filter other than Flate or ASCIIHex).
  */
-export function decodeStream(stream: PdfStream, resolve: (v: PdfObject | undefined) => PdfObject | undefined = (v) => v): Uint8Array {
+export function decodeStream(stream: PdfStream, resolve: (v: PdfObject | undefined) => PdfObject | undefined = (v) => v, maxDecoded = MAX_DECODED): Uint8Array {
   const filters = asArray(resolve(stream.dict.get('Filter')));
   const parms = asArray(resolve(stream.dict.get('DecodeParms')));
   let data = stream.data;
   filters.forEach((f, i) => {
     const p = resolve(parms[i]);
     const filterName = f instanceof PdfName ? f.name : '';
-    if (filterName === 'FlateDecode' || filterName === 'Fl') data = unpredict(inflate(data), p instanceof PdfDict ? p : undefined);
+    if (filterName === 'FlateDecode' || filterName === 'Fl') data = unpredict(inflate(data, maxDecoded), p instanceof PdfDict ? p : undefined);
     else if (filterName === 'ASCIIHexDecode' || filterName === 'AHx') data = asciiHex(data);
     else throw new ScelleError('UNSUPPORTED_FORMAT', `a PDF structure stream uses the ${filterName || 'unnamed'} filter, which scelle does not read`, { params: { detail: filterName } });
   });
