@@ -12,6 +12,11 @@ declare -A PEERS=(
   [pkcs11-tool]=opensc
   [ssh-keygen]=openssh-client
   [restic]=restic
+  [pdfsig]=poppler-utils
+  [qpdf]=qpdf
+  [certutil]=libnss3-tools
+  [unzip]=unzip
+  [soffice]=libreoffice-writer-nogui
 )
 
 missing=()
@@ -38,6 +43,10 @@ done
 # python3-cryptography-vectors), and xmllint to validate ETSI TS 119 102-2 reports against the XSD
 [ -d /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data ] || missing+=(python3-cryptography-vectors)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# PAdES interop (issue 14): Poppler's pdfsig checks the signatures with an NSS database made by
+# certutil, qpdf checks the structure and makes object-stream and linearized PDFs, LibreOffice
+# (Writer without GUI: 46 packages, ~244 MiB installed, ~85 s to install here) makes the letters
+# and PDF/A files to sign, unzip lists ASiC containers
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"
