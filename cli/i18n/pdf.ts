@@ -45,7 +45,7 @@ export const pdfEn: Record<string, string> = {
   'error.PDF_BYTE_RANGE_INVALID': 'a signature of the PDF does not cover the file as it claims: {detail}',
   'error.PDF_MODIFIED': 'the PDF was changed after it was signed',
   'error.VALIDATION_DATA_MISSING': 'no long-term validation data (LT) can be added: {detail}',
-  'hint.VALIDATION_DATA_MISSING': 'give the certification authorities’ CRLs with --crl (repeatable), or fetch them with --online',
+  'hint.VALIDATION_DATA_MISSING': 'give the certification authorities’ CRLs with --crl (repeatable) or fetch them with --online; when the root is not known, give it with --trust',
   'error.ASIC_MALFORMED': 'this is not a valid ASiC container: {detail}',
   'error.ASIC_UNCOVERED_FILE': 'the container holds a file no signature covers: {detail}',
 };
@@ -95,7 +95,7 @@ export const pdfFr: Record<string, string> = {
   'error.PDF_BYTE_RANGE_INVALID': 'une signature du PDF ne couvre pas le fichier comme elle le prétend : {detail}',
   'error.PDF_MODIFIED': 'le PDF a été modifié après sa signature',
   'error.VALIDATION_DATA_MISSING': 'impossible d’ajouter les données de validation à long terme (LT) : {detail}',
-  'hint.VALIDATION_DATA_MISSING': 'donnez les listes de révocation des autorités avec --crl (plusieurs fois si besoin), ou récupérez-les avec --online',
+  'hint.VALIDATION_DATA_MISSING': 'donnez les listes de révocation des autorités avec --crl (plusieurs fois si besoin) ou récupérez-les avec --online ; si la racine n’est pas connue, donnez-la avec --trust',
   'error.ASIC_MALFORMED': 'ce n’est pas un conteneur ASiC valide : {detail}',
   'error.ASIC_UNCOVERED_FILE': 'le conteneur contient un fichier qu’aucune signature ne couvre : {detail}',
 };

@@ -21,6 +21,7 @@ import type { TimestampHash } from '../timestamp/imprint.js';
 import { parseTimeStampToken } from '../timestamp/tsp.js';
 import { PdfDocument } from './document.js';
 import { dssUpdate, type VriEntry } from './dss.js';
+import { readDss } from './dss-read.js';
 import { PdfName, type PdfObject } from './objects.js';
 import { listSignatures, vriKey, type PdfSignatureEntry } from './signatures.js';
 import { fillContents, fits, prepareSignatureRevision, signedRanges } from './signature-field.js';
@@ -110,9 +111,11 @@ function targetsOf(doc: PdfDocument, extra: readonly X509Cert[]): EntryTargets[]
 
 /** The LT update: validation data of everything signed so far. */
 async function ltUpdate(doc: PdfDocument, options: ExtendOptions, now: Date): Promise<{ update: Uint8Array; warnings: PadesWarning[] }> {
-  const entries = targetsOf(doc, options.validation?.certificates ?? []);
+  // Certificates already in the DSS (an earlier LT) help build the paths again.
+  const known = [...(options.validation?.certificates ?? []), ...readDss(doc).certificates];
+  const entries = targetsOf(doc, known);
   if (entries.length === 0) throw new ScelleError('PDF_NOT_SIGNED', 'the PDF has no signature to add long-term validation data for', { params: { detail: 'no signature' } });
-  const data = await gatherValidationData(entries.flatMap((e) => e.targets), { ...options.validation, clock: () => now });
+  const data = await gatherValidationData(entries.flatMap((e) => e.targets), { ...options.validation, certificates: known, clock: () => now });
   const warnings: PadesWarning[] = [];
   const vri: VriEntry[] = [];
   for (const e of entries) {

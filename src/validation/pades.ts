@@ -28,7 +28,7 @@ import { byteRangeChunks, docMdpPermission, listSignatures, type PdfSignatureEnt
 import { dictOf } from '../pdf/objects.js';
 import { isTspHash, parseTimeStampToken } from '../timestamp/tsp.js';
 import type { Indication, SubIndication } from './indication.js';
-import { readDss } from './pades-data.js';
+import { readDss } from '../pdf/dss-read.js';
 import { PoeStore, poeKey, validateTimestampChain, type ChainedTimestamp } from './poe.js';
 import type { TimestampVerdict } from './timestamp.js';
 import { signatureContext, validateSignedData, type SignatureVerdict, type VerifySignatureOptions } from './verify-signature.js';

@@ -6,10 +6,10 @@
 import * as crypto from 'node:crypto';
 import { X509Cert } from '../crypto/x509/certificate.js';
 import { Crl } from '../crypto/x509/crl.js';
-import type { PdfDocument } from '../pdf/document.js';
-import { decodeStream } from '../pdf/filters.js';
-import { PdfRef, PdfStream, dictOf, type PdfObject } from '../pdf/objects.js';
-import type { XrefEntry } from '../pdf/xref.js';
+import type { PdfDocument } from './document.js';
+import { decodeStream } from './filters.js';
+import { PdfRef, PdfStream, dictOf, type PdfObject } from './objects.js';
+import type { XrefEntry } from './xref.js';
 
 /** The DSS of one revision, decoded. */
 export interface DssContents {
