@@ -21,6 +21,7 @@ import { registerMssCommands } from './commands/mss.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
 import { registerExportCommands } from './commands/export.js';
 import { registerPdfCommands } from './commands/sign-pades.js';
+import { registerAsicCommands } from './commands/asic.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -145,6 +146,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerPasswordCommands(program);
   registerMssCommands(program);
   registerPdfCommands(program);
+  registerAsicCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

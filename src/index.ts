@@ -196,3 +196,11 @@ export type { PdfSignatureEntry } from './pdf/signatures.js';
 export type { RevisionChanges, ChangeKind } from './pdf/modifications.js';
 export { verifyPdf, verifyPdfFile } from './validation/pades.js';
 export type { PdfVerdict, PdfSignatureVerdict, PdfSignatureFormat, PdfProblem } from './validation/pades.js';
+
+// ASiC containers (ETSI EN 319 162-1): ASiC-E with CAdES or a time-stamp, ASiC-S (issue 14)
+export { createAsicFile, ASIC_MIMETYPES } from './asic/create.js';
+export type { CreateAsicOptions, CreateAsicResult } from './asic/create.js';
+export { verifyAsicFile, extractAsicFile } from './asic/verify.js';
+export type { AsicVerdict, AsicDocument, AsicProof } from './asic/verify.js';
+export { buildAsicManifest, parseAsicManifest } from './asic/manifest.js';
+export type { AsicManifest, ManifestReference } from './asic/manifest.js';
