@@ -37,16 +37,40 @@ export interface PdfSignatureEntry {
   contactInfo?: string;
 }
 
-/** Length of the DER element at the start of `b` (tag + length + contents), or undefined. */
+/** End offset of the BER element at `pos` (definite or indefinite lengths, X.690 §8.1), or undefined. */
+function berEnd(b: Uint8Array, pos: number, depth: number): number | undefined {
+  if (depth > 64 || pos + 2 > b.length) return undefined;
+  let p = pos + 1;
+  if ((b[pos]! & 0x1f) === 0x1f) while (p < b.length && (b[p++]! & 0x80) !== 0);
+  const first = b[p++];
+  if (first === undefined) return undefined;
+  if (first === 0x80) {
+    if ((b[pos]! & 0x20) === 0) return undefined; // indefinite length on a primitive
+    while (p + 1 < b.length) {
+      if (b[p] === 0 && b[p + 1] === 0) return p + 2;
+      const end = berEnd(b, p, depth + 1);
+      if (end === undefined) return undefined;
+      p = end;
+    }
+    return undefined;
+  }
+  let len = first;
+  if (first > 0x80) {
+    const n = first & 0x7f;
+    if (n > 4 || p + n > b.length) return undefined;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
+  }
+  return p + len <= b.length ? p + len : undefined;
+}
+
+/**
+ * Length of the CMS element at the start of `b` (a SEQUENCE, DER or BER with indefinite lengths
+ * as NSS writes it), or undefined. What follows it in /Contents is the hole's zero padding.
+ */
 export function derLength(b: Uint8Array): number | undefined {
   if (b.length < 2 || b[0] !== 0x30) return undefined;
-  const first = b[1]!;
-  if (first < 0x80) return 2 + first;
-  const n = first & 0x7f;
-  if (n === 0 || n > 4 || b.length < 2 + n) return undefined;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + b[2 + i]!;
-  return 2 + n + len;
+  return berEnd(b, 0, 0);
 }
 
 /** A PDF date string (§7.9.4: `D:YYYYMMDDHHmmSSOHH'mm'`) as a Date, or undefined. */

@@ -76,3 +76,8 @@ export async function demoTsa(pki: DemoPki, clock?: () => Date): Promise<Timesta
   });
   return async (hash, imprint) => (await tsa.issue({ hash, imprint, certReq: true })).token;
 }
+
+/** Imports a PKCS#12 identity into an NSS database (pk12util), so that pdfsig can sign with it. */
+export function nssImportP12(db: string, p12Path: string, password: string): void {
+  execFileSync('pk12util', ['-i', p12Path, '-d', db, '-W', password, '-K', ''], { stdio: 'pipe' });
+}

@@ -16,7 +16,8 @@ import { PdfDocument } from '../../src/pdf/document.js';
 import { listSignatures, byteRangeChunks } from '../../src/pdf/signatures.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { demoTsa, letterPdf, libreOfficePdf, nssDatabase, qpdf } from '../helpers/pdf-fixtures.js';
+import { demoTsa, letterPdf, libreOfficePdf, nssDatabase, nssImportP12, qpdf } from '../helpers/pdf-fixtures.js';
+import { readFileSync } from 'node:fs';
 
 const tmp = makeTempDir('scelle-pades-peers-');
 let pki: DemoPki;
@@ -111,6 +112,24 @@ describe.runIf(peers)('pdfsig, qpdf and OpenSSL accept what scelle signs', () =>
     const out = runPeer('openssl', ['ts', '-verify', '-token_in', '-in', token, '-data', data, '-CAfile', join(tmp.dir, 'root.pem'), '-untrusted', join(tmp.dir, 'ca.pem')]);
     expect(out).toContain('Verification: OK');
     expect((await verify(signed)).ok).toBe(true);
+  });
+
+  it('the other way: pdfsig signs (NSS, BER CMS), scelle verifies it; scelle countersigns and pdfsig accepts both', async () => {
+    const p12 = join(tmp.dir, 'praticien.p12');
+    writeFileSync(p12, pki.praticien.p12);
+    nssImportP12(nss, p12, pki.praticien.password);
+    const input = file(letterPdf());
+    const out = join(tmp.dir, 'pdfsig-signed.pdf');
+    runPeer('pdfsig', ['-nssdir', nss, '-add-signature', '-nick', 'CLAIRE DURAND (signature)', '-reason', 'Avis', input, out]);
+    const theirs = new Uint8Array(readFileSync(out));
+    const v = await verify(theirs);
+    expect(v.ok).toBe(true);
+    expect(v.signatures[0]).toMatchObject({ subFilter: 'adbe.pkcs7.detached', format: 'PDF-CMS', coversWholeFile: true, reason: 'Avis' });
+    const both = concat((await createPadesSigner({ signer: confrere, chain, level: 'B-T', timestamps: tsa }).signPdf(theirs)).parts);
+    const report = pdfsig(file(both));
+    expect(report.signatures).toHaveLength(2);
+    for (const block of report.signatures) expect(block).toContain('Signature Validation: Signature is Valid.');
+    expect((await verify(both)).ok).toBe(true);
   });
 
   it('a byte changed inside the signed range: pdfsig and scelle both say invalid', async () => {
