@@ -31,7 +31,7 @@ import { concat } from './writer.js';
 
 /** Something the signer should know; the PDF is written all the same. */
 export interface PadesWarning {
-  code: 'REVOCATION_DATA_BEFORE_TIMESTAMP';
+  code: 'REVOCATION_DATA_BEFORE_TIMESTAMP' | 'PDFA_FONT_NOT_EMBEDDED';
   message: string;
   /** The time after which revocation data must have been issued. */
   after?: Date;

@@ -25,7 +25,8 @@ import type { TimestampHash } from '../timestamp/imprint.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
 import { appearanceLines } from './appearance.js';
 import { PdfDocument } from './document.js';
-import { PdfName, textString, type PdfObject } from './objects.js';
+import { PdfName, PdfStream, textString, type PdfObject } from './objects.js';
+import { decodeStream } from './filters.js';
 import { extendPdf, type ExtendResult, type PadesWarning } from './extend.js';
 import { docMdpPermission, formatPdfDate } from './signatures.js';
 import { fillContents, fits, prepareSignatureRevision, signedRanges, type PreparedRevision, type VisiblePlacement } from './signature-field.js';
@@ -119,6 +120,17 @@ function cmsOptions(options: PadesSignOptions): Parameters<typeof createSigner>[
   };
 }
 
+/** True when the catalog's XMP metadata declares PDF/A conformance (ISO 19005: pdfaid:part). */
+function isPdfA(doc: PdfDocument): boolean {
+  const meta = doc.resolve(doc.catalog.get('Metadata'));
+  if (!(meta instanceof PdfStream)) return false;
+  try {
+    return /pdfaid:part/.test(Buffer.from(decodeStream(meta, (v) => doc.resolve(v))).toString('latin1'));
+  } catch {
+    return false;
+  }
+}
+
 /** ETSI EN 319 142-1 §5.3 Table 1: the signature dictionary of a PAdES signature. */
 function signatureEntries(options: PadesSignOptions, time: Date, name: string): [string, PdfObject][] {
   const entries: [string, PdfObject][] = [
@@ -173,13 +185,17 @@ export function createPadesSigner(options: PadesSignOptions): PadesSigner {
         throw new ScelleError('PDF_LOCKED', 'the PDF is certified with "no changes allowed" (DocMDP P=1): adding a signature would invalidate its certification', { params: { detail: 'DocMDP P=1' } });
       }
       const time = clock();
+      const warnings: PadesWarning[] = [];
+      if (options.visible !== undefined && isPdfA(doc)) {
+        warnings.push({ code: 'PDFA_FONT_NOT_EMBEDDED', message: 'the PDF is a PDF/A: the visible signature uses the Helvetica font, which is not embedded, so the signed file no longer conforms to PDF/A; sign without --visible to keep PDF/A' });
+      }
       baseSize ??= (await sizing.signDetached([new Uint8Array(0)])).length;
       let hole = baseSize + (level === 'B-B' ? SLACK : (tokens.size ?? FIRST_TOKEN_GUESS) + SLACK);
       for (let round = 1; ; round++) {
         const { prep, der } = await signOnce(doc, time, hole);
         if (fits(prep, der)) {
           fillContents(prep, der);
-          const signed: ExtendResult = { parts: [prep.original, prep.update], length: prep.original.length + prep.update.length, updates: ['signature'], warnings: [] };
+          const signed: ExtendResult = { parts: [prep.original, prep.update], length: prep.original.length + prep.update.length, updates: ['signature'], warnings };
           const out = level === 'B-LT' || level === 'B-LTA'
             ? await extendPdf(concat(signed.parts), { level, ...(options.timestamps !== undefined ? { timestamps: options.timestamps } : {}), timestampHash: tsHash, ...(options.validation !== undefined ? { validation: options.validation } : {}), clock, tokenSize: tokens }, signed)
             : signed;

@@ -58,6 +58,10 @@ describe('scelle sign --pades / verify', () => {
     expect(fr.stdout).toContain('PDF VALIDE');
     expect(fr.stdout).toContain('couvre tout le fichier');
     expect(fr.stdout).toContain('Motif : Avis');
+    const rep = scelle(['verify', f('lettre.signed.pdf'), ...trust(), '--report', f('report.json')]);
+    expect(rep.status).toBe(0);
+    const report = JSON.parse(readFileSync(f('report.json'), 'utf8'));
+    expect(report.signatures[0]).toMatchObject({ file: `${f('lettre.signed.pdf')}#Signature1`, indication: 'TOTAL-PASSED' });
   });
 
   it('signs many PDFs with one password entry, at B-LTA, and says when revocation data predates the time-stamp', () => {

@@ -153,5 +153,9 @@ describe.runIf(peers && havePeers('soffice'))('PDFs from LibreOffice', () => {
     const v = await verify(signed);
     expect(v.ok).toBe(true);
     expect(v.signatures[0]!.format).toBe('PAdES-B-T');
+    // A visible box uses a font that is not embedded: said for a PDF/A, not for a plain PDF.
+    const visible = await createPadesSigner({ signer, chain, visible: { page: 1, x: 300, y: 40, width: 240, height: 80 } }).signPdf(original);
+    expect(visible.warnings.map((w) => w.code)).toEqual(pdfa ? ['PDFA_FONT_NOT_EMBEDDED'] : []);
+    expectPeersAccept(original, concat(visible.parts), 1);
   }, 180_000);
 });
