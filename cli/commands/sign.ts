@@ -40,7 +40,8 @@ export function registerSignCommand(program: Command): void {
       .option('--location <text>', 'PAdES: where it is signed')
       .option('--out <file>', 'PAdES: the signed PDF (one file; default FILE.signed.pdf)')
       .option('--crl <file>', 'PAdES LT/LTA: CRL of a certification authority, PEM or DER (repeatable)', (v: string, p: string[] = []) => [...p, v], [])
-      .option('--online', 'PAdES LT/LTA: fetch CRLs and OCSP responses named in the certificates'),
+      .option('--online', 'PAdES LT/LTA: fetch CRLs and OCSP responses named in the certificates')
+      .option('--trust <file>', 'PAdES LT/LTA: the root the certificate paths end at, when the identity does not carry it (repeatable)', (v: string, p: string[] = []) => [...p, v], []),
   ).action(action(async (ctx: Ctx, files: string[], opts: SignCliOptions) => {
     if (opts.pades === true) return runPadesSign(ctx, files, opts);
     const identity = await openIdentity(ctx, opts);
