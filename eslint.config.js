@@ -6,6 +6,8 @@
 //   backup/destination → io, errors only (a destination knows nothing about encryption)
 //   backup/*      → validation, crypto, timestamp, destination, io, errors
 //   export        → crypto, timestamp, io, errors (the sealed USB export)
+//   pdf           → crypto, timestamp, io, errors (PDF structure, PAdES signing)
+//   asic          → validation, crypto, timestamp, io, errors (ASiC containers)
 //   cli           → the public API (src/index.ts) only
 //   src/**        → never process, console, commander, or exiting
 import tseslint from 'typescript-eslint';
@@ -92,6 +94,24 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
         patterns: [layer('export imports crypto, timestamp, io and errors — not backup, mss or the CLI', '**/backup/**', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/pdf/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('pdf imports crypto, timestamp, io and errors — not the validation engine above it, backup, mss or the CLI', '**/validation/**', '**/backup/**', '**/mss/**', '**/export/**', '**/asic/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/asic/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('asic imports validation, crypto, timestamp, io and errors — not backup, mss, pdf or the CLI', '**/backup/**', '**/mss/**', '**/export/**', '**/pdf/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },

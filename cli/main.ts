@@ -20,6 +20,8 @@ import { registerPasswordCommands } from './commands/password.js';
 import { registerMssCommands } from './commands/mss.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
 import { registerExportCommands } from './commands/export.js';
+import { registerPdfCommands } from './commands/sign-pades.js';
+import { registerAsicCommands } from './commands/asic.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -117,6 +119,11 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   RECEIPT_MISMATCH: EXIT.NEGATIVE,
   TOKEN_EXPIRED: EXIT.WRONG_SECRET,
   TOKEN_REFRESH_FAILED: EXIT.WRONG_SECRET,
+  // issue 14: PDF signatures (PAdES) and ASiC containers
+  PDF_NOT_SIGNED: EXIT.NEGATIVE,
+  PDF_BYTE_RANGE_INVALID: EXIT.NEGATIVE,
+  PDF_MODIFIED: EXIT.NEGATIVE,
+  ASIC_UNCOVERED_FILE: EXIT.NEGATIVE,
 };
 
 /** Exit code for an error code. */
@@ -155,6 +162,8 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerTokenCommands(program);
   registerPasswordCommands(program);
   registerMssCommands(program);
+  registerPdfCommands(program);
+  registerAsicCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -130,6 +130,16 @@ export const ERROR_CODES = [
   'NOT_IN_DIRECTORY',
   'TOKEN_EXPIRED',
   'TOKEN_REFRESH_FAILED',
+  // issue 14: PDF signatures (PAdES) and ASiC containers
+  'PDF_MALFORMED',
+  'PDF_ENCRYPTED',
+  'PDF_LOCKED',
+  'PDF_NOT_SIGNED',
+  'PDF_BYTE_RANGE_INVALID',
+  'PDF_MODIFIED',
+  'VALIDATION_DATA_MISSING',
+  'ASIC_MALFORMED',
+  'ASIC_UNCOVERED_FILE',
   // anything else
   'INTERNAL',
 ] as const;

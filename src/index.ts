@@ -220,3 +220,27 @@ export { ZipWriter } from './crypto/zip/writer.js';
 export type { ZipWriterOptions, ZipEntryMeta, WrittenEntry, PreparedEntry } from './crypto/zip/writer.js';
 export { deriveWinZipAesKeys, WINZIP_AES } from './crypto/zip/winzip-aes.js';
 export type { AesStrength, AesVersion, WinZipAesKeys } from './crypto/zip/winzip-aes.js';
+
+// PDF signatures (PAdES B-B to B-LTA, ETSI EN 319 142-1) and their validation (issue 14)
+export { createPadesSigner } from './pdf/pades.js';
+export type { PadesLevel, PadesSignOptions, PadesResult, PadesSigner } from './pdf/pades.js';
+export { extendPdf, documentTimestampUpdate } from './pdf/extend.js';
+export type { ExtendOptions, ExtendResult, PadesWarning } from './pdf/extend.js';
+export { signPdfFiles, extendPdfFile, signedPdfPath } from './pdf/sign-file.js';
+export type { PdfSignOutcome, SignPdfFilesOptions } from './pdf/sign-file.js';
+export type { VisiblePlacement } from './pdf/signature-field.js';
+export type { ValidationDataOptions } from './pdf/validation-data.js';
+export { PdfDocument, MAX_PDF_BYTES } from './pdf/document.js';
+export { listSignatures } from './pdf/signatures.js';
+export type { PdfSignatureEntry } from './pdf/signatures.js';
+export type { RevisionChanges, ChangeKind } from './pdf/modifications.js';
+export { verifyPdf, verifyPdfFile } from './validation/pades.js';
+export type { PdfVerdict, PdfSignatureVerdict, PdfSignatureFormat, PdfProblem } from './validation/pades.js';
+
+// ASiC containers (ETSI EN 319 162-1): ASiC-E with CAdES or a time-stamp, ASiC-S (issue 14)
+export { createAsicFile, ASIC_MIMETYPES } from './asic/create.js';
+export type { CreateAsicOptions, CreateAsicResult } from './asic/create.js';
+export { verifyAsicFile, extractAsicFile } from './asic/verify.js';
+export type { AsicVerdict, AsicDocument, AsicProof } from './asic/verify.js';
+export { buildAsicManifest, parseAsicManifest } from './asic/manifest.js';
+export type { AsicManifest, ManifestReference } from './asic/manifest.js';

@@ -10,8 +10,9 @@ import { action, localizedMessage } from '../main.js';
 import { tsaTokenSource } from './timestamp.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';
+import { runPadesSign, type PadesCliOptions } from './sign-pades.js';
 
-interface SignCliOptions extends IdentityOptions {
+interface SignCliOptions extends IdentityOptions, PadesCliOptions {
   attached?: boolean;
   tsa?: string;
   outDir?: string;
@@ -30,8 +31,19 @@ export function registerSignCommand(program: Command): void {
       .option('--out-dir <dir>', 'write the signatures into this folder')
       .addOption(new Option('--hash <alg>', 'content digest').choices(['sha256', 'sha384', 'sha512']))
       .option('--pss', 'RSA-PSS instead of RSA PKCS#1 v1.5 (RSA keys)')
-      .option('--concurrency <n>', 'signatures in flight at once', '4'),
+      .option('--concurrency <n>', 'signatures in flight at once', '4')
+      // PAdES: the signature inside the PDF (cli/commands/sign-pades.ts)
+      .option('--pades', 'sign PDFs inside the PDF (PAdES, ETSI EN 319 142-1) → FILE.signed.pdf')
+      .option('--level <level>', 'PAdES level: B, T (with --tsa), LT (adds validation data) or LTA (adds a document time-stamp)')
+      .option('--visible <page,x,y,w,h>', 'PAdES: a visible signature box in points from the bottom left of the page (name, RPPS, profession, date)')
+      .option('--reason <text>', 'PAdES: the reason for signing')
+      .option('--location <text>', 'PAdES: where it is signed')
+      .option('--out <file>', 'PAdES: the signed PDF (one file; default FILE.signed.pdf)')
+      .option('--crl <file>', 'PAdES LT/LTA: CRL of a certification authority, PEM or DER (repeatable)', (v: string, p: string[] = []) => [...p, v], [])
+      .option('--online', 'PAdES LT/LTA: fetch CRLs and OCSP responses named in the certificates')
+      .option('--trust <file>', 'PAdES LT/LTA: the root the certificate paths end at, when the identity does not carry it (repeatable)', (v: string, p: string[] = []) => [...p, v], []),
   ).action(action(async (ctx: Ctx, files: string[], opts: SignCliOptions) => {
+    if (opts.pades === true) return runPadesSign(ctx, files, opts);
     const identity = await openIdentity(ctx, opts);
     let outcomes: SignFileOutcome[];
     try {

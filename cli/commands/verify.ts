@@ -15,6 +15,7 @@ import { action, exitCodeFor, localizedMessage } from '../main.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { addTrustOptions, readTrust, readCrls, parseAt } from '../options.js';
+import { allPdfs, verifyPdfFiles } from './verify-pdf.js';
 
 interface VerifyCliOptions {
   trust: string[];
@@ -54,6 +55,8 @@ export function registerVerifyCommand(program: Command): void {
     const at = parseAt(opts.at, ctx);
     const validationTime = at ?? new Date();
     base.at = validationTime;
+    // PDFs carry their signatures inside (PAdES): cli/commands/verify-pdf.ts.
+    if (await allPdfs(ctx, sigs)) return verifyPdfFiles(ctx, sigs, base, opts);
 
     const verifyOne = async (sig: string): Promise<ReportInput> => {
       const path = resolve(ctx.io.cwd, sig);
@@ -123,7 +126,7 @@ function defaultContentPath(sigPath: string): string {
   return sigPath.replace(/\.p7s$/i, '');
 }
 
-function jsonSigner(s: SignerVerdict): Record<string, unknown> {
+export function jsonSigner(s: SignerVerdict): Record<string, unknown> {
   const who = s.signer ? summaryOf(s.signer, s.validatedAt) : undefined;
   return {
     ok: s.ok,
@@ -174,7 +177,7 @@ function summaryOf(cert: X509Cert, at: Date): CertificateSummary {
   return s;
 }
 
-function signerLines(ctx: Ctx, s: SignerVerdict): string[] {
+export function signerLines(ctx: Ctx, s: SignerVerdict): string[] {
   const { t } = ctx;
   const date = (d: Date): string => formatDate(d, ctx.lang, ctx.io.env);
   const c = t('punct.colon');

@@ -31,6 +31,8 @@ export interface VerifySignatureOptions {
   detachedContent?: () => AsyncIterable<Uint8Array>;
   /** CRLs (complete or delta) for revocation checking; those the signature carries are added. */
   crls?: Crl[];
+  /** OCSP responses (DER) known beforehand (a PDF's DSS); those the signature carries are added. */
+  ocspResponses?: Uint8Array[];
   /** Fetch CRLs / ask OCSP responders named in the certificates. */
   online?: boolean;
   /** HTTP client for `online`. */
@@ -87,7 +89,7 @@ export function signatureContext(options: VerifySignatureOptions, embeddedCrls: 
     trustAnchors: options.trustAnchors,
     certificates: options.extraCertificates ?? [],
     crls,
-    ocspResponses: [...embeddedOcsp],
+    ocspResponses: [...(options.ocspResponses ?? []), ...embeddedOcsp],
     online: options.online === true,
     ...(options.fetcher !== undefined ? { fetcher: options.fetcher } : {}),
     validationTime: options.at ?? now,

@@ -77,6 +77,11 @@ export interface SignOptions {
   signingTime?: Date;
   /** The clock read for signing-time. Default: `() => new Date()`. */
   clock?: () => Date;
+  /**
+   * Leave the signing-time attribute out (PAdES, ETSI EN 319 142-1 §5.4: the signing time is the
+   * PDF signature dictionary's /M, and the CMS must not claim one). Default false.
+   */
+  omitSigningTime?: boolean;
 }
 
 /** Per-signature options of a {@link Signer}. */
@@ -272,6 +277,7 @@ export function createSigner(options: SignOptions): Signer {
   const cert = entry.certificate;
   const clock = options.clock ?? (() => new Date());
   const fixedTime = options.signingTime;
+  const omitSigningTime = options.omitSigningTime === true;
 
   const seen = new Set<string>();
   const certs: Uint8Array[] = [];
@@ -300,7 +306,7 @@ export function createSigner(options: SignOptions): Signer {
   const signerInfo = async (digest: Uint8Array, call: SignCallOptions | undefined, gate: KeyGate = ungated): Promise<Uint8Array> => {
     const time = call?.signingTime ?? fixedTime ?? clock();
     if (Number.isNaN(time.getTime())) throw new ScelleError('USAGE', 'the signing time is not a valid date');
-    const attrs = [contentTypeAttr, attribute(CMS_OID.messageDigest, octetString(digest)), attribute(CMS_OID.signingTime, encodeTime(time)), signingCertAttr];
+    const attrs = [contentTypeAttr, attribute(CMS_OID.messageDigest, octetString(digest)), ...(omitSigningTime ? [] : [attribute(CMS_OID.signingTime, encodeTime(time))]), signingCertAttr];
     // RFC 5652 §5.4: the signature covers the DER of the SET OF attributes (tag 0x31); the
     // SignerInfo carries the same contents under [0] IMPLICIT.
     const signedAttrs = setOf(attrs);

@@ -351,6 +351,37 @@ export class ZipWriter {
     return this.writePrepared(this.prepareFile(meta, () => one(bytes), bytes.byteLength));
   }
 
+  /**
+   * Adds a stored entry with its CRC and sizes in the local header, no data descriptor and no
+   * extra field — what ODF, EPUB and ASiC (ETSI EN 319 162-1 §A.1) require of their first entry,
+   * `mimetype`, so that its value sits at byte 38 of the file for "magic number" detection.
+   * Plain (unencrypted) writers only.
+   * @throws ScelleError INTERNAL on an encrypting writer; IO_ERROR from `write`.
+   */
+  async addStoredPlain(meta: ZipEntryMeta, bytes: Uint8Array): Promise<WrittenEntry> {
+    if (this.password !== undefined) throw new ScelleError('INTERNAL', 'zip writer: a plain stored entry in an encrypted archive');
+    this.enter();
+    try {
+      const name = new TextEncoder().encode(meta.name);
+      const offset = this.offset;
+      const dos = toDosDateTime(meta.mtime);
+      const crc = crc32(bytes) >>> 0;
+      const flags = /[^\x20-\x7e]/.test(meta.name) ? FLAG.utf8 : 0;
+      await this.out(new LeWriter(30 + name.byteLength)
+        .u32(SIG.localFile).u16(VERSION.deflate).u16(flags).u16(METHOD.stored).u16(dos.time).u16(dos.date)
+        .u32(crc).u32(bytes.byteLength).u32(bytes.byteLength).u16(name.byteLength).u16(0).raw(name).bytes);
+      await this.out(bytes);
+      const mode = (meta.unixMode ?? 0o100644) & 0xffff;
+      this.central.push({
+        name, flags, method: METHOD.stored, dos, crc, compressedSize: bytes.byteLength, size: bytes.byteLength, offset,
+        extAttr: (mode << 16) >>> 0, versionNeeded: VERSION.deflate, extras: [], zip64: false,
+      });
+      return { name: meta.name, directory: false, method: METHOD.stored, size: bytes.byteLength, compressedSize: bytes.byteLength, zip64: false };
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Adds a folder entry (`name` ends with `/`; stored, never encrypted: it has no data). */
   async addDirectory(meta: ZipEntryMeta): Promise<WrittenEntry> {
     this.enter();
