@@ -7,6 +7,7 @@ import { ScelleError, type ErrorCode } from '../src/index.js';
 import type { CliIo } from './io.js';
 import { makeCtx, globalsOf, ExitWith, type Ctx } from './context.js';
 import { pickLang, translator } from './i18n/index.js';
+import { localizedHint, localizedMessage } from './localize.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerPkiCommands } from './commands/pki.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -96,6 +97,10 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   TLS_UNTRUSTED: EXIT.NEGATIVE,
   AUTH_FAILED: EXIT.WRONG_SECRET,
   SENDER_MISMATCH: EXIT.NEGATIVE,
+  // issue 16: files and media, signals, archive caps, signing safety
+  NOT_A_FILE: EXIT.USAGE,
+  NOT_A_FOLDER: EXIT.USAGE,
+  SIGNER_CERT_INVALID: EXIT.NEGATIVE,
 };
 
 /** Exit code for an error code. */
@@ -209,8 +214,7 @@ export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: bool
   if ((e as { interrupted?: boolean }).interrupted) return EXIT.INTERRUPTED;
   const err = e instanceof ScelleError ? e : new ScelleError('INTERNAL', (e as Error)?.message ?? String(e), { params: { detail: (e as Error)?.message ?? String(e) } });
   const message = localizedMessage(err, lang);
-  const hintKey = `hint.${err.code}`;
-  const hint = t(hintKey) !== hintKey ? t(hintKey) : err.hint;
+  const hint = localizedHint(err, lang);
   const exit = exitCodeFor(err.code);
   if (json) {
     io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, localized: message, ...(hint ? { hint } : {}) }, exitCode: exit }, null, 2)}\n`);
@@ -221,22 +225,4 @@ export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: bool
   return exit;
 }
 
-/**
- * English shows the library's own message (the most specific); French uses the catalog with the
- * error's parameters, so the practitioner reads French.
- */
-export function localizedMessage(err: ScelleError, lang: 'fr' | 'en'): string {
-  if (lang === 'en') return err.message;
-  const t = translator(lang);
-  const key = `error.${err.code}`;
-  const params: Record<string, string | number> = { detail: err.message, file: '', what: 'fichier', purpose: '', source: '', module: '', ...err.params };
-  // A reason code from the library (e.g. `password.reason.too-short`) reads in the user's language.
-  if (typeof err.params.reasonKey === 'string' && t(err.params.reasonKey) !== err.params.reasonKey) {
-    const codes = typeof err.params.reasons === 'string' ? err.params.reasons.split(',') : [];
-    const prefix = err.params.reasonKey.slice(0, err.params.reasonKey.lastIndexOf('.') + 1);
-    params.reason = codes.length > 0 ? codes.map((c) => t(`${prefix}${c}`)).join(' ; ') : t(err.params.reasonKey);
-  }
-  const text = t(key, params);
-  // A template whose values the library did not give would print `{entry}`: say it in English then.
-  return text === key || /\{\w+\}/.test(text) ? err.message : text;
-}
+export { localizedMessage } from './localize.js';

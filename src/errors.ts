@@ -104,6 +104,15 @@ export const ERROR_CODES = [
   // added later (append only)
   'SENDER_MISMATCH',
   'MALFORMED_ARCHIVE',
+  // issue 16: files and media, signals, archive caps, signing safety
+  'PERMISSION_DENIED',
+  'NOT_A_FILE',
+  'NOT_A_FOLDER',
+  'DISK_FULL',
+  'READ_ONLY_MEDIUM',
+  'OUTPUT_CLOSED',
+  'TOO_MANY_ENTRIES',
+  'SIGNER_CERT_INVALID',
   // anything else
   'INTERNAL',
 ] as const;

@@ -90,6 +90,8 @@ export type { Pkcs11Options, TokenInfo, TokenCertificate, TokenPrivateKey, Token
 // signatures (CMS / CAdES)
 export { createSigner, signDetached, signAttached, signFile, signFiles } from './crypto/cms/sign.js';
 export type { Signer, SignOptions, SignCallOptions, SignFileOptions, SignFileResult, SignFilesOptions, SignFileOutcome, SignatureDigest, RsaSignatureOid, ContentSource } from './crypto/cms/sign.js';
+export { checkSignerCertificate } from './crypto/cms/signer-check.js';
+export type { SignerCheckOptions, SignerCheck, SignerRefusal } from './crypto/cms/signer-check.js';
 
 // demo
 export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-pki.js';

@@ -4,10 +4,11 @@ import { fr as frCore } from './fr.js';
 import { encryptEn, encryptFr } from './encrypt.js';
 import { backupEn, backupFr } from './backup.js';
 import { mssEn, mssFr } from './mss.js';
+import { filesEn, filesFr } from './files.js';
 
-// One catalog per area (core, encryption, backups, messaging), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr };
+// One catalog per area (core, encryption, backups, messaging, files and media), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...filesEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...filesFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };

@@ -22,6 +22,21 @@ export function scelle(args: string[], options: { env?: Record<string, string>; 
   return { ...out, json: () => JSON.parse(out.stdout) };
 }
 
+/** {@link scelle} without blocking the test's event loop (for servers running in the test process). */
+export function scelleAsync(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<ScelleRun> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env };
+  if (process.env.SOFTHSM2_CONF && !env.SOFTHSM2_CONF) env.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    child.stdin.end(options.input ?? '');
+    child.on('close', (code) => resolvePromise({ status: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
 /**
  * Runs scelle on a pseudo-terminal (util-linux `script`), answering each prompt that matches
  * `prompt` with the next answer, only once the prompt is shown (so echo is really off by then).
