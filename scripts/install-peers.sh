@@ -12,6 +12,8 @@ declare -A PEERS=(
   [pkcs11-tool]=opensc
   [ssh-keygen]=openssh-client
   [restic]=restic
+  # a real terminal for the prompt tests (no echo, confirmation, weak password asked again)
+  [tmux]=tmux
 )
 
 missing=()

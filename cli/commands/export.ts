@@ -5,11 +5,11 @@
  * 7-Zip's) and checks every MAC before a file is moved into place.
  */
 import { Command } from 'commander';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ScelleError, exportZip, importZip, selectCertificate, type Identity, type SignOptions, type ImportResult } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
 import { formatBytes, makeProgress } from '../progress.js';
 
@@ -48,7 +48,7 @@ export function registerExportCommands(program: Command): void {
     const level = Number(opts.level);
     if (!Number.isInteger(level) || level < 0 || level > 9) throw usage('--level takes 0 to 9');
     if (opts.tsa && !hasIdentity(opts)) throw usage('--tsa timestamps the manifest signature: give an identity to sign it');
-    const password = await newPasswordReader(ctx, opts.passFile)();
+    const password = await newPasswordReader(ctx, opts.passFile, { key: 'prompt.newArchivePassword', params: { name: basename(opts.out) } })();
     let identity: Identity | undefined;
     let signer: SignOptions | undefined;
     if (hasIdentity(opts)) {
@@ -96,7 +96,7 @@ export function registerExportCommands(program: Command): void {
     .option('--require-encryption', 'refuse entries that are not encrypted')
     .action(action(async (ctx: Ctx, file: string, opts: ImportCliOptions) => {
       if (!opts.verifyOnly && opts.out === undefined) throw usage('give --out DIR, or --verify-only');
-      const password = await passwordReader(ctx, opts.passFile)();
+      const password = await passwordReader(ctx, opts.passFile, passwordOf(file))();
       const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
       const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
       const maxTotalBytes = opts.maxSize !== undefined ? Number(opts.maxSize) : undefined;

@@ -42,6 +42,14 @@ export const filesEn: Record<string, string> = {
   'medium.missing': ' (about {missing} more are needed)',
   'warn.passFileReadable': 'the secret file {file} can be read by other users (mode {mode}): protect it with chmod 600 {file}',
   'warn.interrupting': 'interrupting… (press Ctrl-C again to stop at once)',
+  'prompt.passwordOf': 'Password of {name}: ',
+  'prompt.pinOf': 'PIN of the card “{name}”: ',
+  'prompt.newArchivePassword': 'New password of the archive {name} (give it to the recipient by another channel): ',
+  'prompt.newEnvelopePassword': 'New password to encrypt {name} (give it to the recipient by another channel): ',
+  'prompt.newRepoPassphrase': 'New passphrase of the backup repository (remember it): ',
+  'prompt.weak': 'too weak: {reasons}; choose another one',
+  'prompt.reasonSeparator': '; ',
+  'prompt.mismatchAgain': 'the two entries differ; start again',
 };
 
 export const filesFr: Record<string, string> = {
@@ -83,4 +91,12 @@ export const filesFr: Record<string, string> = {
   'medium.missing': ' (il manque environ {missing})',
   'warn.passFileReadable': 'le fichier secret {file} est lisible par d’autres utilisateurs (droits {mode}) : protégez-le avec chmod 600 {file}',
   'warn.interrupting': 'interruption en cours… (Ctrl-C de nouveau pour arrêter tout de suite)',
+  'prompt.passwordOf': 'Mot de passe de {name} : ',
+  'prompt.pinOf': 'Code PIN de la carte « {name} » : ',
+  'prompt.newArchivePassword': 'Nouveau mot de passe de l’archive {name} (à transmettre au destinataire par un autre canal) : ',
+  'prompt.newEnvelopePassword': 'Nouveau mot de passe pour chiffrer {name} (à transmettre au destinataire par un autre canal) : ',
+  'prompt.newRepoPassphrase': 'Nouvelle phrase de passe du dépôt (à retenir) : ',
+  'prompt.weak': 'trop faible : {reasons} ; choisissez-en un autre',
+  'prompt.reasonSeparator': ' ; ',
+  'prompt.mismatchAgain': 'les deux saisies diffèrent ; recommencez',
 };
