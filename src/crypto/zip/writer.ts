@@ -346,6 +346,23 @@ export class ZipWriter {
     }
   }
 
+  /** AES strength and AE version of this writer's entries (what an encoder elsewhere must use). */
+  get encoding(): { strength: AesStrength; aesVersion: AesVersion; level: number } {
+    return { strength: this.strength, aesVersion: this.aesVersion, level: this.level };
+  }
+
+  /**
+   * Writes a file entry encoded elsewhere (`encodeFile` in a worker, with this writer's
+   * {@link encoding} and password): its payload is written as is.
+   * @throws ScelleError `IO_ERROR` from `write`.
+   */
+  async writeEncoded(meta: ZipEntryMeta, e: { method: number; crc: number; size: number; encrypted: boolean; payload: Uint8Array }): Promise<WrittenEntry> {
+    const zip64 = this.forceZip64 || e.size >= ZIP64_SIZE_THRESHOLD;
+    const header: EntryHeader = { method: e.method, crc: e.crc, zip64, encrypted: e.encrypted, ...(e.encrypted ? { aesVersion: this.aesVersion } : {}) };
+    const trailer: Trailer = { crc: e.crc, size: e.size, compressedSize: e.payload.byteLength };
+    return this.writePrepared({ meta, ready: Promise.resolve(), run: async () => ({ header, payload: [e.payload], trailer: () => trailer }) });
+  }
+
   /** Adds a file from bytes in memory (the manifest, its signature). */
   async addBytes(meta: ZipEntryMeta, bytes: Uint8Array): Promise<WrittenEntry> {
     return this.writePrepared(this.prepareFile(meta, () => one(bytes), bytes.byteLength));
