@@ -49,7 +49,7 @@ export function guardRun(io: CliIo, scope: TempScope, render: (e: unknown) => nu
   const offSignals = host.onSignal((sig: StopSignal) => {
     if (disposed) return;
     interrupts++;
-    const reason = new ScelleError('INTERRUPTED', `interrupted (${sig}): nothing was left half-written`);
+    const reason = new ScelleError('INTERRUPTED', `interrupted (${sig}): nothing was left half-written`, { params: { hintKey: 'hint.INTERRUPTED.clean' } });
     if (!controller.signal.aborted) controller.abort(reason);
     if (interrupts > 1) return stopNow(reason);
     // backup run, tsa serve: they stop gracefully on the same signal; a second one forces.

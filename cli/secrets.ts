@@ -120,7 +120,7 @@ function promptNoEcho(prompt: string, io: CliIo): Promise<string> {
       if ('value' in result) resolvePromise(result.value);
       else reject(result.error);
     };
-    const interrupted = (): ScelleError => new ScelleError('INTERRUPTED', 'interrupted at the prompt: nothing was done');
+    const interrupted = (): ScelleError => new ScelleError('INTERRUPTED', 'interrupted at the prompt: nothing was done', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
     const onEnd = (): void => finish({ error: interrupted() });
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString('utf8')) {

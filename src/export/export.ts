@@ -240,7 +240,7 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
     fill();
     const q = queue.shift();
     if (q === undefined) break;
-    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written');
+    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
     const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
     if (q.item.directory) {
       await writer.addDirectory(meta);

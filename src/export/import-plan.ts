@@ -9,7 +9,8 @@
  * a case-insensitive, Unicode-normalising file system would (NTFS, APFS, exFAT), so an existing
  * `Lettre.txt` stops `lettre.txt` from being written over it there.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { assertFreeSpace, fsError } from '../io/fs-errors.js';
@@ -113,7 +114,8 @@ async function list(dir: string): Promise<Map<string, Kind> | null> {
  * component under `outDir` may be a symbolic link (it could lead outside), and the target's file
  * system must have room for the declared total. Leftover temp files of killed runs are removed
  * from the folders that exist.
- * @throws ScelleError `OUTPUT_EXISTS`, `UNSAFE_PATH`, `DISK_FULL`, `PERMISSION_DENIED`, `IO_ERROR`.
+ * @throws ScelleError `OUTPUT_EXISTS`, `UNSAFE_PATH`, `READ_ONLY_MEDIUM`, `PERMISSION_DENIED`,
+ *   `DISK_FULL`, `IO_ERROR`.
  */
 export async function checkTargets(outDir: string, entries: readonly ZipEntry[], options: { force: boolean; declared: number }): Promise<void> {
   const listing = new TargetListing();
@@ -140,6 +142,10 @@ export async function checkTargets(outDir: string, entries: readonly ZipEntry[],
   }
   let room = outDir;
   while ((await list(room)) === null && dirname(room) !== room) room = dirname(room);
+  // A read-only medium or a folder of someone else's says so, before a free-space count would.
+  await access(room, constants.W_OK).catch((e: unknown) => {
+    throw fsError(e, outDir, 'create');
+  });
   await assertFreeSpace(room, options.declared, outDir);
   for (const d of listing.existing()) await sweepStaleTemps(d);
   await sweepStaleTemps(outDir);

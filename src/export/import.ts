@@ -199,7 +199,7 @@ async function extractAll(reader: ZipReader, plan: ImportPlan, o: ExtractOptions
     for (const [i, e] of reader.entries.entries()) {
       if (failure !== undefined) break;
       if (o.signal?.aborted === true) {
-        fail(i, new ScelleError('INTERRUPTED', 'the import was interrupted: the files already verified were kept, nothing else was written'));
+        fail(i, new ScelleError('INTERRUPTED', 'the import was interrupted: the files already verified were kept, nothing else was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } }));
         break;
       }
       const target = o.outDir !== undefined ? targetOf(o.outDir, e) : undefined;

@@ -14,10 +14,11 @@ export interface ScelleRun {
 }
 
 /** Runs scelle with a clean environment (LANG=C unless given), no TTY on stdin. */
-export function scelle(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): ScelleRun {
+export function scelle(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string; uid?: number; gid?: number } = {}): ScelleRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env };
   if (process.env.SOFTHSM2_CONF && !env.SOFTHSM2_CONF) env.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, input: options.input ?? '', encoding: 'utf8', timeout: 120_000 });
+  const ids = options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {};
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, input: options.input ?? '', encoding: 'utf8', timeout: 120_000, ...ids });
   const out = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   return { ...out, json: () => JSON.parse(out.stdout) };
 }
