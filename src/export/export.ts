@@ -232,7 +232,7 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
           o.progress.read += c.byteLength;
           report(item);
         };
-        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap) });
+        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) });
       }
     }
   };

@@ -87,6 +87,8 @@ export async function decodeEntry(reader: EntryReader, password: string | undefi
     const chunks = reader.readEntry(job.entry, {
       maxRatio: job.maxRatio, ratioFloor: job.ratioFloor, maxBytes: job.maxBytes,
       ...(password !== undefined ? { password } : {}), ...(job.keys !== undefined ? { keys: job.keys } : {}),
+      // each chunk is hashed and written before the next is read
+      reuseBuffers: true,
     });
     for await (const chunk of chunks) {
       hash.update(chunk);
@@ -152,8 +154,8 @@ export const MIN_SAVING = 0.02;
  * @throws ScelleError `FILE_NOT_FOUND`, `NOT_A_FILE`, `PERMISSION_DENIED`, `IO_ERROR` (also when
  *   the file grew past `maxBytes` since it was listed: export again).
  */
-export function encodeFile(job: EncodeJob, settings: EncodeSettings): EncodeResult {
-  const data = readWhole(job.path, job.maxBytes);
+export function encodeFile(job: EncodeJob, settings: EncodeSettings, scratch: ReadScratch = {}): EncodeResult {
+  const data = readWhole(job.path, job.maxBytes, scratch);
   const sha256 = createHash('sha256').update(data).digest('hex');
   let method: number = METHOD.stored;
   let body = data;
@@ -165,7 +167,7 @@ export function encodeFile(job: EncodeJob, settings: EncodeSettings): EncodeResu
     }
   }
   const crc = settings.password === undefined || settings.aesVersion === 1 ? crc32(data) >>> 0 : 0;
-  if (settings.password === undefined) return { sha256, size: data.byteLength, method, crc, encrypted: false, payload: owned(body) };
+  if (settings.password === undefined) return { sha256, size: data.byteLength, method, crc, encrypted: false, payload: body === data ? data.slice() : owned(body) };
   const saltBytes = WINZIP_AES.saltBytes[settings.strength];
   const payload = new Uint8Array(saltBytes + 2 + body.byteLength + WINZIP_AES.macBytes);
   const salt = payload.subarray(0, saltBytes);
@@ -173,7 +175,9 @@ export function encodeFile(job: EncodeJob, settings: EncodeSettings): EncodeResu
   const keys = deriveWinZipAesKeysSync(new TextEncoder().encode(settings.password), salt, settings.strength);
   payload.set(keys.verifier, saltBytes);
   const enc = new WinZipAesEncryptor(keys);
-  payload.set(enc.update(body), saltBytes + 2);
+  const cipher = payload.subarray(saltBytes + 2, saltBytes + 2 + body.byteLength);
+  cipher.set(body);
+  enc.updateInPlace(cipher);
   payload.set(enc.final(), saltBytes + 2 + body.byteLength);
   return { sha256, size: data.byteLength, method, crc, encrypted: true, payload };
 }
@@ -183,7 +187,13 @@ function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
-function readWhole(path: string, maxBytes: number): Uint8Array {
+/** A read buffer kept from one file to the next (a fresh one per file costs more than the read). */
+export interface ReadScratch {
+  buffer?: Uint8Array;
+}
+
+/** The file's bytes, in `scratch` (valid until the next call with it). */
+function readWhole(path: string, maxBytes: number, scratch: ReadScratch): Uint8Array {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -194,7 +204,9 @@ function readWhole(path: string, maxBytes: number): Uint8Array {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     // One byte more than the size: a file that grew shows it.
-    const buf = new Uint8Array(Math.min(maxBytes, st.size) + 1);
+    const want = Math.min(maxBytes, st.size) + 1;
+    if (scratch.buffer === undefined || scratch.buffer.byteLength < want) scratch.buffer = new Uint8Array(Math.max(want, 1024 * 1024));
+    const buf = scratch.buffer.subarray(0, want);
     let n = 0;
     for (;;) {
       const got = readSync(fd, buf, n, buf.byteLength - n, null);

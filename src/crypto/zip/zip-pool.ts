@@ -45,10 +45,18 @@ export interface ZipWorkers {
 export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefined, workers = defaultZipWorkers()): ZipWorkers {
   const url = workerUrl();
   if (workers <= 0 || url === undefined) {
+    // One job at a time, as in a worker: the reader's and the encoder's buffers are reused.
+    let queue: Promise<unknown> = Promise.resolve();
+    const scratch = {};
+    const serial = <R>(job: () => Promise<R> | R): Promise<R> => {
+      const r = queue.then(job);
+      queue = r.catch(() => undefined);
+      return r;
+    };
     return {
       parallel: 1,
-      decode: (job) => decodeEntry(local!, data.password, job),
-      encode: async (job) => encodeFile(job, data.encode!),
+      decode: (job) => serial(() => decodeEntry(local!, data.password, job)),
+      encode: (job) => serial(() => encodeFile(job, data.encode!, scratch)),
       close: async () => undefined,
     };
   }

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EntryReader } from './entry-reader.js';
 import {
   decodeEntry, encodeFile, errorData,
-  type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type EncodeSettings, type ErrorData,
+  type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type EncodeSettings, type ErrorData, type ReadScratch,
 } from './entry-jobs.js';
 
 /** What a worker is started with. */
@@ -45,6 +45,7 @@ if (parentPort !== null) {
   };
   // Jobs run one after another: the worker is one core's worth of work.
   let queue: Promise<void> = Promise.resolve();
+  const scratch: ReadScratch = {};
   port.on('message', (m: ToZipWorker) => {
     if (m.type === 'close') {
       // The archive's descriptor was opened here: it is closed here, before the thread ends.
@@ -60,7 +61,7 @@ if (parentPort !== null) {
           const result = await decodeEntry(readerOf(), init.password, m.job);
           port.postMessage({ type: 'decoded', id: m.id, result } satisfies FromZipWorker);
         } else {
-          const result = encodeFile(m.job, init.encode!);
+          const result = encodeFile(m.job, init.encode!, scratch);
           port.postMessage({ type: 'encoded', id: m.id, result } satisfies FromZipWorker, [result.payload.buffer as ArrayBuffer]);
         }
       } catch (e) {
