@@ -231,7 +231,8 @@ async function extractAll(reader: ZipReader, plan: ImportPlan, o: ExtractOptions
       });
       inFlight.add(job);
       void job.finally(() => inFlight.delete(job));
-      if (inFlight.size >= decoders.parallel * 2) await Promise.race(inFlight);
+      // Enough queued on each worker that it never waits for this thread to hand it the next entry.
+      if (inFlight.size >= decoders.parallel * 8) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {

@@ -16,6 +16,7 @@
 import { createCipheriv, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual, type Cipher, type Hmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../../errors.js';
+import { pbkdf2Sha1Simd } from './pbkdf2-sha1-simd.js';
 
 /** AES strength code of the 0x9901 extra field: 1 = AES-128, 2 = AES-192, 3 = AES-256. */
 export type AesStrength = 1 | 2 | 3;
@@ -86,10 +87,16 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Synchronous {@link deriveWinZipAesKeys}. */
+/**
+ * Synchronous {@link deriveWinZipAesKeys}, for worker threads (whose own core does the work):
+ * WebAssembly SIMD, four PBKDF2 blocks at once (pbkdf2-sha1-simd.ts), else OpenSSL.
+ */
 export function deriveWinZipAesKeysSync(password: Uint8Array, salt: Uint8Array, strength: AesStrength): WinZipAesKeys {
   checkSalt(strength, salt);
-  const key = pbkdf2Sync(password, salt, WINZIP_AES.iterations, 2 * WINZIP_AES.keyBytes[strength] + WINZIP_AES.verifierBytes, 'sha1');
+  const length = 2 * WINZIP_AES.keyBytes[strength] + WINZIP_AES.verifierBytes;
+  const fast = pbkdf2Sha1Simd(password, salt, WINZIP_AES.iterations, length);
+  if (fast !== undefined) return splitKeys(strength, fast.slice());
+  const key = pbkdf2Sync(password, salt, WINZIP_AES.iterations, length, 'sha1');
   return splitKeys(strength, new Uint8Array(key.buffer, key.byteOffset, key.byteLength));
 }
 
