@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 import type { ScelleError } from '../errors.js';
 import { syncFolder } from './atomic-output.js';
 import { fsError } from './fs-errors.js';
-import { syncFileSystem } from './sync-fs.js';
+import { isVolatileFileSystem, startFileSystemSyncer, type FileSystemSyncer } from './sync-fs.js';
 
 /** A temp file written, complete and closed, to become `path`. */
 export interface PendingFile {
@@ -80,8 +80,11 @@ export class DurableCommits {
   private failure: ScelleError | undefined;
   private readonly folders = new Set<string>();
   private readonly wakers: (() => void)[] = [];
-  /** Whether this system can sync a file system (asked once). */
+  /** Whether this system can sync a file system (asked once), through this helper. */
   private syncfs: boolean | undefined;
+  private syncer: FileSystemSyncer | undefined;
+  /** The files live on tmpfs or ramfs: nothing to make durable (asked once). */
+  private volatile: boolean | undefined;
   /** Files renamed into place so far, and their bytes. */
   committed = 0;
   committedBytes = 0;
@@ -112,8 +115,9 @@ export class DurableCommits {
   async finish(): Promise<void> {
     this.cut();
     await this.chain;
+    this.syncer?.close();
     if (this.failure !== undefined) throw this.failure;
-    if (this.options.syncFolders !== false) for (const d of this.folders) await syncFolder(d);
+    if (this.options.syncFolders !== false && this.volatile !== true) for (const d of this.folders) await syncFolder(d);
   }
 
   /**
@@ -123,7 +127,8 @@ export class DurableCommits {
   async settle(): Promise<void> {
     this.cut();
     await this.chain;
-    if (this.options.syncFolders !== false) for (const d of this.folders) await syncFolder(d);
+    this.syncer?.close();
+    if (this.options.syncFolders !== false && this.volatile !== true) for (const d of this.folders) await syncFolder(d);
   }
 
   private wait(): Promise<void> {
@@ -145,8 +150,12 @@ export class DurableCommits {
 
   private async durable(batch: readonly PendingFile[]): Promise<void> {
     if (this.options.makeDurable !== undefined) return this.options.makeDurable(batch);
+    const dir = dirname(batch[0]!.path);
+    this.volatile ??= await isVolatileFileSystem(dir);
+    if (this.volatile) return;
     if (this.syncfs !== false) {
-      const ok = await syncFileSystem(dirname(batch[0]!.path));
+      this.syncer ??= startFileSystemSyncer();
+      const ok = await this.syncer.sync(dir);
       this.syncfs ??= ok;
       if (ok) return;
     }

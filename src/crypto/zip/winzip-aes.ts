@@ -119,8 +119,11 @@ export class WinZipCtr {
   private counter = 1;
   /** Keystream bytes left over from the last block when a chunk did not end on a block boundary. */
   private spare: Uint8Array = new Uint8Array(0);
-  /** The counter blocks of one piece, reused: only their first word changes below 2^32 blocks. */
-  private readonly blocks = new Uint8Array(PIECE_BLOCKS * 16);
+  /**
+   * The counter blocks of one piece, reused: only their first word changes below 2^32 blocks.
+   * Sized to the first need (a letter needs a few KiB, not the 64 KiB of a piece).
+   */
+  private blocks: Uint8Array | undefined;
 
   constructor(key: Uint8Array) {
     this.ecb = createCipheriv(`aes-${key.byteLength * 8}-ecb`, key, null);
@@ -156,6 +159,9 @@ export class WinZipCtr {
 
   /** `count` (≤ {@link PIECE_BLOCKS}) keystream blocks: AES-ECB over the little-endian counters. */
   private keystream(count: number): Uint8Array {
+    if (this.blocks === undefined || this.blocks.byteLength < count * 16) {
+      this.blocks = new Uint8Array(Math.min(PIECE_BLOCKS, Math.max(count, 2 * ((this.blocks?.byteLength ?? 0) >> 4))) * 16);
+    }
     const ctr = this.blocks;
     let c = this.counter;
     if (LITTLE_ENDIAN_HOST && c + count <= 0x100000000) {
