@@ -11,7 +11,7 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir, readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { assertFreeSpace, fsError } from '../io/fs-errors.js';
 import { sweepStaleTemps } from '../io/temp-files.js';
@@ -64,9 +64,10 @@ export function vetEntries(entries: readonly ZipEntry[], options: { requireEncry
   return plan;
 }
 
-/** Where an entry goes under `outDir` (its name was vetted by {@link vetEntries}). */
+/** Where an entry goes under `outDir` (its name was vetted by {@link vetEntries}: not again here). */
 export function targetOf(outDir: string, entry: ZipEntry): string {
-  return join(outDir, ...safeSegments(entry.name));
+  const t = join(outDir, entry.name);
+  return t.length > 1 && t.endsWith(sep) ? t.slice(0, -1) : t;
 }
 
 type Kind = 'dir' | 'file' | 'link';

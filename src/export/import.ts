@@ -25,19 +25,13 @@
 import { resolve } from 'node:path';
 import { utimes } from 'node:fs/promises';
 import { ScelleError } from '../errors.js';
-import { DurableCommits, OrderedCommits, discard } from '../io/durable-commits.js';
-import { fsError, freeBytes, mediumOf } from '../io/fs-errors.js';
-import { tempPathFor, trackTemp } from '../io/temp-files.js';
 import { DEFAULT_MAX_ENTRIES, ZipReader, type ZipEntry } from '../crypto/zip/reader.js';
-import { printable } from '../crypto/zip/names.js';
-import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
-import type { DecodeResult } from '../crypto/zip/entry-jobs.js';
 import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import type { ManifestFile } from './manifest.js';
-import { checkTargets, makeFolders, targetOf, vetEntries, type ImportPlan } from './import-plan.js';
-import { manifestKey, readManifest, type ManifestSignatureReport } from './import-manifest.js';
+import { checkTargets, makeFolders, vetEntries } from './import-plan.js';
+import { readManifest, type ManifestSignatureReport } from './import-manifest.js';
+import { extractAll } from './import-extract.js';
 
 export type { ManifestSignatureReport } from './import-manifest.js';
 export { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
@@ -166,106 +160,4 @@ export async function importZip(zipPath: string, options: ImportOptions): Promis
   } finally {
     await reader.close();
   }
-}
-
-interface ExtractOptions extends ImportOptions {
-  maxRatio: number;
-  ratioFloor: number;
-  maxTotal: number;
-  outDir?: string;
-  firstKeys?: WinZipAesKeys;
-  manifest?: Map<string, ManifestFile>;
-}
-
-/**
- * Step 4: every entry on the decoders, a few per worker in flight; the verified files are
- * committed in archive order, so a failure at entry k leaves exactly the verified files before k
- * (as a one-at-a-time import would) and throws the error of the first failing entry (a full disk
- * says how much room was missing).
- */
-async function extractAll(reader: ZipReader, plan: ImportPlan, o: ExtractOptions): Promise<ImportedEntry[]> {
-  const decoders = startZipWorkers({ zipPath: resolve(reader.path), centralDirectoryOffset: reader.centralDirectoryOffset, ...(o.password ? { password: o.password } : {}) }, reader.entryReader, o.workers);
-  const results: ImportedEntry[] = new Array<ImportedEntry>(reader.entries.length);
-  let failure: { index: number; error: unknown } | undefined;
-  const fail = (index: number, error: unknown): void => {
-    if (failure === undefined || index < failure.index) failure = { index, error };
-    ordered.stop(index);
-  };
-  const commits = o.outDir !== undefined ? new DurableCommits() : undefined;
-  const ordered = new OrderedCommits(commits, fail);
-  const inFlight = new Set<Promise<void>>();
-  let done = 0;
-  try {
-    for (const [i, e] of reader.entries.entries()) {
-      if (failure !== undefined) break;
-      if (o.signal?.aborted === true) {
-        fail(i, new ScelleError('INTERRUPTED', 'the import was interrupted: the files already verified were kept, nothing else was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } }));
-        break;
-      }
-      const target = o.outDir !== undefined ? targetOf(o.outDir, e) : undefined;
-      if (e.directory) {
-        results[i] = { ...describe(e, target), size: 0, inManifest: false };
-        ordered.done(i, null);
-        continue;
-      }
-      const listed = e === plan.manifest || e === plan.signature ? undefined : o.manifest?.get(manifestKey(e));
-      if (listed !== undefined && listed.size !== e.size) {
-        fail(i, new ScelleError('MANIFEST_MISMATCH', `"${printable(e.name)}" has ${e.size} bytes where the manifest says ${listed.size}`, { params: { entry: printable(e.name) } }));
-        break;
-      }
-      const temp = target !== undefined ? tempPathFor(target) : undefined;
-      const untrack = temp !== undefined ? trackTemp(temp) : undefined;
-      const job = run(decoders, e, { temp, target, keys: e === plan.firstEncrypted ? o.firstKeys : undefined, o }).then(async (r) => {
-        const file = r.written ? { temp: temp!, path: target!, size: r.size, ...(untrack ? { done: untrack } : {}) } : null;
-        if (listed !== undefined && listed.sha256 !== r.sha256) {
-          if (file !== null) await discard(file);
-          throw new ScelleError('MANIFEST_MISMATCH', `"${printable(e.name)}" does not match the SHA-256 in the manifest: it was changed after the export`, { params: { entry: printable(e.name) } });
-        }
-        results[i] = { ...describe(e, target), size: r.size, sha256: r.sha256, inManifest: listed !== undefined };
-        ordered.done(i, file);
-        done += r.size;
-        o.onProgress?.({ file: e.name, bytes: done, totalBytes: plan.declared });
-      }).catch((err: unknown) => {
-        untrack?.();
-        fail(i, err);
-      });
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-      // Enough queued on each worker that it never waits for this thread to hand it the next entry.
-      if (inFlight.size >= decoders.parallel * 8) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-  } finally {
-    await ordered.drain();
-    if (failure === undefined) await commits?.finish().catch((e: unknown) => fail(reader.entries.length, e));
-    else await commits?.settle();
-    await decoders.close();
-  }
-  if (failure !== undefined) throw await withRoom(failure.error, o.outDir, plan.declared - (commits?.committedBytes ?? 0));
-  return results;
-}
-
-function run(decoders: ZipWorkers, e: ZipEntry, j: { temp: string | undefined; target: string | undefined; keys: WinZipAesKeys | undefined; o: ExtractOptions }): Promise<DecodeResult> {
-  return decoders.decode({
-    entry: e, maxRatio: j.o.maxRatio, ratioFloor: j.o.ratioFloor, maxBytes: j.o.maxTotal,
-    ...(j.keys !== undefined ? { keys: j.keys } : {}),
-    ...(j.temp !== undefined ? { temp: j.temp, path: j.target!, mtime: e.mtime.getTime() } : {}),
-  });
-}
-
-function describe(e: ZipEntry, target: string | undefined): Omit<ImportedEntry, 'size' | 'inManifest'> {
-  return {
-    name: e.name, directory: e.directory, encrypted: e.encrypted, method: e.method === 8 ? 'deflate' : 'stored', mtime: e.mtime,
-    ...(e.aes ? { aes: e.aes.version === 1 ? 'AE-1' as const : 'AE-2' as const, aesBits: ([128, 192, 256] as const)[e.aes.strength - 1]! } : {}),
-    ...(target !== undefined ? { path: target } : {}),
-  };
-}
-
-/** A full disk says how much more room the rest of the import needed. */
-async function withRoom(e: unknown, outDir: string | undefined, remaining: number): Promise<unknown> {
-  if (!(e instanceof ScelleError) || e.code !== 'DISK_FULL' || outDir === undefined) return e;
-  const free = (await freeBytes(outDir)) ?? 0;
-  const cause = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-  const file = typeof e.params.file === 'string' ? e.params.file : outDir;
-  return fsError(cause, file, 'write', { ...(remaining > free ? { missingBytes: remaining - free } : {}), medium: await mediumOf(outDir) });
 }

@@ -41,6 +41,11 @@ export interface DurableCommitsOptions {
   syncFolders?: boolean;
   /** Makes a batch's data durable (default: a sync of their file system, else an fsync per file). */
   makeDurable?: (files: readonly PendingFile[]) => Promise<void>;
+  /**
+   * Renames a batch's files into place, one error (or null) per file, a failed one's temp file
+   * removed (default: here, one after another). An importer hands them to a worker thread.
+   */
+  rename?: (files: readonly PendingFile[]) => Promise<(unknown | null)[]>;
 }
 
 const openFd = (path: string): Promise<number> => new Promise((resolve, reject) => open(path, 'r+', (e, fd) => (e ? reject(e) : resolve(fd))));
@@ -170,24 +175,44 @@ export class DurableCommits {
         this.failure ??= fsError(e, batch[0]!.path, 'write');
       }
     }
-    for (const file of batch) {
-      if (this.failure !== undefined) {
-        await discard(file);
-        continue;
-      }
-      try {
-        await rename(file.temp, file.path);
+    if (this.failure !== undefined) {
+      for (const file of batch) await discard(file);
+      return;
+    }
+    const errors = this.options.rename !== undefined ? await this.options.rename(batch).catch((e: unknown) => batch.map(() => e)) : await renameHere(batch);
+    for (const [i, file] of batch.entries()) {
+      const e = errors[i];
+      if (e === null || e === undefined) {
         this.committed++;
         this.committedBytes += file.size ?? 0;
         this.folders.add(dirname(file.path));
-      } catch (e) {
+      } else {
         this.failure ??= fsError(e, file.path, 'write');
         await rm(file.temp, { force: true }).catch(() => undefined);
-      } finally {
-        file.done?.();
       }
+      file.done?.();
     }
   }
+}
+
+/** Renames one after another until one fails; the rest are then removed (not committed). */
+async function renameHere(batch: readonly PendingFile[]): Promise<(unknown | null)[]> {
+  const out: (unknown | null)[] = [];
+  let failed = false;
+  for (const f of batch) {
+    if (failed) {
+      out.push(new Error('not committed after an earlier failure'));
+      continue;
+    }
+    try {
+      await rename(f.temp, f.path);
+      out.push(null);
+    } catch (e) {
+      failed = true;
+      out.push(e);
+    }
+  }
+  return out;
 }
 
 /** Closes and removes a temp file that will not be committed. Never throws. */

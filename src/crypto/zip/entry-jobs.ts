@@ -6,7 +6,7 @@
  * message, parameters and hint.
  */
 import { createHash, randomFillSync } from 'node:crypto';
-import { closeSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { ScelleError, type ErrorCode, type ErrorParams } from '../../errors.js';
 import { fsError } from '../../io/fs-errors.js';
@@ -220,4 +220,21 @@ function readWhole(path: string, maxBytes: number, scratch: ReadScratch): Uint8A
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Renames temp files into place, one after another (a worker thread does a batch of them: on a
+ * folder of thousands of letters the renames would otherwise be this thread's main cost). A
+ * rename that fails removes its temp file; its error names the destination.
+ */
+export function renameAll(files: readonly { temp: string; path: string }[]): (ErrorData | null)[] {
+  return files.map((f) => {
+    try {
+      renameSync(f.temp, f.path);
+      return null;
+    } catch (e) {
+      rmSync(f.temp, { force: true });
+      return errorData(fsError(e, f.path, 'write'));
+    }
+  });
 }

@@ -130,13 +130,15 @@ export class EntryReader {
   async dataOffset(entry: ZipEntry): Promise<number> {
     const cached = this.offsets.get(entry.index);
     if (cached !== undefined) return cached;
-    const h = await this.readAt(entry.localHeaderOffset, 30);
+    // The header and the name in one read (the name is usually as long as the central directory's).
+    const expectedName = entry.rawName?.byteLength ?? Buffer.byteLength(entry.name, 'utf8');
+    const h = await this.readAt(entry.localHeaderOffset, Math.min(30 + expectedName, Math.max(30, this.centralDirectoryOffset - entry.localHeaderOffset)));
     const r = new LeReader(h, 0, 'local header');
     if (r.u32() !== SIG.localFile) throw malformedZip(`no local header where the central directory puts "${entry.name}"`, { entry: entry.name });
     r.offset = 26;
     const nameLength = r.u16();
     const extraLength = r.u16();
-    const name = await this.readAt(entry.localHeaderOffset + 30, nameLength);
+    const name = nameLength === h.byteLength - 30 ? h.subarray(30) : await this.readAt(entry.localHeaderOffset + 30, nameLength);
     const expected = new TextEncoder().encode(entry.name);
     if (!bytesEqual(name, expected) && (entry.rawName === undefined || !bytesEqual(name, entry.rawName))) {
       throw malformedZip(`the local header of "${entry.name}" names another file`, { entry: entry.name });

@@ -7,11 +7,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EntryReader } from './entry-reader.js';
+import type { ScelleError } from '../../errors.js';
 import {
-  decodeEntry, encodeFile, errorFromData,
+  decodeEntry, encodeFile, errorData, errorFromData, renameAll,
   type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult,
 } from './entry-jobs.js';
-import type { FromZipWorker, ToZipWorker, ZipWorkerData } from './zip-worker.js';
+import type { FromZipWorker, Outcome, ToZipWorker, ZipWorkerData } from './zip-worker.js';
+
+export type { Outcome } from './zip-worker.js';
 
 /** Default number of workers: one per core, at most 4. */
 export function defaultZipWorkers(): number {
@@ -27,8 +30,13 @@ function workerUrl(): URL | undefined {
 export interface ZipWorkers {
   /** Jobs that run at once (callers keep a few times this many in flight). */
   readonly parallel: number;
-  /** Reads an entry of the archive given at start (`zipPath`). */
-  decode(job: DecodeJob): Promise<DecodeResult>;
+  /**
+   * Reads entries of the archive given at start (`zipPath`), one batch per message (a message per
+   * letter cost more than the letter): one outcome per job, in order.
+   */
+  decode(jobs: DecodeJob[]): Promise<Outcome<DecodeResult>[]>;
+  /** Renames temp files into place (one error or null per file). */
+  rename(files: { temp: string; path: string }[]): Promise<(ScelleError | null)[]>;
   /** Encodes a small file with the settings given at start (`encode`). */
   encode(job: EncodeJob): Promise<EncodeResult>;
   /**
@@ -55,7 +63,18 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
     };
     return {
       parallel: 1,
-      decode: (job) => serial(() => decodeEntry(local!, data.password, job)),
+      decode: (jobs) => serial(async () => {
+        const outcomes: Outcome<DecodeResult>[] = [];
+        for (const job of jobs) {
+          try {
+            outcomes.push({ ok: true, result: await decodeEntry(local!, data.password, job) });
+          } catch (e) {
+            outcomes.push({ ok: false, error: errorData(e) });
+          }
+        }
+        return outcomes;
+      }),
+      rename: async (files) => renameAll(files).map((e) => (e === null ? null : errorFromData(e))),
       encode: (job) => serial(() => encodeFile(job, data.encode!, scratch)),
       close: async () => undefined,
     };
@@ -72,6 +91,8 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
       pending.delete(m.id);
       w.busy--;
       if (m.type === 'failed') p?.reject(errorFromData(m.error));
+      else if (m.type === 'decoded') p?.resolve(m.outcomes as never);
+      else if (m.type === 'renamed') p?.resolve(m.errors.map((e) => (e === null ? null : errorFromData(e))) as never);
       else p?.resolve(m.result as never);
     });
     w.worker.on('error', (e) => {
@@ -93,7 +114,8 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
   };
   return {
     parallel: workers,
-    decode: (job) => send<DecodeResult>((id) => ({ type: 'decode', id, job })),
+    decode: (jobs) => send<Outcome<DecodeResult>[]>((id) => ({ type: 'decode', id, jobs })),
+    rename: (files) => send<(ScelleError | null)[]>((id) => ({ type: 'rename', id, files })),
     encode: (job) => send<EncodeResult>((id) => ({ type: 'encode', id, job })),
     async close(options = {}) {
       if (options.abandon === true && data.zipPath === undefined) {

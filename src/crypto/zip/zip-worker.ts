@@ -8,7 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EntryReader } from './entry-reader.js';
 import {
-  decodeEntry, encodeFile, errorData,
+  decodeEntry, encodeFile, errorData, renameAll,
   type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type EncodeSettings, type ErrorData, type ReadScratch,
 } from './entry-jobs.js';
 
@@ -25,14 +25,19 @@ export interface ZipWorkerData {
 
 /** Messages to a worker. */
 export type ToZipWorker =
-  | { type: 'decode'; id: number; job: DecodeJob }
+  | { type: 'decode'; id: number; jobs: DecodeJob[] }
   | { type: 'encode'; id: number; job: EncodeJob }
+  | { type: 'rename'; id: number; files: { temp: string; path: string }[] }
   | { type: 'close' };
+
+/** One job's outcome in a batch. */
+export type Outcome<R> = { ok: true; result: R } | { ok: false; error: ErrorData };
 
 /** Messages from a worker. */
 export type FromZipWorker =
-  | { type: 'decoded'; id: number; result: DecodeResult }
+  | { type: 'decoded'; id: number; outcomes: Outcome<DecodeResult>[] }
   | { type: 'encoded'; id: number; result: EncodeResult }
+  | { type: 'renamed'; id: number; errors: (ErrorData | null)[] }
   | { type: 'failed'; id: number; error: ErrorData };
 
 if (parentPort !== null) {
@@ -58,8 +63,17 @@ if (parentPort !== null) {
     queue = queue.then(async () => {
       try {
         if (m.type === 'decode') {
-          const result = await decodeEntry(readerOf(), init.password, m.job);
-          port.postMessage({ type: 'decoded', id: m.id, result } satisfies FromZipWorker);
+          const outcomes: Outcome<DecodeResult>[] = [];
+          for (const job of m.jobs) {
+            try {
+              outcomes.push({ ok: true, result: await decodeEntry(readerOf(), init.password, job) });
+            } catch (e) {
+              outcomes.push({ ok: false, error: errorData(e) });
+            }
+          }
+          port.postMessage({ type: 'decoded', id: m.id, outcomes } satisfies FromZipWorker);
+        } else if (m.type === 'rename') {
+          port.postMessage({ type: 'renamed', id: m.id, errors: renameAll(m.files) } satisfies FromZipWorker);
         } else {
           const result = encodeFile(m.job, init.encode!, scratch);
           port.postMessage({ type: 'encoded', id: m.id, result } satisfies FromZipWorker, [result.payload.buffer as ArrayBuffer]);
