@@ -7,27 +7,26 @@
  * The zip format's key derivation is weak (PBKDF2-HMAC-SHA1 × 1 000, fixed by the format), so
  * the password must pass the CNIL policy (WEAK_PASSWORD otherwise). See docs/FORMAT.md.
  *
- * Speed: small files (up to 4 MiB: letters, documents) are read, hashed, deflated, given their
- * keys and encrypted on worker threads, one per core, far ahead of the one being written; large
- * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool. Memory is
- * bounded whatever the file sizes (at most 32 MiB prepared ahead) and whatever their number (the
- * entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
+ * Speed: every file is read, hashed, deflated, given its keys and encrypted on worker threads, one
+ * per core: small ones (up to 4 MiB: letters, documents) whole and far ahead of the one being
+ * written, large ones (scans) as a stream of 1 MiB chunks a few ahead. This thread only writes.
+ * Memory is bounded whatever the file sizes (at most 32 MiB prepared ahead, 4 MiB per stream) and
+ * whatever their number (the entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
  * interruption leaves no archive and no temp file.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { openAtomicOutput } from '../io/atomic-output.js';
-import { readFileChunks } from '../io/file-chunks.js';
 import { sweepStaleTemps } from '../io/temp-files.js';
 import { assertStrongPassword } from '../crypto/password.js';
 import { signDetached, type SignOptions } from '../crypto/cms/sign.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
-import { ZipWriter, SMALL_ENTRY, type PreparedEntry } from '../crypto/zip/writer.js';
+import { ZipWriter, SMALL_ENTRY } from '../crypto/zip/writer.js';
 import { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
 import { assertNoDuplicates, safeSegments } from '../crypto/zip/names.js';
-import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
+import { startZipWorkers, type EncodedStream, type ZipWorkers } from '../crypto/zip/zip-pool.js';
 import type { EncodeResult } from '../crypto/zip/entry-jobs.js';
 import { addSignatureTimestamp, type TimestampTokenSource } from '../timestamp/cades-t.js';
 import { requestTimestamp } from '../timestamp/client.js';
@@ -108,6 +107,8 @@ export interface ExportResult {
 
 /** Small files prepared ahead, at most this many bytes in memory. */
 const AHEAD_BYTES = 32 * 1024 * 1024;
+/** What a large file streamed on a worker holds ahead of the writer (its window of chunks). */
+const STREAM_AHEAD = 4 * 1024 * 1024;
 
 /**
  * Exports files and folders into an AES-256 zip at `outPath` (atomically). A folder is stored
@@ -147,8 +148,8 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
   // A full medium: how much more the archive needed, from what it wrote and what is left to read.
   const expectedBytes = (): number => Math.ceil(progress.written + (totalBytes - progress.read) * (progress.read > 0 ? Math.min(1, progress.written / progress.read) : 1));
   const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, expectedBytes });
-  // Large files, the manifest and its signature: their keys are derived ahead by the writer (small files' on the workers).
-  const expectedFiles = items.filter((it) => !it.directory && it.size > SMALL_ENTRY).length + 1 + (options.signer !== undefined ? 1 : 0);
+  // The manifest and its signature: their keys are derived ahead by the writer (the files' on the workers).
+  const expectedFiles = 1 + (options.signer !== undefined ? 1 : 0);
   const writer = new ZipWriter(async (c) => {
     await output.write(c);
     progress.written += c.byteLength;
@@ -199,9 +200,8 @@ interface Queued {
   item: ExportItem;
   /** A small file, encoded on a worker. */
   encoded?: Promise<EncodeResult>;
-  /** A large file, streamed by the writer; `hash` sees its plaintext. */
-  prepared?: PreparedEntry;
-  hash?: Hash;
+  /** A large file, encoded on a worker as a stream. */
+  streamed?: EncodedStream;
 }
 
 /**
@@ -226,13 +226,10 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
         aheadBytes += item.size;
         queue.push({ item, encoded });
       } else {
-        const hash = createHash('sha256');
-        const tap = (c: Uint8Array): void => {
-          hash.update(c);
-          o.progress.read += c.byteLength;
-          report(item);
-        };
-        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) });
+        const streamed = workers.encodeLarge(item.path);
+        // a window of chunks per stream: counted like a small file of that size
+        aheadBytes += Math.min(item.size, STREAM_AHEAD);
+        queue.push({ item, streamed });
       }
     }
   };
@@ -240,7 +237,7 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
     fill();
     const q = queue.shift();
     if (q === undefined) break;
-    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
+    if (o.signal?.aborted === true) throw interrupted();
     const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
     if (q.item.directory) {
       await writer.addDirectory(meta);
@@ -257,13 +254,29 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
       o.progress.read += r.size;
       report(q.item);
     } else {
-      w = await writer.writePrepared(q.prepared!);
-      sha256 = q.hash!.digest('hex');
+      w = await writer.writeStreamed(meta, { ...q.streamed!, chunks: interruptible(q.streamed!.chunks, o.signal) }, q.item.size);
+      aheadBytes -= Math.min(q.item.size, STREAM_AHEAD);
+      const end = await q.streamed!.end;
+      sha256 = end.sha256;
+      o.progress.read += end.size;
+      report(q.item);
     }
     entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
     manifest.push({ name: q.item.name, size: w.size, sha256 });
   }
   return { entries, manifest };
+}
+
+function interrupted(): ScelleError {
+  return new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
+}
+
+/** A large file's chunks, stopping at the next one once `signal` is aborted. */
+async function* interruptible(chunks: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  for await (const c of chunks) {
+    if (signal?.aborted === true) throw interrupted();
+    yield c;
+  }
 }
 
 /** A time-stamp source over HTTP (RFC 3161): the whole TimeStampResp is handed to CAdES-T. */

@@ -7,11 +7,12 @@
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, fstatSync, futimesSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, crc32, deflateRawSync } from 'node:zlib';
 import { ScelleError, type ErrorCode, type ErrorParams } from '../../errors.js';
 import { fsError } from '../../io/fs-errors.js';
 import type { EntryReader, ZipEntry } from './entry-reader.js';
 import { METHOD } from './format.js';
+import { DEFLATE_END, DEFLATE_WINDOW } from './deflate.js';
 import { WINZIP_AES, WinZipAesEncryptor, deriveWinZipAesKeysSync, type AesStrength, type AesVersion, type WinZipAesKeys } from './winzip-aes.js';
 
 /** Read one entry, check it, and (with `temp`) write its plaintext. */
@@ -237,4 +238,128 @@ export function renameAll(files: readonly { temp: string; path: string }[]): (Er
       return errorData(fsError(e, f.path, 'write'));
     }
   });
+}
+
+/** How a large file is encoded (known once its first chunk is deflated). */
+export interface StreamHead {
+  method: number;
+  encrypted: boolean;
+}
+
+/** What a streamed encoding ends with. */
+export interface StreamEnd {
+  sha256: string;
+  size: number;
+  crc: number;
+  /** Bytes of payload (salt, verifier, ciphertext and MAC for AES). */
+  compressedSize: number;
+}
+
+/** Where a streamed encoding goes: `chunk` resolves when there is room for the next one. */
+export interface StreamSink {
+  head(h: StreamHead): void;
+  chunk(bytes: Uint8Array): Promise<void>;
+}
+
+/** Chunks of a large file: read, deflated and encrypted in these units. */
+const STREAM_CHUNK = 1024 * 1024;
+
+/** Chunks of a streamed file sent ahead of the writer: 4 MiB per large file in flight. */
+export const STREAM_WINDOW = 4;
+
+/**
+ * Encodes a large file as a stream of payload chunks (each a fresh buffer the sink may keep or
+ * transfer): the method chosen on the first chunk (deflate when it saves at least
+ * {@link MIN_SAVING}, else stored), each later chunk deflated with the previous one as its
+ * dictionary and sync-flushed (one valid deflate stream, see deflate.ts), AES-CTR in place, the
+ * MAC last. Synchronous work between awaits: a worker's core does it all.
+ * @throws ScelleError `FILE_NOT_FOUND`, `NOT_A_FILE`, `PERMISSION_DENIED`, `IO_ERROR`.
+ */
+export async function encodeLargeFile(path: string, settings: EncodeSettings, sink: StreamSink): Promise<StreamEnd> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
+    }
+  } catch (e) {
+    throw fsError(e, path, 'read');
+  }
+  try {
+    const read = (): Uint8Array => {
+      const buf = new Uint8Array(STREAM_CHUNK);
+      let n = 0;
+      while (n < buf.byteLength) {
+        const got = readSync(fd, buf, n, buf.byteLength - n, null);
+        if (got === 0) break;
+        n += got;
+      }
+      return n === buf.byteLength ? buf : buf.subarray(0, n);
+    };
+    const hash = createHash('sha256');
+    const wantCrc = settings.password === undefined || settings.aesVersion === 1;
+    let crc = 0;
+    let size = 0;
+    let compressedSize = 0;
+    let chunk = read();
+    const syncFlush = { level: settings.level, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+    // The method is chosen on the first chunk: deflate it; if it does not shrink, store the file.
+    let pendingDeflated: Uint8Array | undefined;
+    let method: number = METHOD.stored;
+    if (settings.level > 0 && chunk.byteLength > 0) {
+      const z = deflateRawSync(chunk, syncFlush);
+      if (z.byteLength < chunk.byteLength * (1 - MIN_SAVING)) {
+        method = METHOD.deflate;
+        pendingDeflated = new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
+      }
+    }
+    let enc: WinZipAesEncryptor | undefined;
+    sink.head({ method, encrypted: settings.password !== undefined });
+    const emit = async (c: Uint8Array): Promise<void> => {
+      enc?.updateInPlace(c);
+      compressedSize += c.byteLength;
+      await sink.chunk(c);
+    };
+    if (settings.password !== undefined) {
+      const head = new Uint8Array(WINZIP_AES.saltBytes[settings.strength] + 2);
+      const salt = head.subarray(0, head.byteLength - 2);
+      randomFillSync(salt);
+      const keys = deriveWinZipAesKeysSync(new TextEncoder().encode(settings.password), salt, settings.strength);
+      head.set(keys.verifier, salt.byteLength);
+      compressedSize += head.byteLength;
+      await sink.chunk(head);
+      enc = new WinZipAesEncryptor(keys);
+    }
+    let previous: Uint8Array | undefined;
+    while (chunk.byteLength > 0) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      if (wantCrc) crc = crc32(chunk, crc) >>> 0;
+      let out: Uint8Array;
+      if (method !== METHOD.deflate) out = chunk;
+      else if (pendingDeflated !== undefined) {
+        out = pendingDeflated;
+        pendingDeflated = undefined;
+      } else {
+        const dictionary = previous!.subarray(Math.max(0, previous!.byteLength - DEFLATE_WINDOW));
+        const z = deflateRawSync(chunk, { ...syncFlush, dictionary });
+        out = new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
+      }
+      // the plaintext is kept as the next chunk's dictionary; a stored chunk is the payload itself
+      previous = method === METHOD.deflate ? chunk : undefined;
+      await emit(method === METHOD.deflate ? owned(out) : out);
+      if (chunk.byteLength < STREAM_CHUNK) break;
+      chunk = read();
+    }
+    if (method === METHOD.deflate) await emit(DEFLATE_END.slice());
+    if (enc !== undefined) {
+      const mac = enc.final().slice();
+      compressedSize += mac.byteLength;
+      await sink.chunk(mac);
+    }
+    return { sha256: hash.digest('hex'), size, crc: wantCrc ? crc : 0, compressedSize };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -373,6 +373,33 @@ export class ZipWriter {
     return this.writePrepared({ meta, ready: Promise.resolve(), run: async () => ({ header, payload: [e.payload], trailer: () => trailer }) });
   }
 
+  /**
+   * Writes a file entry encoded elsewhere as a stream (`encodeLargeFile` in a worker, with this
+   * writer's {@link encoding} and password): its header once known, its payload chunks as they
+   * come, its sizes from its end. `sizeHint` (the file's size) decides zip64 sizes.
+   * @throws what the stream throws (the file's read errors), and `IO_ERROR` from `write`.
+   */
+  async writeStreamed(meta: ZipEntryMeta, stream: { head: Promise<{ method: number; encrypted: boolean }>; chunks: AsyncIterable<Uint8Array>; end: Promise<{ crc: number; size: number; compressedSize: number }> }, sizeHint: number): Promise<WrittenEntry> {
+    const zip64 = this.forceZip64 || sizeHint >= ZIP64_SIZE_THRESHOLD;
+    let end: Trailer | undefined;
+    const payload = async function* (): AsyncGenerator<Uint8Array> {
+      yield* stream.chunks;
+      end = await stream.end;
+    };
+    return this.writePrepared({
+      meta,
+      ready: Promise.resolve(),
+      run: async () => {
+        const h = await stream.head;
+        return {
+          header: { method: h.method, crc: 0, zip64, encrypted: h.encrypted, ...(h.encrypted ? { aesVersion: this.aesVersion } : {}) },
+          payload: payload(),
+          trailer: () => end!,
+        };
+      },
+    });
+  }
+
   /** Adds a file from bytes in memory (the manifest, its signature). */
   async addBytes(meta: ZipEntryMeta, bytes: Uint8Array): Promise<WrittenEntry> {
     return this.writePrepared(this.prepareFile(meta, () => one(bytes), bytes.byteLength));

@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
 import type { EntryReader } from './entry-reader.js';
 import type { ScelleError } from '../../errors.js';
 import {
-  decodeEntry, encodeFile, errorData, errorFromData, renameAll,
-  type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult,
+  STREAM_WINDOW, decodeEntry, encodeFile, encodeLargeFile, errorData, errorFromData, renameAll,
+  type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type StreamEnd, type StreamHead,
 } from './entry-jobs.js';
 import type { FromZipWorker, Outcome, ToZipWorker, ZipWorkerData } from './zip-worker.js';
 
@@ -40,10 +40,69 @@ export interface ZipWorkers {
   /** Encodes a small file with the settings given at start (`encode`). */
   encode(job: EncodeJob): Promise<EncodeResult>;
   /**
+   * Encodes a large file as a stream (settings given at start): its head, then payload chunks as
+   * they are consumed (a few ahead), then its end. Consume `chunks` to the end (or its failure).
+   */
+  encodeLarge(path: string): EncodedStream;
+  /**
    * Stops the workers once their jobs are done (each closes its descriptor of the archive); with
    * `abandon`, at once (encode jobs only: their results are not wanted).
    */
   close(options?: { abandon?: boolean }): Promise<void>;
+}
+
+/** A file being encoded as a stream; see {@link ZipWorkers.encodeLarge}. */
+export interface EncodedStream {
+  head: Promise<StreamHead>;
+  /** The payload; ends when the file is encoded, with {@link EncodedStream.end} then known. */
+  chunks: AsyncIterable<Uint8Array>;
+  end: Promise<StreamEnd>;
+}
+
+/**
+ * The receiving end of a stream: chunks queue here as they arrive; each one the consumer is done
+ * with is acknowledged (`credit`), which lets the producer send another.
+ */
+class StreamChannel {
+  private readonly queue: Uint8Array[] = [];
+  private wake: (() => void) | undefined;
+  private finished = false;
+  private error: unknown;
+  readonly head: Promise<StreamHead>;
+  readonly end: Promise<StreamEnd>;
+  private resolveHead!: (h: StreamHead) => void;
+  private resolveEnd!: (e: StreamEnd) => void;
+  private rejectAll!: (e: unknown) => void;
+
+  constructor(private readonly credit: () => void) {
+    let rejectHead!: (e: unknown) => void;
+    let rejectEnd!: (e: unknown) => void;
+    this.head = new Promise((res, rej) => { this.resolveHead = res; rejectHead = rej; });
+    this.end = new Promise((res, rej) => { this.resolveEnd = res; rejectEnd = rej; });
+    this.head.catch(() => undefined);
+    this.end.catch(() => undefined);
+    this.rejectAll = (e) => { rejectHead(e); rejectEnd(e); };
+  }
+
+  onHead(h: StreamHead): void { this.resolveHead(h); }
+  onChunk(bytes: Uint8Array): void { this.queue.push(bytes); this.wake?.(); }
+  onEnd(e: StreamEnd): void { this.finished = true; this.resolveEnd(e); this.wake?.(); }
+  onError(e: unknown): void { this.error ??= e; this.finished = true; this.rejectAll(e); this.wake?.(); }
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const c = this.queue.shift();
+      if (c !== undefined) {
+        yield c;
+        this.credit();
+        continue;
+      }
+      if (this.error !== undefined) throw this.error;
+      if (this.finished) return;
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+      this.wake = undefined;
+    }
+  }
 }
 
 /**
@@ -76,35 +135,68 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
       }),
       rename: async (files) => renameAll(files).map((e) => (e === null ? null : errorFromData(e))),
       encode: (job) => serial(() => encodeFile(job, data.encode!, scratch)),
+      encodeLarge: (path) => {
+        let unwritten = 0;
+        let wake: (() => void) | undefined;
+        const channel = new StreamChannel(() => {
+          unwritten--;
+          wake?.();
+        });
+        void serial(() => encodeLargeFile(path, data.encode!, {
+          head: (h) => channel.onHead(h),
+          chunk: async (bytes) => {
+            channel.onChunk(bytes);
+            unwritten++;
+            while (unwritten >= STREAM_WINDOW) await new Promise<void>((resolve) => { wake = resolve; });
+          },
+        })).then((e) => channel.onEnd(e), (e: unknown) => channel.onError(e));
+        return { head: channel.head, chunks: channel.chunks(), end: channel.end };
+      },
       close: async () => undefined,
     };
   }
   interface W { worker: Worker; busy: number }
   const pending = new Map<number, { resolve: (r: never) => void; reject: (e: unknown) => void }>();
+  const streams = new Map<number, StreamChannel>();
   const pool: W[] = [];
   let next = 0;
   let dead: Error | undefined;
   for (let i = 0; i < workers; i++) {
     const w: W = { worker: new Worker(url, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } }), busy: 0 };
     w.worker.on('message', (m: FromZipWorker) => {
+      const stream = streams.get(m.id);
+      if (stream !== undefined) {
+        if (m.type === 'head') stream.onHead(m.head);
+        else if (m.type === 'chunk') stream.onChunk(m.bytes);
+        else {
+          streams.delete(m.id);
+          w.busy--;
+          if (m.type === 'streamed') stream.onEnd(m.end);
+          else if (m.type === 'failed') stream.onError(errorFromData(m.error));
+        }
+        return;
+      }
       const p = pending.get(m.id);
       pending.delete(m.id);
       w.busy--;
       if (m.type === 'failed') p?.reject(errorFromData(m.error));
       else if (m.type === 'decoded') p?.resolve(m.outcomes as never);
       else if (m.type === 'renamed') p?.resolve(m.errors.map((e) => (e === null ? null : errorFromData(e))) as never);
-      else p?.resolve(m.result as never);
+      else if (m.type === 'encoded') p?.resolve(m.result as never);
     });
     w.worker.on('error', (e) => {
       dead ??= e;
       for (const p of pending.values()) p.reject(e);
+      for (const st of streams.values()) st.onError(e);
       pending.clear();
+      streams.clear();
     });
     pool.push(w);
   }
+  const leastBusy = (): W => pool.reduce((a, b) => (b.busy < a.busy ? b : a));
   const send = <R>(message: (id: number) => ToZipWorker): Promise<R> => {
     if (dead !== undefined) return Promise.reject(dead);
-    const w = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const w = leastBusy();
     w.busy++;
     const id = next++;
     return new Promise<R>((resolve, reject) => {
@@ -117,6 +209,18 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
     decode: (jobs) => send<Outcome<DecodeResult>[]>((id) => ({ type: 'decode', id, jobs })),
     rename: (files) => send<(ScelleError | null)[]>((id) => ({ type: 'rename', id, files })),
     encode: (job) => send<EncodeResult>((id) => ({ type: 'encode', id, job })),
+    encodeLarge(path) {
+      const w = leastBusy();
+      const id = next++;
+      const channel = new StreamChannel(() => w.worker.postMessage({ type: 'credit', id } satisfies ToZipWorker));
+      if (dead !== undefined) channel.onError(dead);
+      else {
+        w.busy++;
+        streams.set(id, channel);
+        w.worker.postMessage({ type: 'encodeLarge', id, path } satisfies ToZipWorker);
+      }
+      return { head: channel.head, chunks: channel.chunks(), end: channel.end };
+    },
     async close(options = {}) {
       if (options.abandon === true && data.zipPath === undefined) {
         await Promise.all(pool.map((w) => w.worker.terminate()));

@@ -8,8 +8,9 @@ import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EntryReader } from './entry-reader.js';
 import {
-  decodeEntry, encodeFile, errorData, renameAll,
+  decodeEntry, encodeFile, encodeLargeFile, errorData, renameAll,
   type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type EncodeSettings, type ErrorData, type ReadScratch,
+  type StreamEnd, type StreamHead, STREAM_WINDOW,
 } from './entry-jobs.js';
 
 /** What a worker is started with. */
@@ -28,6 +29,9 @@ export type ToZipWorker =
   | { type: 'decode'; id: number; jobs: DecodeJob[] }
   | { type: 'encode'; id: number; job: EncodeJob }
   | { type: 'rename'; id: number; files: { temp: string; path: string }[] }
+  | { type: 'encodeLarge'; id: number; path: string }
+  /** The chunk before this one was written: room for another. */
+  | { type: 'credit'; id: number }
   | { type: 'close' };
 
 /** One job's outcome in a batch. */
@@ -38,6 +42,9 @@ export type FromZipWorker =
   | { type: 'decoded'; id: number; outcomes: Outcome<DecodeResult>[] }
   | { type: 'encoded'; id: number; result: EncodeResult }
   | { type: 'renamed'; id: number; errors: (ErrorData | null)[] }
+  | { type: 'head'; id: number; head: StreamHead }
+  | { type: 'chunk'; id: number; bytes: Uint8Array }
+  | { type: 'streamed'; id: number; end: StreamEnd }
   | { type: 'failed'; id: number; error: ErrorData };
 
 if (parentPort !== null) {
@@ -51,7 +58,17 @@ if (parentPort !== null) {
   // Jobs run one after another: the worker is one core's worth of work.
   let queue: Promise<void> = Promise.resolve();
   const scratch: ReadScratch = {};
+  /** Streams waiting for room: id → the chunks sent and not yet written, and who waits. */
+  const streams = new Map<number, { unwritten: number; wake?: () => void }>();
   port.on('message', (m: ToZipWorker) => {
+    if (m.type === 'credit') {
+      const st = streams.get(m.id);
+      if (st !== undefined) {
+        st.unwritten--;
+        st.wake?.();
+      }
+      return;
+    }
     if (m.type === 'close') {
       // The archive's descriptor was opened here: it is closed here, before the thread ends.
       void queue.then(() => {
@@ -74,6 +91,22 @@ if (parentPort !== null) {
           port.postMessage({ type: 'decoded', id: m.id, outcomes } satisfies FromZipWorker);
         } else if (m.type === 'rename') {
           port.postMessage({ type: 'renamed', id: m.id, errors: renameAll(m.files) } satisfies FromZipWorker);
+        } else if (m.type === 'encodeLarge') {
+          const st: { unwritten: number; wake?: () => void } = { unwritten: 0 };
+          streams.set(m.id, st);
+          try {
+            const end = await encodeLargeFile(m.path, init.encode!, {
+              head: (head) => port.postMessage({ type: 'head', id: m.id, head } satisfies FromZipWorker),
+              chunk: async (bytes) => {
+                port.postMessage({ type: 'chunk', id: m.id, bytes } satisfies FromZipWorker, [bytes.buffer as ArrayBuffer]);
+                st.unwritten++;
+                while (st.unwritten >= STREAM_WINDOW) await new Promise<void>((resolve) => { st.wake = resolve; });
+              },
+            });
+            port.postMessage({ type: 'streamed', id: m.id, end } satisfies FromZipWorker);
+          } finally {
+            streams.delete(m.id);
+          }
         } else {
           const result = encodeFile(m.job, init.encode!, scratch);
           port.postMessage({ type: 'encoded', id: m.id, result } satisfies FromZipWorker, [result.payload.buffer as ArrayBuffer]);
