@@ -7,6 +7,8 @@ export const BIN = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 export interface Measure {
   seconds: number;
   maxRssMiB: number;
+  /** User + system CPU time (children included): steadier than wall time on a shared machine. */
+  cpuSeconds: number;
 }
 
 export function arg(name: string, fallback: number): number {
@@ -14,20 +16,20 @@ export function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Runs a command under GNU time; returns wall seconds and peak RSS (of the largest process). */
+/** Runs a command under GNU time; returns wall seconds, CPU seconds and peak RSS (of the largest process). */
 export function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = process.env): Measure {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], { encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
   const lines = (r.stderr ?? '').trim().split('\n');
   const last = lines[lines.length - 1] ?? '';
-  const [sec, kib] = last.split(' ').map(Number);
+  const [sec, kib, user, sys] = last.split(' ').map(Number);
   if (r.status !== 0 || sec === undefined || kib === undefined || Number.isNaN(sec)) {
     throw new Error(`${label} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-2000)}\n${(r.stdout ?? '').slice(-1000)}`);
   }
-  return { seconds: sec, maxRssMiB: kib / 1024 };
+  return { seconds: sec, maxRssMiB: kib / 1024, cpuSeconds: (user ?? 0) + (sys ?? 0) };
 }
 
 export function row(name: string, m: Measure): string {
-  return `  ${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(8)} s ${m.maxRssMiB.toFixed(1).padStart(9)} MiB`;
+  return `  ${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(8)} s ${m.maxRssMiB.toFixed(1).padStart(9)} MiB ${m.cpuSeconds.toFixed(2).padStart(8)} s CPU`;
 }
 
 export function words(rng: () => number, bytes: number): string {

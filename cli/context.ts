@@ -15,6 +15,8 @@ export interface Ctx {
   t: Translate;
   json: boolean;
   quiet: boolean;
+  /** Aborted when the run is stopped (Ctrl-C, SIGTERM, a closed output): long commands pass it to the library. */
+  signal: AbortSignal;
   /** A result line on stdout (text mode only). */
   line(text?: string): void;
   /** A log line on stderr (suppressed by --quiet and --json). */
@@ -23,7 +25,7 @@ export interface Ctx {
   emitJson(value: unknown): void;
 }
 
-export function makeCtx(io: CliIo, globals: GlobalOptions): Ctx {
+export function makeCtx(io: CliIo, globals: GlobalOptions, signal: AbortSignal = new AbortController().signal): Ctx {
   const lang = pickLang(globals.lang, io.env);
   const json = globals.json === true;
   const quiet = globals.quiet === true;
@@ -33,6 +35,7 @@ export function makeCtx(io: CliIo, globals: GlobalOptions): Ctx {
     t: translator(lang),
     json,
     quiet,
+    signal,
     line: (text = '') => {
       if (!json) io.stdout.write(`${text}\n`);
     },

@@ -3,10 +3,12 @@
  * Commands are thin: parse options → call the library → render text or --json.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ScelleError, type ErrorCode } from '../src/index.js';
+import { ScelleError, createTempScope, fsError, runInTempScope, type ErrorCode } from '../src/index.js';
 import type { CliIo } from './io.js';
 import { makeCtx, globalsOf, ExitWith, type Ctx } from './context.js';
 import { pickLang, translator } from './i18n/index.js';
+import { localizedHint, localizedMessage } from './localize.js';
+import { guardRun } from './interrupt.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerPkiCommands } from './commands/pki.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -124,6 +126,10 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   PDF_BYTE_RANGE_INVALID: EXIT.NEGATIVE,
   PDF_MODIFIED: EXIT.NEGATIVE,
   ASIC_UNCOVERED_FILE: EXIT.NEGATIVE,
+  // issue 16: files and media, signals, archive caps, signing safety
+  NOT_A_FILE: EXIT.USAGE,
+  NOT_A_FOLDER: EXIT.USAGE,
+  SIGNER_CERT_INVALID: EXIT.NEGATIVE,
 };
 
 /** Exit code for an error code. */
@@ -180,8 +186,8 @@ function exitCodeHelp(t: (k: string) => string): string {
   return `\n${t('cli.exitCodes')}:\n${rows.join('\n')}\n`;
 }
 
-/** The CLI context of the command being run (set by {@link action}). */
-let currentIo: CliIo | undefined;
+/** The CLI context of the command being run (set by {@link run}, read by {@link action}). */
+let current: { io: CliIo; signal: AbortSignal } | undefined;
 
 /**
  * Wraps a command handler: builds its context from the global options and turns its return value
@@ -192,9 +198,8 @@ export function action<A extends unknown[]>(
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
-    const io = currentIo;
-    if (io === undefined) throw new Error('scelle CLI used outside run()');
-    const ctx = makeCtx(io, globalsOf(cmd));
+    if (current === undefined) throw new Error('scelle CLI used outside run()');
+    const ctx = makeCtx(current.io, globalsOf(cmd), current.signal);
     const code = await handler(ctx, ...args);
     if (typeof code === 'number' && code !== 0) throw new ExitWith(code);
   };
@@ -202,19 +207,31 @@ export function action<A extends unknown[]>(
 
 /**
  * Runs scelle with `argv` (without node and the script) and returns the exit code.
- * Never throws and never calls process.exit.
+ * Never throws; calls `io.host.exit` only when the run is stopped from outside (a second Ctrl-C, a
+ * command that does not stop by itself, an error nobody caught), after removing its temp files.
  */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const explicitLang = langFromArgv(argv);
   const lang = pickLang(explicitLang, io.env);
   const json = argv.includes('--json');
   const program = buildProgram(io, lang);
-  currentIo = io;
+  const host = io.host;
+  const scope = createTempScope(host ? { pid: host.pid, isAlive: (pid) => host.isAlive(pid), umask: host.umask } : {});
+  const guard = guardRun(io, scope, (e) => renderError(e, io, lang, json));
+  current = { io, signal: guard.signal };
+  const stopped = (): ScelleError | undefined => {
+    const r: unknown = guard.signal.reason;
+    return guard.signal.aborted && r instanceof ScelleError && r.code === 'OUTPUT_CLOSED' ? r : undefined;
+  };
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return EXIT.OK;
+    await runInTempScope(scope, () => program.parseAsync(argv, { from: 'user' }));
+    const closed = stopped() ?? (await outputClosed(io));
+    return closed ? renderError(closed, io, lang, json) : EXIT.OK;
   } catch (e) {
-    if (e instanceof ExitWith) return e.code;
+    if (e instanceof ExitWith) {
+      const closed = stopped() ?? (await outputClosed(io));
+      return closed ? renderError(closed, io, lang, json) : e.code;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
       if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }, null, 2)}\n`);
@@ -222,8 +239,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     return renderError(e, io, lang, json);
   } finally {
-    currentIo = undefined;
+    guard.dispose();
+    current = undefined;
   }
+}
+
+/**
+ * Whether stdout was closed by its reader (`| head`): its last write failed. Writes to a pipe
+ * report EPIPE after the fact; waiting for an empty write to go through catches it before the
+ * exit code is chosen.
+ */
+function outputClosed(io: CliIo): Promise<ScelleError | undefined> {
+  return new Promise((resolvePromise) => {
+    const closed = new ScelleError('OUTPUT_CLOSED', 'the output was closed before the end (by `head`, for example): the rest was not written');
+    try {
+      io.stdout.write('', (err?: Error | null) => resolvePromise(err ? closed : undefined));
+    } catch {
+      resolvePromise(closed);
+    }
+  });
 }
 
 function langFromArgv(argv: string[]): string | undefined {
@@ -233,14 +267,28 @@ function langFromArgv(argv: string[]): string | undefined {
   return eq?.slice('--lang='.length);
 }
 
+/**
+ * Any error as a ScelleError: a raw file-system error (one a library forgot to map) gets its
+ * code from the errno, anything else is INTERNAL — with its message, never its stack.
+ */
+function asScelleError(e: unknown): ScelleError {
+  if (e instanceof ScelleError) return e;
+  const errno = e as NodeJS.ErrnoException | undefined;
+  if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
+    const op = /^(?:open|read|stat|lstat|fstat|access|readlink)$/.test(errno.syscall) ? 'read' : errno.syscall === 'scandir' ? 'list' : errno.syscall === 'unlink' || errno.syscall === 'rmdir' ? 'remove' : 'write';
+    return fsError(e, errno.path ?? (errno as { dest?: string }).dest ?? '', op);
+  }
+  const detail = (e as Error | undefined)?.message ?? String(e);
+  return new ScelleError('INTERNAL', detail, { params: { detail } });
+}
+
 /** Prints an error (`scelle: erreur : …` + hint) and returns its exit code. */
 export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: boolean): number {
   const t = translator(lang);
   if ((e as { interrupted?: boolean }).interrupted) return EXIT.INTERRUPTED;
-  const err = e instanceof ScelleError ? e : new ScelleError('INTERNAL', (e as Error)?.message ?? String(e), { params: { detail: (e as Error)?.message ?? String(e) } });
+  const err = asScelleError(e);
   const message = localizedMessage(err, lang);
-  const hintKey = `hint.${err.code}`;
-  const hint = t(hintKey) !== hintKey ? t(hintKey) : err.hint;
+  const hint = localizedHint(err, lang);
   const exit = exitCodeFor(err.code);
   if (json) {
     io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, localized: message, ...(hint ? { hint } : {}) }, exitCode: exit }, null, 2)}\n`);
@@ -251,22 +299,4 @@ export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: bool
   return exit;
 }
 
-/**
- * English shows the library's own message (the most specific); French uses the catalog with the
- * error's parameters, so the practitioner reads French.
- */
-export function localizedMessage(err: ScelleError, lang: 'fr' | 'en'): string {
-  if (lang === 'en') return err.message;
-  const t = translator(lang);
-  const key = `error.${err.code}`;
-  const params: Record<string, string | number> = { detail: err.message, file: '', what: 'fichier', purpose: '', source: '', module: '', ...err.params };
-  // A reason code from the library (e.g. `password.reason.too-short`) reads in the user's language.
-  if (typeof err.params.reasonKey === 'string' && t(err.params.reasonKey) !== err.params.reasonKey) {
-    const codes = typeof err.params.reasons === 'string' ? err.params.reasons.split(',') : [];
-    const prefix = err.params.reasonKey.slice(0, err.params.reasonKey.lastIndexOf('.') + 1);
-    params.reason = codes.length > 0 ? codes.map((c) => t(`${prefix}${c}`)).join(' ; ') : t(err.params.reasonKey);
-  }
-  const text = t(key, params);
-  // A template whose values the library did not give would print `{entry}`: say it in English then.
-  return text === key || /\{\w+\}/.test(text) ? err.message : text;
-}
+export { localizedMessage } from './localize.js';

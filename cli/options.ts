@@ -1,10 +1,10 @@
 /** Options shared by several commands: identity, secrets, trust. */
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import {
   ScelleError, readInputFile, loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity,
-  parseCertificateBundle, parseCrls, type Identity, type X509Cert, type Crl,
+  parseCertificateBundle, parseCrls, checkPassword, type Identity, type X509Cert, type Crl,
 } from '../src/index.js';
 import type { Ctx } from './context.js';
 import { readSecret, readNewSecret } from './secrets.js';
@@ -50,17 +50,41 @@ export function addSecretOptions(cmd: Command): Command {
   return cmd.option('--pass-file <file>', 'read the password from this file');
 }
 
-export function passwordReader(ctx: Ctx, passFile: string | undefined): () => Promise<string> {
-  return () => readSecret({ ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: 'prompt.password', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+/** What a prompt asks for: a catalog key and its values (`{ name: 'praticien.p12' }`). */
+export interface PromptText {
+  key: string;
+  params?: Readonly<Record<string, string>>;
 }
 
-/** Reads a password that will protect new data: typed twice on a terminal. */
-export function newPasswordReader(ctx: Ctx, passFile: string | undefined): () => Promise<string> {
-  return () => readNewSecret({ ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: 'prompt.newPassword', confirmKey: 'prompt.confirmPassword', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+/** The prompt naming a file: `Mot de passe de praticien.p12 : `. */
+export const passwordOf = (file: string): PromptText => ({ key: 'prompt.passwordOf', params: { name: basename(file) } });
+
+export function passwordReader(ctx: Ctx, passFile: string | undefined, prompt: PromptText = { key: 'prompt.password' }): () => Promise<string> {
+  return () => readSecret({
+    ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: prompt.key, ...(prompt.params ? { promptParams: prompt.params } : {}), missingCode: 'PASSWORD_REQUIRED',
+  }, ctx.io, ctx.t);
 }
 
-export function pinReader(ctx: Ctx, pinFile: string | undefined): () => Promise<string> {
-  return () => readSecret({ ...(pinFile !== undefined ? { file: pinFile } : {}), envVar: 'SCELLE_PIN', promptKey: 'prompt.pin', missingCode: 'PIN_REQUIRED' }, ctx.io, ctx.t);
+/**
+ * Reads a password that will protect new data: on a terminal it must pass the CNIL policy before
+ * it is typed a second time (a weak one is refused with its reasons and asked again).
+ */
+export function newPasswordReader(ctx: Ctx, passFile: string | undefined, prompt: PromptText = { key: 'prompt.newPassword' }): () => Promise<string> {
+  const check = (candidate: string): string[] => {
+    const v = checkPassword(candidate);
+    return v.ok ? [] : v.reasons.map((r) => ctx.t(`password.reason.${r}`));
+  };
+  return () => readNewSecret({
+    ...(passFile !== undefined ? { file: passFile } : {}), envVar: 'SCELLE_PASSWORD', promptKey: prompt.key, ...(prompt.params ? { promptParams: prompt.params } : {}),
+    confirmKey: 'prompt.confirmPassword', missingCode: 'PASSWORD_REQUIRED', check,
+  }, ctx.io, ctx.t);
+}
+
+export function pinReader(ctx: Ctx, pinFile: string | undefined, token?: string): () => Promise<string> {
+  return () => readSecret({
+    ...(pinFile !== undefined ? { file: pinFile } : {}), envVar: 'SCELLE_PIN', missingCode: 'PIN_REQUIRED',
+    ...(token !== undefined ? { promptKey: 'prompt.pinOf', promptParams: { name: token } } : { promptKey: 'prompt.pin' }),
+  }, ctx.io, ctx.t);
 }
 
 /** True when the identity options name an identity. */
@@ -82,9 +106,13 @@ export function addIdentityPassOption(cmd: Command): Command {
   return cmd.option('--identity-pass-file <file>', 'read the identity’s password from this file (env SCELLE_IDENTITY_PASSWORD)');
 }
 
-function identityPasswordReader(ctx: Ctx, o: IdentityOptions & { identityPassFile?: string }, secret: IdentitySecret): () => Promise<string> {
-  if (!secret.separate) return passwordReader(ctx, o.passFile);
-  return () => readSecret({ ...(o.identityPassFile !== undefined ? { file: o.identityPassFile } : {}), envVar: 'SCELLE_IDENTITY_PASSWORD', promptKey: 'prompt.identityPassword', missingCode: 'PASSWORD_REQUIRED' }, ctx.io, ctx.t);
+/** The identity's password, asked as `Mot de passe de praticien.p12 : ` (or of the key file). */
+function identityPasswordReader(ctx: Ctx, o: IdentityOptions & { identityPassFile?: string }, secret: IdentitySecret, file: string): () => Promise<string> {
+  const prompt = passwordOf(file);
+  if (!secret.separate) return passwordReader(ctx, o.passFile, prompt);
+  return () => readSecret({
+    ...(o.identityPassFile !== undefined ? { file: o.identityPassFile } : {}), envVar: 'SCELLE_IDENTITY_PASSWORD', promptKey: prompt.key, promptParams: prompt.params!, missingCode: 'PASSWORD_REQUIRED',
+  }, ctx.io, ctx.t);
 }
 
 /**
@@ -96,16 +124,16 @@ export async function openIdentity(ctx: Ctx, o: IdentityOptions, secret: Identit
   if (given !== 1) throw new ScelleError('USAGE', 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE', { params: { detail: 'give exactly one identity: --identity FILE.p12, --key FILE --cert FILE, or --pkcs11 MODULE' } });
   if (o.identity !== undefined) {
     const der = await readInputFile(resolve(ctx.io.cwd, o.identity));
-    const password = await identityPasswordReader(ctx, o, secret)();
+    const password = await identityPasswordReader(ctx, o, secret, o.identity)();
     return loadPkcs12Identity(der, password, { name: o.identity });
   }
   if (o.key !== undefined) {
     if (o.cert === undefined) throw new ScelleError('USAGE', '--key needs --cert', { params: { detail: '--key needs --cert' } });
     return loadKeyAndCertIdentity(await readInputFile(resolve(ctx.io.cwd, o.key)), await readInputFile(resolve(ctx.io.cwd, o.cert)), {
-      keyName: o.key, certName: o.cert, password: identityPasswordReader(ctx, o, secret),
+      keyName: o.key, certName: o.cert, password: identityPasswordReader(ctx, o, secret, o.key),
     });
   }
-  const pin = await pinReader(ctx, o.pinFile)();
+  const pin = await pinReader(ctx, o.pinFile, o.token)();
   return openPkcs11Identity({ module: o.pkcs11!, ...(o.token ? { tokenLabel: o.token } : {}), ...(o.keyLabel ? { keyLabel: o.keyLabel } : {}), pin });
 }
 

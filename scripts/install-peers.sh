@@ -17,6 +17,8 @@ declare -A PEERS=(
   [certutil]=libnss3-tools
   [unzip]=unzip
   [soffice]=libreoffice-writer-nogui
+  # a real terminal for the prompt tests (no echo, confirmation, weak password asked again)
+  [tmux]=tmux
 )
 
 missing=()

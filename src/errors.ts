@@ -140,6 +140,15 @@ export const ERROR_CODES = [
   'VALIDATION_DATA_MISSING',
   'ASIC_MALFORMED',
   'ASIC_UNCOVERED_FILE',
+  // issue 16: files and media, signals, archive caps, signing safety
+  'PERMISSION_DENIED',
+  'NOT_A_FILE',
+  'NOT_A_FOLDER',
+  'DISK_FULL',
+  'READ_ONLY_MEDIUM',
+  'OUTPUT_CLOSED',
+  'TOO_MANY_ENTRIES',
+  'SIGNER_CERT_INVALID',
   // anything else
   'INTERNAL',
 ] as const;

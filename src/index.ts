@@ -24,6 +24,10 @@ export type { AtomicWriteOptions } from './io/atomic-write.js';
 export { openAtomicOutput, writeStreamAtomic, syncFolder } from './io/atomic-output.js';
 export type { AtomicOutput, AtomicOutputOptions } from './io/atomic-output.js';
 export { readInputFile, MAX_STRUCTURE_FILE } from './io/read-file.js';
+export { fsError, mediumOf, freeBytes, assertFreeSpace } from './io/fs-errors.js';
+export type { FsOperation, FsErrorOptions, MediumKind } from './io/fs-errors.js';
+export { createTempScope, runInTempScope, removeLiveTemps, sweepStaleTemps, STALE_TEMP_AGE_MS } from './io/temp-files.js';
+export type { TempScope } from './io/temp-files.js';
 
 // passwords: the CNIL policy and generation
 export { checkPassword, assertStrongPassword, generatePassword, generatedPasswordBits, describePasswordReason, PASSWORD_POLICY } from './crypto/password.js';
@@ -103,6 +107,8 @@ export type { Pkcs11Options, TokenInfo, TokenCertificate, TokenPrivateKey, Token
 // signatures (CMS / CAdES)
 export { createSigner, signDetached, signAttached, signFile, signFiles } from './crypto/cms/sign.js';
 export type { Signer, SignOptions, SignCallOptions, SignFileOptions, SignFileResult, SignFilesOptions, SignFileOutcome, SignatureDigest, RsaSignatureOid, ContentSource } from './crypto/cms/sign.js';
+export { checkSignerCertificate } from './crypto/cms/signing-cert-check.js';
+export type { SignerCheckOptions, SignerCheck, SignerRefusal } from './crypto/cms/signing-cert-check.js';
 
 // demo
 export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-pki.js';
@@ -210,7 +216,7 @@ export type { ReadMessageOptions, MessageReport, MessageProblem, MessageSignatur
 // USB export: AES zip (WinZip AE-2, 7-Zip compatible) with a signed SHA-256 manifest
 export { exportZip } from './export/export.js';
 export type { ExportOptions, ExportResult, ExportedEntry, ExportProgress } from './export/export.js';
-export { importZip, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_RATIO, DEFAULT_RATIO_FLOOR } from './export/import.js';
+export { importZip, DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_RATIO, DEFAULT_RATIO_FLOOR, DEFAULT_MAX_ENTRIES } from './export/import.js';
 export type { ImportOptions, ImportResult, ImportedEntry, ManifestSignatureReport } from './export/import.js';
 export { formatManifest, parseManifest, MANIFEST_NAME, MANIFEST_SIGNATURE_NAME } from './export/manifest.js';
 export type { ManifestFile } from './export/manifest.js';

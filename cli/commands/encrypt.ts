@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js';
 import { action, localizedMessage } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, parseAt, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, parseAt, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -76,7 +76,7 @@ export function registerEncryptCommands(program: Command): void {
         ctx.log(ctx.t('encrypt.noSelf'));
       }
     }
-    const password = opts.password ? await newPasswordReader(ctx, opts.passFile)() : undefined;
+    const password = opts.password ? await newPasswordReader(ctx, opts.passFile, { key: 'prompt.newEnvelopePassword', params: { name: files.map((x) => basename(x)).join(', ') } })() : undefined;
     const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
     const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
     const at = parseAt(opts.at, ctx);
@@ -147,7 +147,7 @@ export function registerEncryptCommands(program: Command): void {
     const out = opts.out ? resolve(ctx.io.cwd, opts.out) : input.toLowerCase().endsWith('.p7m') ? input.slice(0, -4) : `${input}.out`;
     let identity: Identity | undefined;
     let password: string | undefined;
-    if (opts.password) password = await passwordReader(ctx, opts.passFile)();
+    if (opts.password) password = await passwordReader(ctx, opts.passFile, passwordOf(file))();
     else identity = await openIdentity(ctx, opts);
     try {
       const info = await decryptFile(input, out, { ...(identity ? { identity } : {}), ...(password !== undefined ? { password } : {}), name: file, exclusive: !opts.force });

@@ -5,11 +5,11 @@
  * 7-Zip's) and checks every MAC before a file is moved into place.
  */
 import { Command } from 'commander';
-import { resolve } from 'node:path';
-import { ScelleError, exportZip, importZip, selectCertificate, type Identity, type SignOptions, type ImportResult } from '../../src/index.js';
+import { basename, resolve } from 'node:path';
+import { ScelleError, exportZip, importZip, selectCertificate, checkSignerCertificate, type Identity, type SignOptions, type ImportResult } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
 import { formatBytes, makeProgress } from '../progress.js';
 
@@ -21,6 +21,7 @@ interface ExportCliOptions extends IdentityOptions {
   level: string;
   tsa?: string;
   force?: boolean;
+  maxEntries?: string;
 }
 
 interface ImportCliOptions {
@@ -31,7 +32,16 @@ interface ImportCliOptions {
   crl: string[];
   passFile?: string;
   maxSize?: string;
+  maxEntries?: string;
   requireEncryption?: boolean;
+}
+
+/** `--max-entries N`: a positive integer. */
+function maxEntriesOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw usage('--max-entries takes a positive number of files and folders');
+  return n;
 }
 
 export function registerExportCommands(program: Command): void {
@@ -43,17 +53,21 @@ export function registerExportCommands(program: Command): void {
       .option('--level <0-9>', 'deflate level (0: store)', '6')
       .option('--tsa <url>', 'timestamp the manifest signature at this TSA (needs an identity)')
       .option('--force', 'replace an existing zip')
+      .option('--max-entries <n>', 'refuse to export more files and folders than this (default 250 000; memory grows with it)')
       .option('--identity-pass-file <file>', 'read the identity’s password from this file (env SCELLE_IDENTITY_PASSWORD); --pass-file is the archive password'),
   ).action(action(async (ctx: Ctx, paths: string[], opts: ExportCliOptions) => {
     const level = Number(opts.level);
     if (!Number.isInteger(level) || level < 0 || level > 9) throw usage('--level takes 0 to 9');
     if (opts.tsa && !hasIdentity(opts)) throw usage('--tsa timestamps the manifest signature: give an identity to sign it');
-    const password = await newPasswordReader(ctx, opts.passFile)();
+    const maxEntries = maxEntriesOf(opts.maxEntries);
+    const password = await newPasswordReader(ctx, opts.passFile, { key: 'prompt.newArchivePassword', params: { name: basename(opts.out) } })();
     let identity: Identity | undefined;
     let signer: SignOptions | undefined;
     if (hasIdentity(opts)) {
       identity = await openIdentity(ctx, opts, { separate: true });
       const sel = selectCertificate(identity, 'sign');
+      // A manifest signature every verifier would reject is refused before anything is written.
+      await checkSignerCertificate(sel.entry.certificate, identity.certificates);
       signer = { signer: sel.entry, chain: identity.certificates.filter((c) => c.basicConstraints?.ca === true && !c.isSelfIssued()) };
     }
     const progress = makeProgress(ctx, 'export');
@@ -64,6 +78,8 @@ export function registerExportCommands(program: Command): void {
         ...(signer ? { signer } : {}),
         ...(opts.tsa ? { timestampSource: tsaTokenSource(opts.tsa) } : {}),
         ...(opts.force ? { force: true } : {}),
+        ...(maxEntries !== undefined ? { maxEntries } : {}),
+        signal: ctx.signal,
         onProgress: (e) => progress.update(e),
       });
       progress.done();
@@ -93,13 +109,15 @@ export function registerExportCommands(program: Command): void {
     .option('--crl <file>', 'CRL for the signature check (repeatable)', collect, [])
     .option('--pass-file <file>', 'read the archive password from this file')
     .option('--max-size <bytes>', 'refuse archives that would expand beyond this many bytes (default 64 GiB)')
+    .option('--max-entries <n>', 'refuse archives of more files and folders than this (default 250 000; memory grows with it)')
     .option('--require-encryption', 'refuse entries that are not encrypted')
     .action(action(async (ctx: Ctx, file: string, opts: ImportCliOptions) => {
       if (!opts.verifyOnly && opts.out === undefined) throw usage('give --out DIR, or --verify-only');
-      const password = await passwordReader(ctx, opts.passFile)();
+      const password = await passwordReader(ctx, opts.passFile, passwordOf(file))();
       const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
       const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
       const maxTotalBytes = opts.maxSize !== undefined ? Number(opts.maxSize) : undefined;
+      const maxEntries = maxEntriesOf(opts.maxEntries);
       if (maxTotalBytes !== undefined && !(maxTotalBytes > 0)) throw usage('--max-size takes a number of bytes');
       const progress = makeProgress(ctx, opts.verifyOnly ? 'verify' : 'import');
       let r: ImportResult;
@@ -113,6 +131,8 @@ export function registerExportCommands(program: Command): void {
           ...(crls ? { crls } : {}),
           ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
           ...(opts.requireEncryption ? { requireEncryption: true } : {}),
+          ...(maxEntries !== undefined ? { maxEntries } : {}),
+          signal: ctx.signal,
           onProgress: (e) => progress.update(e),
         });
       } finally {

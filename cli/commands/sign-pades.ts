@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  ScelleError, createPadesSigner, selectCertificate, signPdfFiles, extendPdfFile,
+  ScelleError, createPadesSigner, selectCertificate, checkSignerCertificate, signPdfFiles, extendPdfFile,
   type PadesLevel, type PadesWarning, type PdfSignOutcome, type VisiblePlacement, type ValidationDataOptions,
 } from '../../src/index.js';
 import { action, localizedMessage } from '../main.js';
@@ -79,6 +79,12 @@ export async function runPadesSign(ctx: Ctx, files: string[], opts: PadesCliOpti
   try {
     const sel = selectCertificate(identity, 'sign');
     ctx.log(ctx.t('sign.picked', { subject: sel.entry.label ?? sel.entry.certificate.subject, reason: ctx.t(`pick.${sel.reason}`) }));
+    // Expired, not yet valid, revoked: every verifier would call the signatures invalid.
+    const crls = (opts.crl ?? []).length > 0 ? await readCrls(ctx, opts.crl!) : undefined;
+    const trustAnchors = (opts.trust ?? []).length > 0 ? await readTrust(ctx, opts.trust!) : undefined;
+    await checkSignerCertificate(sel.entry.certificate, identity.certificates, {
+      ...(crls ? { crls } : {}), ...(opts.online ? { online: true } : {}), ...(trustAnchors ? { trustAnchors } : {}),
+    });
     const hash = opts.hash ?? 'sha256';
     const signer = createPadesSigner({
       signer: sel.entry,

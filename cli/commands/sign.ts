@@ -1,15 +1,18 @@
 /**
- * `scelle sign FILE… <identity> [--attached] [--out-dir DIR]` — CAdES-B signatures, many files in
- * one process with one PIN or password prompt; a failing file is reported and the others signed.
+ * `scelle sign FILE… <identity> [--attached] [--out-dir DIR] [--tsa URL] [--crl C] [--online]` —
+ * CAdES-B signatures (CAdES-T with --tsa), many files in one process with one PIN or password
+ * prompt; a failing file is reported and the others signed. The signing certificate is checked
+ * first (expired, not yet valid, revoked: refused, exit 3), and a signature the TSA could not
+ * timestamp is reported with the command that adds the timestamp later.
  */
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { selectCertificate, signFiles, upgradeSignatureFile, isScelleError, type SignFileOutcome } from '../../src/index.js';
+import { selectCertificate, signFiles, upgradeSignatureFile, checkSignerCertificate, isScelleError, type ScelleError, type SignFileOutcome } from '../../src/index.js';
 import { action, localizedMessage } from '../main.js';
 import { tsaTokenSource } from './timestamp.js';
 import type { Ctx } from '../context.js';
-import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';
+import { addIdentityOptions, openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { runPadesSign, type PadesCliOptions } from './sign-pades.js';
 
 interface SignCliOptions extends IdentityOptions, PadesCliOptions {
@@ -19,6 +22,18 @@ interface SignCliOptions extends IdentityOptions, PadesCliOptions {
   hash?: 'sha256' | 'sha384' | 'sha512';
   pss?: boolean;
   concurrency?: string;
+  trust: string[];
+  crl: string[];
+  online?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** A signature written but not timestamped (the TSA failed): how to add the timestamp later. */
+interface Untimestamped {
+  signature: string;
+  error: ScelleError;
+  later: string;
 }
 
 export function registerSignCommand(program: Command): void {
@@ -39,16 +54,22 @@ export function registerSignCommand(program: Command): void {
       .option('--reason <text>', 'PAdES: the reason for signing')
       .option('--location <text>', 'PAdES: where it is signed')
       .option('--out <file>', 'PAdES: the signed PDF (one file; default FILE.signed.pdf)')
-      .option('--crl <file>', 'PAdES LT/LTA: CRL of a certification authority, PEM or DER (repeatable)', (v: string, p: string[] = []) => [...p, v], [])
-      .option('--online', 'PAdES LT/LTA: fetch CRLs and OCSP responses named in the certificates')
-      .option('--trust <file>', 'PAdES LT/LTA: the root the certificate paths end at, when the identity does not carry it (repeatable)', (v: string, p: string[] = []) => [...p, v], []),
+      .option('--crl <file>', 'CRL of a certification authority, PEM or DER (repeatable): signing is refused when it revokes the signing certificate; PAdES LT/LTA embeds it', collect, [])
+      .option('--online', 'ask OCSP and the CRL distribution points: signing is refused when the certificate is revoked; PAdES LT/LTA embeds the answers')
+      .option('--trust <file>', 'the root the certificate paths end at, when the identity does not carry it (repeatable)', collect, []),
   ).action(action(async (ctx: Ctx, files: string[], opts: SignCliOptions) => {
     if (opts.pades === true) return runPadesSign(ctx, files, opts);
+    const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
+    const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
     const identity = await openIdentity(ctx, opts);
     let outcomes: SignFileOutcome[];
     try {
       const sel = selectCertificate(identity, 'sign');
       ctx.log(ctx.t('sign.picked', { subject: sel.entry.label ?? sel.entry.certificate.subject, reason: ctx.t(`pick.${sel.reason}`) }));
+      // Expired, not yet valid, revoked: every verifier would call the signatures invalid.
+      await checkSignerCertificate(sel.entry.certificate, identity.certificates, {
+        ...(crls ? { crls } : {}), ...(opts.online ? { online: true } : {}), ...(trustAnchors ? { trustAnchors } : {}),
+      });
       const outDir = opts.outDir ? resolve(ctx.io.cwd, opts.outDir) : undefined;
       if (outDir) await mkdir(outDir, { recursive: true });
       const hash = opts.hash ?? 'sha256';
@@ -74,45 +95,63 @@ export function registerSignCommand(program: Command): void {
     } finally {
       identity.close();
     }
-    if (opts.tsa) outcomes = await addTimestamps(ctx, outcomes, opts.tsa);
-    const ok = outcomes.filter((o) => o.ok).length;
+    const untimestamped = opts.tsa ? await addTimestamps(ctx, outcomes, opts.tsa) : new Map<string, Untimestamped>();
+    const signed = outcomes.filter((o) => o.ok).length;
+    const complete = signed - untimestamped.size;
     if (ctx.json) {
       ctx.emitJson({
-        ok: ok === outcomes.length,
-        signed: ok,
-        failed: outcomes.length - ok,
-        results: outcomes.map((o) => (o.ok
-          ? { file: o.path, ok: true, signature: o.result.outPath, bytes: o.result.bytes, digest: { [o.result.hash]: o.result.digestHex } }
-          : { file: o.path, ok: false, error: { code: o.error.code, message: o.error.message } })),
+        ok: complete === outcomes.length,
+        signed,
+        failed: outcomes.length - signed,
+        notTimestamped: untimestamped.size,
+        results: outcomes.map((o) => {
+          if (!o.ok) return { file: o.path, ok: false, signed: false, error: { code: o.error.code, message: o.error.message } };
+          const base = { file: o.path, signature: o.result.outPath, bytes: o.result.bytes, digest: { [o.result.hash]: o.result.digestHex } };
+          const u = untimestamped.get(o.path);
+          if (u === undefined) return { ...base, ok: true, signed: true, ...(opts.tsa ? { timestamped: true } : {}) };
+          return { ...base, ok: false, signed: true, timestamped: false, error: { code: u.error.code, message: u.error.message }, addTimestampLater: u.later };
+        }),
       });
-    } else if (files.length > 1 || ok < outcomes.length) {
-      ctx.log(ctx.t('sign.summary', { ok, total: outcomes.length }));
+    } else if (files.length > 1 || complete < outcomes.length) {
+      ctx.log(ctx.t('sign.summary', { ok: signed, total: outcomes.length }));
+      if (untimestamped.size > 0) ctx.log(ctx.t('sign.summaryNotTimestamped', { count: untimestamped.size }));
     }
-    return ok === outcomes.length ? 0 : 1;
+    return complete === outcomes.length ? 0 : 1;
   }));
+}
+
+/** A shell word: quoted when it holds anything but safe characters. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
  * CAdES-T: each signature gets a signature timestamp from the TSA (the file is rewritten
- * atomically). A file whose timestamp fails keeps its CAdES-B signature and is reported as failed.
+ * atomically). A signature the TSA could not timestamp stays a valid CAdES-B signature: it is
+ * reported with the command that adds the timestamp later. Once the TSA is unreachable, it is not
+ * asked again for the remaining files (each would wait for the same timeout).
  */
-async function addTimestamps(ctx: Ctx, outcomes: SignFileOutcome[], url: string): Promise<SignFileOutcome[]> {
+async function addTimestamps(ctx: Ctx, outcomes: SignFileOutcome[], url: string): Promise<Map<string, Untimestamped>> {
   const source = tsaTokenSource(url);
-  const out: SignFileOutcome[] = [];
+  const missed = new Map<string, Untimestamped>();
+  let down: ScelleError | undefined;
   for (const o of outcomes) {
-    if (!o.ok) {
-      out.push(o);
-      continue;
-    }
+    if (!o.ok) continue;
+    const signature = o.result.outPath;
+    const later = `scelle timestamp ${shellWord(signature)} --tsa ${shellWord(url)}`;
     try {
-      await upgradeSignatureFile(o.result.outPath, source);
-      if (!ctx.json && !ctx.quiet) ctx.line(ctx.t('ts.upgraded', { file: o.result.outPath, signers: 1 }));
-      out.push(o);
+      if (down !== undefined) throw down;
+      await upgradeSignatureFile(signature, source);
+      if (!ctx.json && !ctx.quiet) ctx.line(ctx.t('ts.upgraded', { file: signature, signers: 1 }));
     } catch (e) {
       if (!isScelleError(e)) throw e;
-      if (!ctx.json) ctx.line(ctx.t('ts.fail', { file: o.result.outPath, message: `[${e.code}] ${localizedMessage(e, ctx.lang)}` }));
-      out.push({ path: o.path, ok: false, error: e });
+      if (e.code === 'TSA_UNAVAILABLE' || e.code === 'NETWORK_ERROR') down = e;
+      missed.set(o.path, { signature, error: e, later });
+      if (!ctx.json) {
+        ctx.line(ctx.t('sign.notTimestamped', { file: signature, message: `[${e.code}] ${localizedMessage(e, ctx.lang)}` }));
+        ctx.line(ctx.t('sign.timestampLater', { command: later }));
+      }
     }
   }
-  return out;
+  return missed;
 }

@@ -1,7 +1,7 @@
 /** Messages of the encryption commands (encrypt, decrypt, export, import, password), English and French (same keys). */
 export const encryptEn: Record<string, string> = {
   'prompt.newPassword': 'New password: ',
-  'prompt.confirmPassword': 'Type it again: ',
+  'prompt.confirmPassword': 'Type it again to confirm: ',
   'prompt.mismatch': 'the two passwords typed differ; nothing was written',
   'password.reason.empty': 'it is empty',
   'password.reason.too-short': 'it has fewer than 12 characters',
@@ -55,7 +55,7 @@ export const encryptEn: Record<string, string> = {
 
 export const encryptFr: Record<string, string> = {
   'prompt.newPassword': 'Nouveau mot de passe : ',
-  'prompt.confirmPassword': 'Retapez-le : ',
+  'prompt.confirmPassword': 'Retapez-le pour confirmer : ',
   'prompt.mismatch': 'les deux mots de passe tapés diffèrent ; rien n’a été écrit',
   'password.reason.empty': 'il est vide',
   'password.reason.too-short': 'il a moins de 12 caractères',

@@ -6,10 +6,11 @@ import { backupEn, backupFr } from './backup.js';
 import { mssEn, mssFr } from './mss.js';
 import { validationEn, validationFr } from './validation.js';
 import { pdfEn, pdfFr } from './pdf.js';
+import { filesEn, filesFr } from './files.js';
 
-// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr };
+// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC, files and media), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn, ...filesEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr, ...filesFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };

@@ -5,25 +5,34 @@
  * `MANIFEST.sha256.p7s`, time-stamped (CAdES-T) when a TSA is given.
  *
  * The zip format's key derivation is weak (PBKDF2-HMAC-SHA1 × 1 000, fixed by the format), so
- * the password must pass the CNIL policy (WEAK_PASSWORD otherwise). See docs/drafts/zip-export.md.
+ * the password must pass the CNIL policy (WEAK_PASSWORD otherwise). See docs/FORMAT.md.
  *
- * Memory is bounded whatever the file sizes: small files are prepared a few at a time in memory,
- * large ones streamed in 1 MiB chunks. The output is atomic (temp file, fsync, rename).
+ * Speed: small files (up to 4 MiB: letters, documents) are read, hashed, deflated, given their
+ * keys and encrypted on worker threads, one per core, far ahead of the one being written; large
+ * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool. Memory is
+ * bounded whatever the file sizes (at most 32 MiB prepared ahead) and whatever their number (the
+ * entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
+ * interruption leaves no archive and no temp file.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { lstat, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { openAtomicOutput } from '../io/atomic-output.js';
 import { readFileChunks } from '../io/file-chunks.js';
+import { sweepStaleTemps } from '../io/temp-files.js';
 import { assertStrongPassword } from '../crypto/password.js';
 import { signDetached, type SignOptions } from '../crypto/cms/sign.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
 import { ZipWriter, SMALL_ENTRY, type PreparedEntry } from '../crypto/zip/writer.js';
+import { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
 import { assertNoDuplicates, safeSegments } from '../crypto/zip/names.js';
+import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
+import type { EncodeResult } from '../crypto/zip/entry-jobs.js';
 import { addSignatureTimestamp, type TimestampTokenSource } from '../timestamp/cades-t.js';
 import { requestTimestamp } from '../timestamp/client.js';
 import { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME, formatManifest, type ManifestFile } from './manifest.js';
+import { listInputs, type ExportItem } from './export-list.js';
 
 /** Progress of {@link exportZip}: plaintext bytes read so far, over all files. */
 export interface ExportProgress {
@@ -54,8 +63,14 @@ export interface ExportOptions {
   force?: boolean;
   /** Write zip64 records even when not needed (tests). */
   forceZip64?: boolean;
-  /** Files prepared ahead of the one being written (default 8). */
+  /** Files prepared ahead of the one being written (default 4096, within 32 MiB). */
   concurrency?: number;
+  /** Most files and folders (default {@link DEFAULT_MAX_ENTRIES}; TOO_MANY_ENTRIES beyond, before anything is written). */
+  maxEntries?: number;
+  /** Stops the export (INTERRUPTED): the archive is not written, its temp file is removed. */
+  signal?: AbortSignal;
+  /** Worker threads (default one per core, at most 4; 0: this thread only). */
+  workers?: number;
 }
 
 /** One entry of an export. */
@@ -91,23 +106,15 @@ export interface ExportResult {
   skipped: { path: string; reason: string }[];
 }
 
-interface Item {
-  path: string;
-  name: string;
-  segments: string[];
-  directory: boolean;
-  size: number;
-  mtime: Date;
-  mode: number;
-}
-
 /** Small files prepared ahead, at most this many bytes in memory. */
 const AHEAD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Exports files and folders into an AES-256 zip at `outPath` (atomically). A folder is stored
  * under its own name with everything below it; a file under its name.
- * @throws ScelleError `WEAK_PASSWORD`, `OUTPUT_EXISTS`, `FILE_NOT_FOUND`, `IO_ERROR`, `USAGE`,
+ * @throws ScelleError `WEAK_PASSWORD`, `OUTPUT_EXISTS`, `FILE_NOT_FOUND`, `NOT_A_FILE`,
+ *   `PERMISSION_DENIED`, `IO_ERROR`, `USAGE`, `TOO_MANY_ENTRIES`, `INTERRUPTED`, `DISK_FULL` (with
+ *   `params.missingBytes`, an estimate), `READ_ONLY_MEDIUM`,
  *   `UNSAFE_PATH` (a file name with a backslash or control character: 7-Zip and scelle would refuse it),
  *   `DUPLICATE_ENTRY` (two inputs with the same name, also case-insensitively or once Unicode-normalised;
  *   or a file named like the manifest), the signer's errors (`WRONG_PIN`, …), `TSA_UNAVAILABLE`,
@@ -127,81 +134,32 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
   if (options.force !== true && (await exists(out))) {
     throw new ScelleError('OUTPUT_EXISTS', `${outPath} already exists`, { params: { file: outPath }, hint: 'choose another name or remove it' });
   }
-
-  const skipped: ExportResult['skipped'] = [];
-  const items: Item[] = [];
-  for (const p of paths) await collect(resolve(p), undefined, items, skipped, out);
-  const checked = items.map((it) => ({ ...it, segments: safeSegments(it.name) }));
+  const { items, skipped } = await listInputs(paths, out, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
   assertNoDuplicates([
-    ...checked,
+    ...items.map((it) => ({ name: it.name, segments: safeSegments(it.name), directory: it.directory })),
     { name: MANIFEST_NAME, segments: [MANIFEST_NAME], directory: false },
     { name: MANIFEST_SIGNATURE_NAME, segments: [MANIFEST_SIGNATURE_NAME], directory: false },
-  ].map((x) => ({ name: x.name, segments: x.segments, directory: x.directory })));
+  ]);
   const totalBytes = items.reduce((n, it) => n + (it.directory ? 0 : it.size), 0);
+  await sweepStaleTemps(dirname(out));
 
-  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024 });
-  let dispose: (() => void) | undefined;
+  const progress = { read: 0, written: 0 };
+  // A full medium: how much more the archive needed, from what it wrote and what is left to read.
+  const expectedBytes = (): number => Math.ceil(progress.written + (totalBytes - progress.read) * (progress.read > 0 ? Math.min(1, progress.written / progress.read) : 1));
+  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, expectedBytes });
+  // Large files, the manifest and its signature: their keys are derived ahead by the writer (small files' on the workers).
+  const expectedFiles = items.filter((it) => !it.directory && it.size > SMALL_ENTRY).length + 1 + (options.signer !== undefined ? 1 : 0);
+  const writer = new ZipWriter(async (c) => {
+    await output.write(c);
+    progress.written += c.byteLength;
+  }, { password: options.password, level: options.level ?? 6, forceZip64: options.forceZip64 === true, expectedFiles });
+  const workers = startZipWorkers({ password: options.password, encode: { password: options.password, ...writer.encoding } }, undefined, options.workers);
+  let failed = false;
   try {
-    // Every file, the manifest and its signature: their keys are derived ahead (see ZipWriterOptions).
-    const expectedFiles = items.filter((it) => !it.directory).length + 1 + (options.signer !== undefined ? 1 : 0);
-    const writer = new ZipWriter((c) => output.write(c), { password: options.password, level: options.level ?? 6, forceZip64: options.forceZip64 === true, expectedFiles });
-    dispose = () => writer.dispose();
-    const entries: ExportedEntry[] = [];
-    const manifest: ManifestFile[] = [];
-    let bytesRead = 0;
-    const onProgress = options.onProgress;
-    const concurrency = Math.max(1, options.concurrency ?? 8);
-
-    interface Queued { item: Item; prepared?: PreparedEntry; hash?: Hash; inMemory: number }
-    const queue: Queued[] = [];
-    let cursor = 0;
-    let aheadBytes = 0;
-    const fill = (): void => {
-      while (cursor < items.length && queue.length < concurrency && aheadBytes < AHEAD_BYTES) {
-        const item = items[cursor++]!;
-        if (item.directory) {
-          queue.push({ item, inMemory: 0 });
-          continue;
-        }
-        const hash = createHash('sha256');
-        const tap = (c: Uint8Array): void => {
-          hash.update(c);
-          bytesRead += c.byteLength;
-          onProgress?.({ file: item.name, bytes: bytesRead, totalBytes });
-        };
-        const inMemory = item.size <= SMALL_ENTRY ? item.size : 0;
-        aheadBytes += inMemory;
-        const prepared = writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap);
-        queue.push({ item, prepared, hash, inMemory });
-      }
-    };
-    for (;;) {
-      fill();
-      const q = queue.shift();
-      if (q === undefined) break;
-      if (q.prepared === undefined) {
-        const w = await writer.addDirectory({ name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode });
-        entries.push({ name: w.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
-        continue;
-      }
-      const w = await writer.writePrepared(q.prepared);
-      aheadBytes -= q.inMemory;
-      const sha256 = q.hash!.digest('hex');
-      entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
-      manifest.push({ name: q.item.name, size: w.size, sha256 });
-    }
-
+    const { entries, manifest } = await writeEntries(writer, workers, items, { ...options, totalBytes, progress });
     const manifestBytes = formatManifest(manifest, now);
     await writer.addBytes({ name: MANIFEST_NAME, mtime: now }, manifestBytes);
-    let signature: ExportResult['signature'];
-    if (options.signer !== undefined) {
-      let sig = await signDetached([manifestBytes], { ...options.signer, signingTime: options.signer.signingTime ?? now });
-      const source = options.timestampSource ?? (options.tsaUrl !== undefined ? tsaSource(options.tsaUrl) : undefined);
-      if (source !== undefined) sig = await addSignatureTimestamp(sig, source);
-      await writer.addBytes({ name: MANIFEST_SIGNATURE_NAME, mtime: now }, sig);
-      const s = summarizeCertificate(options.signer.signer.certificate, now);
-      signature = { name: MANIFEST_SIGNATURE_NAME, signer: s.holder.displayName, ...(s.rpps !== undefined ? { rpps: s.rpps } : {}), timestamped: source !== undefined };
-    }
+    const signature = options.signer === undefined ? undefined : await signManifest(writer, manifestBytes, options, now);
     const end = await writer.finish();
     await output.commit();
     return {
@@ -217,10 +175,95 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
       skipped,
     };
   } catch (e) {
-    dispose?.();
+    failed = true;
+    writer.dispose();
     await output.abort();
     throw e;
+  } finally {
+    await workers.close({ abandon: failed });
   }
+}
+
+/** The manifest's detached CAdES signature (CAdES-T with a TSA), written as the last entry. */
+async function signManifest(writer: ZipWriter, manifestBytes: Uint8Array, options: ExportOptions, now: Date): Promise<NonNullable<ExportResult['signature']>> {
+  const signer = options.signer!;
+  let sig = await signDetached([manifestBytes], { ...signer, signingTime: signer.signingTime ?? now });
+  const source = options.timestampSource ?? (options.tsaUrl !== undefined ? tsaSource(options.tsaUrl) : undefined);
+  if (source !== undefined) sig = await addSignatureTimestamp(sig, source);
+  await writer.addBytes({ name: MANIFEST_SIGNATURE_NAME, mtime: now }, sig);
+  const s = summarizeCertificate(signer.signer.certificate, now);
+  return { name: MANIFEST_SIGNATURE_NAME, signer: s.holder.displayName, ...(s.rpps !== undefined ? { rpps: s.rpps } : {}), timestamped: source !== undefined };
+}
+
+interface Queued {
+  item: ExportItem;
+  /** A small file, encoded on a worker. */
+  encoded?: Promise<EncodeResult>;
+  /** A large file, streamed by the writer; `hash` sees its plaintext. */
+  prepared?: PreparedEntry;
+  hash?: Hash;
+}
+
+/**
+ * Writes every file and folder in order, small files encoded ahead on the workers (within
+ * {@link AHEAD_BYTES} and `concurrency` files), large ones streamed as their turn comes.
+ */
+async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: ExportOptions & { totalBytes: number; progress: { read: number } }): Promise<{ entries: ExportedEntry[]; manifest: ManifestFile[] }> {
+  const entries: ExportedEntry[] = [];
+  const manifest: ManifestFile[] = [];
+  const queue: Queued[] = [];
+  const ahead = Math.max(1, o.concurrency ?? 4096);
+  let cursor = 0;
+  let aheadBytes = 0;
+  const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
+  const fill = (): void => {
+    while (cursor < items.length && queue.length < ahead && aheadBytes < AHEAD_BYTES) {
+      const item = items[cursor++]!;
+      if (item.directory) queue.push({ item });
+      else if (item.size <= SMALL_ENTRY) {
+        const encoded = workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY });
+        encoded.catch(() => undefined);
+        aheadBytes += item.size;
+        queue.push({ item, encoded });
+      } else {
+        const hash = createHash('sha256');
+        const tap = (c: Uint8Array): void => {
+          hash.update(c);
+          o.progress.read += c.byteLength;
+          report(item);
+        };
+        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) });
+      }
+    }
+  };
+  for (;;) {
+    fill();
+    const q = queue.shift();
+    if (q === undefined) break;
+    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
+    const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
+    if (q.item.directory) {
+      await writer.addDirectory(meta);
+      entries.push({ name: q.item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
+      continue;
+    }
+    let sha256: string;
+    let w;
+    if (q.encoded !== undefined) {
+      const r = await q.encoded;
+      aheadBytes -= q.item.size;
+      w = await writer.writeEncoded(meta, r);
+      sha256 = r.sha256;
+      o.progress.read += r.size;
+      report(q.item);
+    } else {
+      w = await writer.writePrepared(q.prepared!);
+      sha256 = q.hash!.digest('hex');
+    }
+    entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
+    manifest.push({ name: q.item.name, size: w.size, sha256 });
+  }
+  return { entries, manifest };
 }
 
 /** A time-stamp source over HTTP (RFC 3161): the whole TimeStampResp is handed to CAdES-T. */
@@ -234,46 +277,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Lists a path (a file, or a folder and everything below it) into `items`, sorted by name. */
-async function collect(path: string, parentName: string | undefined, items: Item[], skipped: ExportResult['skipped'], outPath: string): Promise<void> {
-  if (path === outPath || (dirname(path) === dirname(outPath) && basename(path).startsWith(`.${basename(outPath)}.`) && path.endsWith('.tmp'))) return;
-  let st;
-  try {
-    // A path the caller named is followed when it is a link; links found inside folders are not
-    // followed into folders (no cycles, nothing outside what was chosen).
-    st = parentName === undefined ? await stat(path) : await lstat(path);
-    if (st.isSymbolicLink()) {
-      const target = await stat(path);
-      if (!target.isFile()) {
-        skipped.push({ path, reason: 'a symbolic link to something other than a file' });
-        return;
-      }
-      st = target;
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ScelleError('FILE_NOT_FOUND', `file not found: ${path}`, { params: { file: path }, cause: e });
-    throw new ScelleError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`, { params: { file: path }, cause: e });
-  }
-  const base = basename(path).normalize('NFC');
-  if (parentName === undefined && (base === '' || path === resolve('/'))) throw new ScelleError('USAGE', `cannot export the root folder ${path} as a whole: name a folder inside it`);
-  const name = parentName === undefined ? base : `${parentName}/${base}`;
-  const mode = st.mode & 0o7777;
-  if (st.isDirectory()) {
-    items.push({ path, name: `${name}/`, segments: [], directory: true, size: 0, mtime: st.mtime, mode: 0o40000 | mode });
-    let children: string[];
-    try {
-      children = (await readdir(path)).sort();
-    } catch (e) {
-      throw new ScelleError('IO_ERROR', `cannot list ${path}: ${(e as Error).message}`, { params: { file: path }, cause: e });
-    }
-    for (const c of children) await collect(join(path, c), name, items, skipped, outPath);
-  } else if (st.isFile()) {
-    items.push({ path, name, segments: [], directory: false, size: st.size, mtime: st.mtime, mode: 0o100000 | mode });
-  } else {
-    skipped.push({ path, reason: 'not a regular file or folder' });
   }
 }

@@ -2,32 +2,39 @@
  * Import of an AES zip (ours or 7-Zip's/WinZip's, AE-1 or AE-2), or a check of it without writing
  * (`verifyOnly`). The order of the checks is the security argument:
  *
- * 1. the whole central directory is vetted before any byte is written: names that escape the
- *    target (UNSAFE_PATH), symbolic links (SYMLINK_REFUSED), duplicates also on case-insensitive
- *    and Unicode-normalising file systems (DUPLICATE_ENTRY), ZipCrypto or unknown methods
- *    (UNSUPPORTED_ALGORITHM), a declared total over the cap (ARCHIVE_BOMB), files already in the
- *    target (OUTPUT_EXISTS, unless `force`);
+ * 1. the whole central directory is vetted before any byte is written (import-plan.ts): names
+ *    that escape the target (UNSAFE_PATH), symbolic links (SYMLINK_REFUSED), duplicates also on
+ *    case-insensitive and Unicode-normalising file systems (DUPLICATE_ENTRY), ZipCrypto or unknown
+ *    methods (UNSUPPORTED_ALGORITHM), a declared total over the cap (ARCHIVE_BOMB), more entries
+ *    than the cap (TOO_MANY_ENTRIES), files already in the target (OUTPUT_EXISTS, unless `force`),
+ *    too little room for the declared total (DISK_FULL);
  * 2. the password, on the first encrypted entry (WRONG_PASSWORD);
- * 3. the manifest and its signature, when present: read and authenticated (MAC), the signature
- *    verified when trust anchors are given, the list of names compared with the archive
- *    (MANIFEST_MISMATCH);
- * 4. each file is decrypted into a temp file next to its target, counted (ARCHIVE_BOMB on actual
- *    inflated bytes), and moved into place only after its MAC (and CRC for AE-1), its size and its
- *    manifest hash matched. A failure removes the temp file: nothing is left for that file.
+ * 3. the manifest and its signature, when present (import-manifest.ts): read and authenticated
+ *    (MAC), the signature verified when trust anchors are given, the list of names compared with
+ *    the archive (MANIFEST_MISMATCH);
+ * 4. each file is decrypted into a private temp file (0600) next to its target, counted
+ *    (ARCHIVE_BOMB on actual inflated bytes), and moved into place only after its MAC (and CRC for
+ *    AE-1), its size and its manifest hash matched and its data is on disk (fsync). A failure
+ *    removes the temp file: nothing is left for that file (files before it, verified, stay).
+ *
+ * Step 4 runs on worker threads, one per core (key derivation, decryption, inflate and SHA-256 of
+ * several entries at once), and the fsyncs run in the background, grouped by the file system
+ * (io/durable-commits.ts). Memory stays bounded: entries are read in chunks of at most a few MiB,
+ * and the central directory — whose size the entry cap bounds — is parsed from 1 MiB windows.
  */
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, utimes } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { ScelleError, type ErrorCode } from '../errors.js';
-import { openAtomicOutput, syncFolder, type AtomicOutput } from '../io/atomic-output.js';
-import { verifySignature } from '../validation/verify-signature.js';
-import { summarizeCertificate } from '../crypto/cert-summary.js';
+import { resolve } from 'node:path';
+import { utimes } from 'node:fs/promises';
+import { ScelleError } from '../errors.js';
+import { DEFAULT_MAX_ENTRIES, ZipReader, type ZipEntry } from '../crypto/zip/reader.js';
+import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
 import type { X509Cert } from '../crypto/x509/certificate.js';
 import type { Crl } from '../crypto/x509/crl.js';
-import { ZipReader, assertReadable, type ZipEntry } from '../crypto/zip/reader.js';
-import { assertNoDuplicates, printable, safeSegments } from '../crypto/zip/names.js';
-import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
-import { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME, MAX_MANIFEST_BYTES, parseManifest, type ManifestFile } from './manifest.js';
+import { checkTargets, makeFolders, vetEntries } from './import-plan.js';
+import { readManifest, type ManifestSignatureReport } from './import-manifest.js';
+import { extractAll } from './import-extract.js';
+
+export type { ManifestSignatureReport } from './import-manifest.js';
+export { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
 
 /** Default cap on the total uncompressed size of an import: 64 GiB. */
 export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 ** 3;
@@ -35,12 +42,6 @@ export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 ** 3;
 export const DEFAULT_MAX_RATIO = 1000;
 /** Entries that inflate to less than this are not held to the ratio cap. */
 export const DEFAULT_RATIO_FLOOR = 1024 * 1024;
-/** Largest manifest signature read. */
-const MAX_SIGNATURE_BYTES = 16 * 1024 * 1024;
-/** Verified files whose fsync + rename may run at once in the background. */
-const PARALLEL_COMMITS = 8;
-/** Key derivations started ahead of the entry being read. */
-const KEYS_AHEAD = 4;
 
 /** Options of {@link importZip}. */
 export interface ImportOptions {
@@ -66,6 +67,12 @@ export interface ImportOptions {
   requireEncryption?: boolean;
   /** Called as bytes are read. */
   onProgress?: (e: { file: string; bytes: number; totalBytes: number }) => void;
+  /** Most entries accepted (default {@link DEFAULT_MAX_ENTRIES}; TOO_MANY_ENTRIES beyond). */
+  maxEntries?: number;
+  /** Stops the import (INTERRUPTED): no new file is started, files already verified are kept. */
+  signal?: AbortSignal;
+  /** Worker threads (default one per core, at most 4; 0: this thread only). */
+  workers?: number;
 }
 
 /** One entry of an imported archive. */
@@ -88,22 +95,6 @@ export interface ImportedEntry {
   inManifest: boolean;
 }
 
-/** The manifest signature's verdict. */
-export interface ManifestSignatureReport {
-  /** False when no trust anchors were given: the signature is present but was not checked. */
-  verified: boolean;
-  /** Signer's name, RPPS and profession, from the certificate in the signature. */
-  signer?: string;
-  rpps?: string;
-  profession?: string;
-  /** The signing-time attribute (the signer's claim). */
-  signingTime?: Date;
-  /** CAdES level found. */
-  level?: 'CMS' | 'CAdES-B' | 'CAdES-T';
-  /** The signature time-stamp, verified strictly when `verified`. */
-  timestamp?: { genTime: Date; tsa?: string };
-}
-
 /** What {@link importZip} found and did. */
 export interface ImportResult {
   verifyOnly: boolean;
@@ -118,177 +109,42 @@ export interface ImportResult {
   plainEntries: string[];
 }
 
-interface Planned {
-  entry: ZipEntry;
-  segments: string[];
-  target?: string;
-}
-
 /**
  * Imports (or, with `verifyOnly`, checks) an AES zip.
  * @throws ScelleError `WRONG_PASSWORD`, `DECRYPTION_FAILED` (a MAC or CRC mismatch: corrupted or
- *   tampered with), `UNSAFE_PATH`, `SYMLINK_REFUSED`, `DUPLICATE_ENTRY`, `ARCHIVE_BOMB`,
- *   `MANIFEST_MISMATCH`, `OUTPUT_EXISTS`, `TRUNCATED`, `MALFORMED_ARCHIVE` (not a zip, malformed),
- *   `UNSUPPORTED_ALGORITHM` (ZipCrypto, other methods), the signature's negative verdict codes
+ *   tampered with), `TRUNCATED`, `MALFORMED_ARCHIVE`, `UNSAFE_PATH`, `SYMLINK_REFUSED`,
+ *   `DUPLICATE_ENTRY`, `ARCHIVE_BOMB`, `TOO_MANY_ENTRIES`, `UNSUPPORTED_ALGORITHM`,
+ *   `UNSUPPORTED_FORMAT`, `OUTPUT_EXISTS`, `MANIFEST_MISMATCH`, the signature verdict's codes
  *   (`SIGNATURE_INVALID`, `CONTENT_MISMATCH`, `CHAIN_UNTRUSTED`, `CERT_REVOKED`, …, timestamp codes),
- *   `PASSWORD_REQUIRED`, `USAGE`, `FILE_NOT_FOUND`, `IO_ERROR`. Every error names the entry (`params.entry`) when there is one.
+ *   `PASSWORD_REQUIRED`, `USAGE`, `INTERRUPTED`, `FILE_NOT_FOUND`, `NOT_A_FILE`, `PERMISSION_DENIED`,
+ *   `DISK_FULL` (with `params.missingBytes`), `READ_ONLY_MEDIUM`, `IO_ERROR`. Every error names the
+ *   entry (`params.entry`) when there is one.
  */
 export async function importZip(zipPath: string, options: ImportOptions): Promise<ImportResult> {
   const verifyOnly = options.verifyOnly === true;
   if (!verifyOnly && (options.outDir === undefined || options.outDir === '')) throw new ScelleError('USAGE', 'an import needs a target folder (or verifyOnly)');
   const maxTotal = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const readLimits = { maxRatio: options.maxRatio ?? DEFAULT_MAX_RATIO, ratioFloor: options.ratioFloor ?? DEFAULT_RATIO_FLOOR };
-  const reader = await ZipReader.open(zipPath);
-  let current: AtomicOutput | undefined;
-  const commits: Promise<void>[] = [];
+  const limits = { maxRatio: options.maxRatio ?? DEFAULT_MAX_RATIO, ratioFloor: options.ratioFloor ?? DEFAULT_RATIO_FLOOR };
+  const reader = await ZipReader.open(zipPath, { maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES });
   try {
-    // 1. Vet the whole central directory.
-    const plan: Planned[] = [];
-    let declared = 0;
-    const plainEntries: string[] = [];
-    for (const entry of reader.entries) {
-      const segments = safeSegments(entry.name);
-      if (entry.symlink) throw new ScelleError('SYMLINK_REFUSED', `refusing the symbolic link "${printable(entry.name)}" in the archive: a link could point outside the target folder`, { params: { entry: printable(entry.name) } });
-      assertReadable(entry);
-      if (!entry.encrypted && !entry.directory) {
-        if (options.requireEncryption === true) throw new ScelleError('UNSUPPORTED_FORMAT', `"${printable(entry.name)}" is not encrypted`, { params: { entry: printable(entry.name) } });
-        plainEntries.push(entry.name);
-      }
-      declared += entry.size;
-      plan.push({ entry, segments });
-    }
-    assertNoDuplicates(plan.map((p) => ({ name: p.entry.name, segments: p.segments, directory: p.entry.directory })));
-    if (declared > maxTotal) {
-      throw new ScelleError('ARCHIVE_BOMB', `the archive declares ${declared} bytes once extracted, more than the cap of ${maxTotal}: refused as a possible zip bomb (raise the cap if it is expected)`, { params: { bytes: declared, max: maxTotal } });
-    }
-
+    // 1. The whole central directory, and the target.
+    const plan = vetEntries(reader.entries, { maxTotal, ...(options.requireEncryption === true ? { requireEncryption: true } : {}) });
     const outDir = verifyOnly ? undefined : resolve(options.outDir!);
-    if (outDir !== undefined) {
-      for (const p of plan) p.target = join(outDir, ...p.segments);
-      await checkTargets(outDir, plan, options.force === true);
-    }
-
+    if (outDir !== undefined) await checkTargets(outDir, reader.entries, { force: options.force === true, declared: plan.declared });
     // 2. The password, before anything else is read.
-    const keyCache = new Map<number, Promise<WinZipAesKeys>>();
-    const keysFor = (e: ZipEntry): Promise<WinZipAesKeys> | undefined => {
-      if (e.aes === undefined || e.directory) return undefined;
-      let k = keyCache.get(e.index);
-      if (k === undefined) {
-        k = reader.deriveKeys(e, options.password);
-        k.catch(() => undefined);
-        keyCache.set(e.index, k);
-      }
-      return k;
-    };
-    const firstEncrypted = plan.find((p) => p.entry.aes !== undefined && !p.entry.directory);
-    if (firstEncrypted !== undefined) {
+    let firstKeys: WinZipAesKeys | undefined;
+    if (plan.firstEncrypted !== undefined) {
       if (typeof options.password !== 'string' || options.password.length === 0) throw new ScelleError('PASSWORD_REQUIRED', `${zipPath} is encrypted: its password is needed`, { params: { file: zipPath } });
-      await keysFor(firstEncrypted.entry);
+      firstKeys = await reader.deriveKeys(plan.firstEncrypted, options.password);
     }
-
-    let budget = maxTotal;
-    let done = 0;
-    const readAll = async (entry: ZipEntry, cap: number): Promise<Uint8Array> => {
-      if (entry.size > cap) throw new ScelleError('MANIFEST_MISMATCH', `${entry.name} is ${entry.size} bytes, more than the ${cap} accepted`, { params: { entry: entry.name } });
-      const parts: Uint8Array[] = [];
-      const keys = keysFor(entry);
-      for await (const c of reader.readEntry(entry, { ...readLimits, maxBytes: cap, password: options.password, ...(keys ? { keys: await keys } : {}) })) parts.push(c);
-      return Buffer.concat(parts);
-    };
-
+    const keysOf = (e: ZipEntry): Promise<WinZipAesKeys> | undefined => (e.aes === undefined ? undefined : e === plan.firstEncrypted ? Promise.resolve(firstKeys!) : reader.deriveKeys(e, options.password));
     // 3. Manifest and signature.
-    const manifestPlan = plan.find((p) => p.segments.length === 1 && p.segments[0] === MANIFEST_NAME && !p.entry.directory);
-    const signaturePlan = plan.find((p) => p.segments.length === 1 && p.segments[0] === MANIFEST_SIGNATURE_NAME && !p.entry.directory);
-    let manifest: Map<string, ManifestFile> | undefined;
-    let signature: ManifestSignatureReport | undefined;
-    if (signaturePlan !== undefined && manifestPlan === undefined) {
-      throw new ScelleError('MANIFEST_MISMATCH', `the archive has ${MANIFEST_SIGNATURE_NAME} but no ${MANIFEST_NAME}`, { params: { entry: MANIFEST_NAME } });
-    }
-    if (manifestPlan !== undefined) {
-      const bytes = await readAll(manifestPlan.entry, MAX_MANIFEST_BYTES);
-      manifest = parseManifest(bytes);
-      if (signaturePlan !== undefined) {
-        const sig = await readAll(signaturePlan.entry, MAX_SIGNATURE_BYTES);
-        signature = await checkSignature(sig, bytes, options);
-      }
-      const listed = new Set(manifest.keys());
-      for (const p of plan) {
-        if (p.entry.directory || p === manifestPlan || p === signaturePlan) continue;
-        const name = p.segments.join('/').normalize('NFC');
-        if (!listed.delete(name)) {
-          throw new ScelleError('MANIFEST_MISMATCH', `"${printable(p.entry.name)}" is in the archive but not in its manifest: it was added after the export`, { params: { entry: printable(p.entry.name) } });
-        }
-      }
-      const missing = [...listed][0];
-      if (missing !== undefined) {
-        throw new ScelleError('MANIFEST_MISMATCH', `"${printable(missing)}" is in the manifest but missing from the archive`, { params: { entry: printable(missing) } });
-      }
-    }
-
-    // 4. Every entry, authenticated before it is moved into place.
-    const entries: ImportedEntry[] = [];
-    const folders = new Set<string>();
-    const dirTimes: { path: string; mtime: Date }[] = [];
-    for (const [i, p] of plan.entries()) {
-      for (let j = i + 1; j < Math.min(plan.length, i + 1 + KEYS_AHEAD); j++) keysFor(plan[j]!.entry);
-      const e = p.entry;
-      const base: Omit<ImportedEntry, 'size' | 'inManifest'> = {
-        name: e.name, directory: e.directory, encrypted: e.encrypted, method: e.method === 8 ? 'deflate' : 'stored', mtime: e.mtime,
-        ...(e.aes ? { aes: e.aes.version === 1 ? 'AE-1' as const : 'AE-2' as const, aesBits: ([128, 192, 256] as const)[e.aes.strength - 1]! } : {}),
-        ...(p.target !== undefined ? { path: p.target } : {}),
-      };
-      if (e.directory) {
-        if (p.target !== undefined) {
-          await mkdir(p.target, { recursive: true }).catch((err: unknown) => { throw ioError(p.target!, err); });
-          dirTimes.push({ path: p.target, mtime: e.mtime });
-        }
-        entries.push({ ...base, size: 0, inManifest: false });
-        continue;
-      }
-      const listed = p === manifestPlan || p === signaturePlan ? undefined : manifest?.get(p.segments.join('/').normalize('NFC'));
-      if (listed !== undefined && listed.size !== e.size) {
-        throw new ScelleError('MANIFEST_MISMATCH', `"${printable(e.name)}" has ${e.size} bytes where the manifest says ${listed.size}`, { params: { entry: printable(e.name) } });
-      }
-      const hash = createHash('sha256');
-      let size = 0;
-      const keys = keysFor(e);
-      if (p.target !== undefined) {
-        const parent = join(p.target, '..');
-        if (!folders.has(parent)) {
-          await mkdir(parent, { recursive: true }).catch((err: unknown) => { throw ioError(parent, err); });
-          folders.add(parent);
-        }
-        current = await openAtomicOutput(p.target, { exclusive: options.force !== true, syncFolder: false });
-      }
-      for await (const chunk of reader.readEntry(e, { ...readLimits, maxBytes: budget, password: options.password, ...(keys ? { keys: await keys } : {}) })) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        done += chunk.byteLength;
-        if (current !== undefined) await current.write(chunk);
-        options.onProgress?.({ file: e.name, bytes: done, totalBytes: declared });
-      }
-      budget -= size;
-      const sha256 = hash.digest('hex');
-      if (listed !== undefined && listed.sha256 !== sha256) {
-        throw new ScelleError('MANIFEST_MISMATCH', `"${printable(e.name)}" does not match the SHA-256 in the manifest: it was changed after the export`, { params: { entry: printable(e.name) } });
-      }
-      if (current !== undefined) {
-        const out = current;
-        current = undefined;
-        // The file is authenticated: its fsync and rename run in the background, a few at once,
-        // while the next entries are read (one fsync after another cost 5–10 ms each here).
-        const commit = utimes(out.tempPath, e.mtime, e.mtime).catch(() => undefined).then(() => out.commit());
-        commit.catch(() => undefined);
-        commits.push(commit);
-        if (commits.length >= PARALLEL_COMMITS) await commits.shift();
-      }
-      entries.push({ ...base, size, sha256, inManifest: listed !== undefined });
-    }
-    while (commits.length > 0) await commits.shift();
+    const { manifest, signature } = await readManifest(reader, plan, { password: options.password, ...limits, ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}), ...(options.crls ? { crls: options.crls } : {}) }, keysOf);
+    // 4. Every file, authenticated before it is moved into place.
+    const dirTimes = outDir !== undefined ? await makeFolders(outDir, reader.entries) : [];
+    const entries = await extractAll(reader, plan, { ...options, ...limits, maxTotal, ...(outDir !== undefined ? { outDir } : {}), ...(firstKeys ? { firstKeys } : {}), ...(manifest ? { manifest } : {}) });
     // Folder times last: writing the files inside changed them.
     for (const d of dirTimes.reverse()) await utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
-    for (const f of folders) await syncFolder(f);
-
     const files = entries.filter((x) => !x.directory);
     return {
       verifyOnly,
@@ -299,102 +155,9 @@ export async function importZip(zipPath: string, options: ImportOptions): Promis
       totalBytes: files.reduce((n, x) => n + x.size, 0),
       manifest: { present: manifest !== undefined, files: manifest?.size ?? 0, ok: manifest !== undefined },
       ...(signature !== undefined ? { signature } : {}),
-      plainEntries,
+      plainEntries: plan.plainEntries,
     };
   } finally {
-    await current?.abort();
-    // Files already authenticated are still moved into place; a failed commit removed its temp file.
-    await Promise.allSettled(commits);
     await reader.close();
   }
-}
-
-function ioError(path: string, e: unknown): ScelleError {
-  if (e instanceof ScelleError) return e;
-  return new ScelleError('IO_ERROR', `cannot create ${path}: ${(e as Error).message}`, { params: { file: path }, cause: e });
-}
-
-/**
- * Before anything is written: no target may exist (unless `force`; a folder may), and no existing
- * component under `outDir` may be a symbolic link (it could lead outside the target).
- */
-async function checkTargets(outDir: string, plan: Planned[], force: boolean): Promise<void> {
-  const checked = new Map<string, 'dir' | 'missing'>();
-  const kind = async (path: string): Promise<'dir' | 'file' | 'link' | 'missing'> => {
-    try {
-      const st = await lstat(path);
-      return st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'file';
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
-      throw ioError(path, e);
-    }
-  };
-  for (const p of plan) {
-    let path = outDir;
-    for (const [i, s] of p.segments.entries()) {
-      path = join(path, s);
-      const last = i === p.segments.length - 1;
-      if (!last || p.entry.directory) {
-        const c = checked.get(path);
-        if (c === 'missing') break;
-        if (c === 'dir') continue;
-      }
-      const k = await kind(path);
-      if (k === 'link') {
-        throw new ScelleError('UNSAFE_PATH', `refusing to extract "${printable(p.entry.name)}": ${path} is a symbolic link in the target folder`, { params: { entry: printable(p.entry.name) } });
-      }
-      if (k === 'missing') {
-        checked.set(path, 'missing');
-        break;
-      }
-      if (!last || p.entry.directory) {
-        if (k !== 'dir') throw new ScelleError('OUTPUT_EXISTS', `${path} exists and is not a folder`, { params: { file: path, entry: printable(p.entry.name) } });
-        checked.set(path, 'dir');
-      } else if (!force) {
-        throw new ScelleError('OUTPUT_EXISTS', `${path} already exists (nothing was extracted)`, { params: { file: path, entry: printable(p.entry.name) }, hint: 'extract into an empty folder, or overwrite with --force' });
-      } else if (k === 'dir') {
-        throw new ScelleError('OUTPUT_EXISTS', `${path} is a folder, the archive has a file there`, { params: { file: path, entry: printable(p.entry.name) } });
-      }
-    }
-  }
-}
-
-async function* one(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-/**
- * Verifies the manifest signature when trust anchors are given (a negative verdict throws its
- * code); otherwise reports who signed without verifying.
- */
-async function checkSignature(sig: Uint8Array, manifest: Uint8Array, options: ImportOptions): Promise<ManifestSignatureReport> {
-  const anchors = options.trustAnchors ?? [];
-  const fail = (code: ErrorCode | undefined, message: string): ScelleError =>
-    new ScelleError(code ?? 'SIGNATURE_INVALID', `the manifest signature ${MANIFEST_SIGNATURE_NAME} is not valid: ${message}`, { params: { entry: MANIFEST_SIGNATURE_NAME } });
-  const verdict = await verifySignature(sig, { trustAnchors: anchors, content: one(manifest), ...(options.crls ? { crls: options.crls } : {}) });
-  const signer = verdict.signers[0];
-  const report: ManifestSignatureReport = { verified: anchors.length > 0 };
-  if (signer?.signer !== undefined) {
-    const s = summarizeCertificate(signer.signer);
-    report.signer = s.holder.displayName;
-    if (s.rpps !== undefined) report.rpps = s.rpps;
-    if (s.holder.profession !== undefined) report.profession = s.holder.profession;
-  }
-  if (signer?.signingTime !== undefined) report.signingTime = signer.signingTime;
-  if (signer !== undefined) report.level = signer.cades.level;
-  if (anchors.length === 0) {
-    // Without trust anchors only the content digest can be checked: a mismatch is still fatal.
-    const contentProblem = verdict.signers.flatMap((s) => s.problems).find((p) => p.code === 'CONTENT_MISMATCH' || p.code === 'SIGNATURE_INVALID');
-    if (contentProblem !== undefined) throw fail(contentProblem.code, contentProblem.message);
-    if (signer?.timestamp !== undefined) report.timestamp = { genTime: signer.timestamp.genTime, ...(signer.timestamp.tsa !== undefined ? { tsa: signer.timestamp.tsa } : {}) };
-    return report;
-  }
-  if (!verdict.ok) {
-    const problem = verdict.signers.flatMap((s) => s.problems)[0];
-    throw fail(verdict.code, problem?.message ?? 'negative verdict');
-  }
-  // A time-stamp the engine found invalid already made the verdict negative.
-  const t = signer?.timestamps.find((x) => x.ok && x.genTime !== undefined);
-  if (t?.genTime !== undefined) report.timestamp = { genTime: t.genTime, ...(t.tsa !== undefined ? { tsa: summarizeCertificate(t.tsa.certificate).holder.displayName } : {}) };
-  return report;
 }

@@ -4,15 +4,22 @@
  * folder. Until {@link AtomicOutput.commit} the destination is untouched; {@link AtomicOutput.abort}
  * (or any failure) removes the temp file, so an interrupted or failed run leaves nothing behind.
  *
+ * The temp file is created 0600 whatever the umask (it may hold unauthenticated plaintext) and is
+ * known to the run's {@link TempScope} until committed or removed, so an interruption removes it;
+ * the output gets its final mode (`mode` under the umask, 0600 stays 0600) just before the rename.
+ * Failures are scelle errors naming the file: a full medium (DISK_FULL, with how much more room
+ * was needed when `expectedBytes` is given), a read-only one, a permission, a missing folder.
+ *
  * The whole-buffer variant is {@link writeFileAtomic}; this one is for outputs too large to hold
  * in memory (an attached signature of a multi-gigabyte file).
  */
-import { close, fsync, open as openFd, writev } from 'node:fs';
+import { close, fchmod, fsync, open as openFd, writev } from 'node:fs';
 import { open, rename, rm, mkdir, stat } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { ScelleError } from '../errors.js';
 import type { AtomicWriteOptions } from './atomic-write.js';
+import { freeBytes, fsError, isDiskFull, mediumOf, type FsOperation } from './fs-errors.js';
+import { currentUmask, tempPathFor, trackTemp } from './temp-files.js';
 
 /** Small writes are gathered up to this many bytes before one `writev` (default of `coalesceBytes`). */
 const COALESCE_BYTES = 64 * 1024;
@@ -32,6 +39,11 @@ export interface AtomicOutputOptions extends AtomicWriteOptions {
    * queued until then (e.g. an mtime set on the temp file before commit would be overwritten).
    */
   coalesceBytes?: number;
+  /**
+   * The size the output is expected to reach (an estimate is fine; a function is asked when the
+   * medium fills up): the error then says how much more room was needed.
+   */
+  expectedBytes?: number | (() => number);
 }
 
 /** An output file being written; see {@link openAtomicOutput}. */
@@ -67,36 +79,61 @@ const fd = {
     new Promise((resolve, reject) => writev(handle, buffers, (e, n) => (e ? reject(e) : resolve(n)))),
   sync: (handle: number): Promise<void> => new Promise((resolve, reject) => fsync(handle, (e) => (e ? reject(e) : resolve()))),
   close: (handle: number): Promise<void> => new Promise((resolve, reject) => close(handle, (e) => (e ? reject(e) : resolve()))),
+  chmod: (handle: number, mode: number): Promise<void> => new Promise((resolve, reject) => fchmod(handle, mode, (e) => (e ? reject(e) : resolve()))),
 };
 
-function ioError(path: string, what: string, e: unknown): ScelleError {
-  if (e instanceof ScelleError) return e;
-  return new ScelleError('IO_ERROR', `cannot ${what} ${path}: ${(e as Error).message}`, { cause: e, params: { file: path } });
+/** Temp files are private while they are written. */
+const TEMP_MODE = 0o600;
+
+/**
+ * FAT and exFAT (USB sticks) have no Unix modes: changing one may be refused there. The output of
+ * such a drive gets the drive's own permissions; anything else is a real failure.
+ */
+export function ignoreUnsupportedModes(e: unknown): void {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+}
+
+/**
+ * The scelle error for a failure writing `path`; for a full medium, how much more room the output
+ * needed (its expected size minus what it wrote and what is free once the temp file is gone).
+ */
+async function outputError(path: string, op: FsOperation, e: unknown, expected: number | (() => number) | undefined): Promise<ScelleError> {
+  if (!isDiskFull(e) || e instanceof ScelleError) return fsError(e, path, op);
+  const expectedBytes = typeof expected === 'function' ? expected() : expected;
+  const free = await freeBytes(dirname(path));
+  // After the abort the temp file's blocks are free again: what was free before this output began.
+  const missing = expectedBytes !== undefined && free !== undefined && expectedBytes > free ? expectedBytes - free : undefined;
+  return fsError(e, path, op, { ...(missing !== undefined ? { missingBytes: missing } : {}), medium: await mediumOf(path) });
 }
 
 /**
  * Opens a temp file next to `path` for a streamed atomic write.
- * @throws ScelleError `IO_ERROR` when the folder cannot be written or (`exclusive`) `path` exists.
+ * @throws ScelleError `OUTPUT_EXISTS` (`exclusive` and `path` exists), `PERMISSION_DENIED`,
+ *   `READ_ONLY_MEDIUM`, `DISK_FULL`, `NOT_A_FOLDER`, `IO_ERROR`.
  */
 export async function openAtomicOutput(path: string, options: AtomicOutputOptions = {}): Promise<AtomicOutput> {
   const dir = dirname(path);
-  const tempPath = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tempPath = tempPathFor(path);
+  // The final mode, under the umask as for any new file; a private (0600) output stays private.
+  const finalMode = (options.mode ?? 0o644) & ~currentUmask() & 0o7777;
   let handle: number;
   try {
     if (options.exclusive && (await exists(path))) {
-      throw new ScelleError('IO_ERROR', `refusing to overwrite existing file ${path}`, { params: { file: path } });
+      throw new ScelleError('OUTPUT_EXISTS', `refusing to overwrite existing file ${path}`, { params: { file: path } });
     }
     try {
-      handle = await fd.open(tempPath, 'wx', options.mode ?? 0o644);
+      handle = await fd.open(tempPath, 'wx', TEMP_MODE);
     } catch (e) {
       // The folder is created only when missing: one system call less per file in a batch.
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       await mkdir(dir, { recursive: true });
-      handle = await fd.open(tempPath, 'wx', options.mode ?? 0o644);
+      handle = await fd.open(tempPath, 'wx', TEMP_MODE);
     }
   } catch (e) {
-    throw ioError(path, 'write', e);
+    throw fsError(e, path, 'write');
   }
+  const untrack = trackTemp(tempPath);
 
   const coalesceBytes = Math.max(1, options.coalesceBytes ?? COALESCE_BYTES);
   let pending: Uint8Array[] = [];
@@ -140,6 +177,7 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
     pending = [];
     await closeOnce().catch(() => undefined);
     await rm(tempPath, { force: true }).catch(() => undefined);
+    untrack();
   };
 
   return {
@@ -159,7 +197,7 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
           await flush();
         } catch (e) {
           await abort();
-          throw ioError(path, 'write', e);
+          throw await outputError(path, 'write', e, options.expectedBytes);
         }
       }
     },
@@ -167,14 +205,19 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
       if (state !== 'open') throw new ScelleError('IO_ERROR', `${path}: commit after the output was ${state}`, { params: { file: path } });
       try {
         await flush();
+        if (finalMode !== TEMP_MODE) await fd.chmod(handle, finalMode).catch(ignoreUnsupportedModes);
         await fd.sync(handle);
         await closeOnce();
         state = 'committed';
         await rename(tempPath, path);
+        untrack();
       } catch (e) {
         if (state === 'open') await abort();
-        else await rm(tempPath, { force: true }).catch(() => undefined);
-        throw ioError(path, 'write', e);
+        else {
+          await rm(tempPath, { force: true }).catch(() => undefined);
+          untrack();
+        }
+        throw await outputError(path, 'write', e, options.expectedBytes);
       }
       if (options.syncFolder !== false) await syncFolder(dir);
     },

@@ -1,6 +1,7 @@
 /** Reading large input files as a stream of chunks, with scelle's errors instead of raw Node ones. */
 import { close, closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { ScelleError } from '../errors.js';
+import { fsError } from './fs-errors.js';
 
 /** Default chunk size: large enough for native hashing to run at full speed, small enough to bound memory. */
 export const FILE_CHUNK_SIZE = 1024 * 1024;
@@ -21,7 +22,7 @@ const SMALL_FILE = 64 * 1024;
  * Buffers are sized to what the file's size says is left (plus one byte, so that the end shows as a
  * short read): a letter of a few KB costs one read into a buffer of a few KB, not a 1 MiB
  * allocation that the garbage collector then has to reclaim, a thousand times over in a batch.
- * @throws ScelleError `FILE_NOT_FOUND`, `IO_ERROR` (unreadable, a folder).
+ * @throws ScelleError `FILE_NOT_FOUND`, `NOT_A_FILE` (a folder), `PERMISSION_DENIED`, `IO_ERROR`.
  */
 export async function* readFileChunks(path: string, chunkSize = FILE_CHUNK_SIZE): AsyncGenerator<Uint8Array, void, undefined> {
   let fd: number | undefined;
@@ -30,7 +31,7 @@ export async function* readFileChunks(path: string, chunkSize = FILE_CHUNK_SIZE)
   try {
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (st.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     regular = st.isFile();
     size = st.size;
   } catch (e) {
@@ -69,9 +70,5 @@ function readAsync(fd: number, buf: Uint8Array, length: number): Promise<number>
 }
 
 function mapError(e: unknown, path: string): ScelleError {
-  if (e instanceof ScelleError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new ScelleError('FILE_NOT_FOUND', `file not found: ${path}`, { params: { file: path }, cause: e });
-  if (code === 'EISDIR') return new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path }, cause: e });
-  return new ScelleError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`, { params: { file: path }, cause: e });
+  return fsError(e, path, 'read');
 }

@@ -142,13 +142,16 @@ describe('scelle encrypt --password (RFC 3211)', () => {
     expect(existsSync(f('weak.p7m'))).toBe(false);
   });
 
-  it('on a terminal the new password is typed twice; a mismatch writes nothing', async () => {
-    const ok = await scelleTty(['encrypt', f('cr.txt'), '--password', '--out', f('tty.p7m')], { prompt: /(?:New password|Type it again): /, answers: [STRONG, STRONG] });
+  it('on a terminal the new password is typed twice; three mismatches write nothing', async () => {
+    const prompt = /(?:New password to encrypt cr\.txt \(give it to the recipient by another channel\)|Type it again to confirm): /;
+    const ok = await scelleTty(['encrypt', f('cr.txt'), '--password', '--out', f('tty.p7m')], { prompt, answers: [STRONG, STRONG] });
     expect(ok.status).toBe(0);
     expect(ok.prompts).toBe(2);
     expect(ok.output).not.toContain(STRONG);
-    const bad = await scelleTty(['encrypt', f('cr.txt'), '--password', '--out', f('tty2.p7m')], { prompt: /(?:New password|Type it again): /, answers: [STRONG, `${STRONG}!`] });
+    const bad = await scelleTty(['encrypt', f('cr.txt'), '--password', '--out', f('tty2.p7m')], { prompt, answers: [STRONG, `${STRONG}!`, STRONG, `${STRONG}!`, STRONG, `${STRONG}!`] });
     expect(bad.status).toBe(2);
+    expect(bad.prompts).toBe(6);
+    expect(bad.output).toContain('the two entries differ; start again');
     expect(existsSync(f('tty2.p7m'))).toBe(false);
   });
 

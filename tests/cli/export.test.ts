@@ -2,6 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { scelle } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
@@ -41,6 +42,31 @@ describe('scelle export', () => {
     const sums = tryPeer('sha256sum', ['-c', '--strict', 'MANIFEST.sha256'], { cwd: f('7z-out') });
     expect(sums.status, sums.stdout + sums.stderr).toBe(0);
   });
+
+  it('large files (past the in-memory size, on the worker threads) go whole into the zip: 7-Zip and import give back every byte', () => {
+    // sizes around the chunking points: one byte under and over 1 MiB multiples, and 40 MiB + 1
+    mkdirSync(f('gros'), { recursive: true });
+    const sizes = [(1 << 20) - 1, (1 << 20) + 1, 17 * (1 << 20) + 3, 40 * (1 << 20) + 1];
+    const sums = new Map<string, string>();
+    for (const [i, n] of sizes.entries()) {
+      const b = randomBytes(n);
+      writeFileSync(f(`gros/f${i}.bin`), b);
+      sums.set(`f${i}.bin`, createHash('sha256').update(b).digest('hex'));
+    }
+    for (const level of ['0', '6']) {
+      const zip = f(`gros-${level}.zip`);
+      const r = scelle(['export', f('gros'), '--out', zip, '--level', level, '--json'], { env: env() });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.json().totalBytes).toBe(sizes.reduce((a, b) => a + b, 0));
+      runPeer('7zz', ['x', `-p${PASSWORD}`, `-o${f(`gros-7z-${level}`)}`, zip]);
+      const imp = scelle(['import', zip, '--out', f(`gros-imp-${level}`)], { env: env() });
+      expect(imp.status, imp.stderr).toBe(0);
+      for (const [name, sum] of sums) {
+        expect(createHash('sha256').update(readFileSync(f(`gros-7z-${level}/gros/${name}`))).digest('hex'), `7-Zip ${name} level ${level}`).toBe(sum);
+        expect(createHash('sha256').update(readFileSync(f(`gros-imp-${level}/gros/${name}`))).digest('hex'), `import ${name} level ${level}`).toBe(sum);
+      }
+    }
+  }, 180_000);
 
   it('refuses a weak password (exit 2) and an existing output (exit 1), writing nothing', () => {
     const w = scelle(['export', f('dossier'), '--out', f('weak.zip'), '--json'], { env: { SCELLE_PASSWORD: 'azerty2026' } });

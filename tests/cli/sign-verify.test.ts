@@ -50,7 +50,7 @@ describe('scelle sign', () => {
   it('on a terminal the password is asked once for the whole batch, without echo', async () => {
     for (let i = 1; i <= 3; i++) writeFileSync(f(`t${i}.txt`), `lettre ${i}`);
     const secret = pw['praticien.p12']!;
-    const r = await scelleTty(['sign', f('t1.txt'), f('t2.txt'), f('t3.txt'), '--identity', join(pki, 'praticien.p12')], { prompt: /Password: /, answers: [secret] });
+    const r = await scelleTty(['sign', f('t1.txt'), f('t2.txt'), f('t3.txt'), '--identity', join(pki, 'praticien.p12')], { prompt: /Password of praticien\.p12: /, answers: [secret] });
     expect(r.prompts).toBe(1);
     expect(r.status).toBe(0);
     expect(r.output).not.toContain(secret);

@@ -14,12 +14,28 @@ export interface ScelleRun {
 }
 
 /** Runs scelle with a clean environment (LANG=C unless given), no TTY on stdin. */
-export function scelle(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): ScelleRun {
+export function scelle(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string; uid?: number; gid?: number } = {}): ScelleRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env };
   if (process.env.SOFTHSM2_CONF && !env.SOFTHSM2_CONF) env.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, input: options.input ?? '', encoding: 'utf8', timeout: 120_000 });
+  const ids = options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {};
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, input: options.input ?? '', encoding: 'utf8', timeout: 120_000, ...ids });
   const out = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   return { ...out, json: () => JSON.parse(out.stdout) };
+}
+
+/** {@link scelle} without blocking the test's event loop (for servers running in the test process). */
+export function scelleAsync(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<ScelleRun> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env };
+  if (process.env.SOFTHSM2_CONF && !env.SOFTHSM2_CONF) env.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    child.stdin.end(options.input ?? '');
+    child.on('close', (code) => resolvePromise({ status: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Builds zips in memory or on disk with scelle's low-level ZipWriter (names are not checked: hostile archives too). */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { ZipWriter, type ZipWriterOptions } from '../../src/crypto/zip/writer.js';
 
 /** One entry to write. */
@@ -51,4 +51,68 @@ export function findSignature(buf: Uint8Array, sig: number): number[] {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let i = 0; i + 4 <= buf.byteLength; i++) if (v.getUint32(i, true) === sig) out.push(i);
   return out;
+}
+
+/**
+ * Writes, fast, a plain zip of `count` empty files (`dNNNN/fNNNNNNN.txt`, a thousand per folder)
+ * — for the entry cap and bounded-memory tests, where building it entry by entry would take minutes.
+ * Zip64 end records when there are more than 65 535 entries.
+ */
+export function writeManyEmptyFiles(path: string, count: number): void {
+  const fd = openSync(path, 'w');
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let offset = 0;
+  const out = (b: Buffer): void => {
+    pending.push(b);
+    pendingBytes += b.byteLength;
+    offset += b.byteLength;
+    if (pendingBytes >= 1 << 20) flush();
+  };
+  const flush = (): void => {
+    writeSync(fd, Buffer.concat(pending));
+    pending.length = 0;
+    pendingBytes = 0;
+  };
+  const name = (i: number): Buffer => Buffer.from(`d${String(Math.floor(i / 1000)).padStart(4, '0')}/f${String(i).padStart(7, '0')}.txt`);
+  const dosTime = 0x6000; // 12:00:00
+  const dosDate = ((2026 - 1980) << 9) | (3 << 5) | 4;
+  const offsets: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = name(i);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0); h.writeUInt16LE(20, 4); h.writeUInt16LE(0x0800, 6); h.writeUInt16LE(0, 8);
+    h.writeUInt16LE(dosTime, 10); h.writeUInt16LE(dosDate, 12); h.writeUInt16LE(n.byteLength, 26);
+    offsets.push(offset);
+    out(h);
+    out(n);
+  }
+  const cdOffset = offset;
+  for (let i = 0; i < count; i++) {
+    const n = name(i);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE((3 << 8) | 63, 4); c.writeUInt16LE(20, 6); c.writeUInt16LE(0x0800, 8); c.writeUInt16LE(0, 10);
+    c.writeUInt16LE(dosTime, 12); c.writeUInt16LE(dosDate, 14); c.writeUInt16LE(n.byteLength, 28);
+    c.writeUInt32LE((0o100644 << 16) >>> 0, 38); c.writeUInt32LE(offsets[i]!, 42);
+    out(c);
+    out(n);
+  }
+  const cdSize = offset - cdOffset;
+  if (count > 0xffff) {
+    const z = Buffer.alloc(56);
+    z.writeUInt32LE(0x06064b50, 0); z.writeBigUInt64LE(44n, 4); z.writeUInt16LE((3 << 8) | 63, 12); z.writeUInt16LE(45, 14);
+    z.writeBigUInt64LE(BigInt(count), 24); z.writeBigUInt64LE(BigInt(count), 32); z.writeBigUInt64LE(BigInt(cdSize), 40); z.writeBigUInt64LE(BigInt(cdOffset), 48);
+    const zOffset = offset;
+    out(z);
+    const l = Buffer.alloc(20);
+    l.writeUInt32LE(0x07064b50, 0); l.writeBigUInt64LE(BigInt(zOffset), 8); l.writeUInt32LE(1, 16);
+    out(l);
+  }
+  const e = Buffer.alloc(22);
+  e.writeUInt32LE(0x06054b50, 0);
+  e.writeUInt16LE(Math.min(count, 0xffff), 8); e.writeUInt16LE(Math.min(count, 0xffff), 10);
+  e.writeUInt32LE(count > 0xffff ? 0xffffffff : cdSize, 12); e.writeUInt32LE(count > 0xffff ? 0xffffffff : cdOffset, 16);
+  out(e);
+  flush();
+  closeSync(fd);
 }

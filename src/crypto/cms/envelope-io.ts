@@ -4,6 +4,7 @@
  */
 import { close, fstat, open, read } from 'node:fs';
 import { ScelleError, isScelleError } from '../../errors.js';
+import { fsError as fsErrorOf } from '../../io/fs-errors.js';
 
 /**
  * Chunk size for envelope files. Each read is a round trip to libuv's thread pool; 256 KiB keeps
@@ -18,11 +19,7 @@ export const ENVELOPE_CHUNK = 256 * 1024;
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 function fsError(e: unknown, path: string): ScelleError {
-  if (isScelleError(e)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new ScelleError('FILE_NOT_FOUND', `file not found: ${path}`, { params: { file: path }, cause: e });
-  if (code === 'EISDIR') return new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path }, cause: e });
-  return new ScelleError('IO_ERROR', `cannot read ${path}: ${(e as Error).message}`, { params: { file: path }, cause: e });
+  return isScelleError(e) ? e : fsErrorOf(e, path, 'read');
 }
 
 /** An open input file: its size (undefined for a pipe or a device) and its chunks. */
@@ -52,7 +49,7 @@ export async function openInputFile(path: string, chunkSize = ENVELOPE_CHUNK, op
   let size: number | undefined;
   try {
     const st = await new Promise<import('node:fs').Stats>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
-    if (st.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (st.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     size = st.isFile() ? st.size : undefined;
   } catch (e) {
     close(fd, () => undefined);

@@ -19,9 +19,10 @@
  */
 import { createDecipheriv, type Decipher, type DecipherGCM, type KeyObject } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../../errors.js';
 import { openAtomicOutput } from '../../io/atomic-output.js';
+import { sweepStaleTemps } from '../../io/temp-files.js';
 import { releaseBuffersEvery } from '../../io/memory.js';
 import type { Identity } from '../identity.js';
 import { looksLikePem, parsePem } from '../pem.js';
@@ -476,12 +477,15 @@ async function envelopeChunks(path: string): Promise<{ chunks: AsyncGenerator<Ui
 /**
  * Decrypts a CMS envelope file into `outPath`. The plaintext goes to a temp file next to it,
  * renamed into place only after the GCM tag verified (or the CBC padding checked); on any failure
- * nothing is left behind. Input: DER, BER (indefinite lengths, segmented content) or PEM.
+ * nothing is left behind. The temp file and the output are 0600 whatever the umask: plaintext is
+ * the practitioner's alone, even a temp file left by a killed run (the next run into the same
+ * folder removes such leftovers). Input: DER, BER (indefinite lengths, segmented content) or PEM.
  * @throws ScelleError NOT_A_RECIPIENT (no given key opens it), WRONG_PASSWORD, DECRYPTION_FAILED
  *   (tag, padding or key unwrap failure: altered), TRUNCATED, MALFORMED_ASN1,
  *   UNSUPPORTED_ALGORITHM, UNSUPPORTED_FORMAT (not an envelope, or detached content),
  *   NO_PRIVATE_KEY (the key is on a PKCS#11 token: not supported), USAGE (no key nor password,
- *   output = input), OUTPUT_EXISTS (`exclusive`), FILE_NOT_FOUND, IO_ERROR. `params.file` names the input.
+ *   output = input), OUTPUT_EXISTS (`exclusive`), FILE_NOT_FOUND, NOT_A_FILE, PERMISSION_DENIED,
+ *   DISK_FULL, READ_ONLY_MEDIUM, IO_ERROR. `params.file` names the input (the output for write errors).
  */
 export async function decryptFile(inPath: string, outPath: string, options: DecryptFileOptions): Promise<DecryptInfo> {
   const name = options.name ?? inPath;
@@ -489,10 +493,13 @@ export async function decryptFile(inPath: string, outPath: string, options: Decr
   if (options.exclusive && (await stat(outPath).then(() => true, () => false))) {
     throw new ScelleError('OUTPUT_EXISTS', `${outPath} already exists`, { params: { file: outPath } });
   }
+  await sweepStaleTemps(dirname(resolve(outPath)));
+  // The plaintext is about as large as the envelope: enough to say how much room a full disk lacks.
+  const expectedBytes = await stat(inPath).then((st) => (st.isFile() ? st.size : undefined), () => undefined);
   let aad: Uint8Array | undefined;
   for (let pass = 0; pass < 2; pass++) {
     const input = await envelopeChunks(inPath);
-    const out = await openAtomicOutput(outPath, options.exclusive ? { exclusive: true } : {});
+    const out = await openAtomicOutput(outPath, { mode: 0o600, ...(expectedBytes !== undefined ? { expectedBytes } : {}), ...(options.exclusive ? { exclusive: true } : {}) });
     try {
       const result = await decryptCore(input.chunks, options, (c) => out.write(c), name, aad);
       if (result.needsAad === undefined) {

@@ -23,6 +23,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ScelleError, isScelleError } from '../../errors.js';
 import { syncFolder, writeStreamAtomic } from '../../io/atomic-output.js';
+import { fsError } from '../../io/fs-errors.js';
 import type { IdentityEntry } from '../identity.js';
 import { defaultSchemeFor, describeScheme, type SignatureHash, type SignatureScheme } from '../signature-scheme.js';
 import type { X509Cert } from '../x509/certificate.js';
@@ -245,10 +246,7 @@ export function signingCertificateV2Attribute(cert: X509Cert): Uint8Array {
 
 /** Wraps a non-ScelleError raised while reading content. */
 function readError(e: unknown, what: string): ScelleError {
-  if (isScelleError(e)) return e;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new ScelleError('FILE_NOT_FOUND', `${what} does not exist`, { cause: e, params: { file: what } });
-  return new ScelleError('IO_ERROR', `cannot read ${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e, params: { file: what } });
+  return isScelleError(e) ? e : fsError(e, what, 'read');
 }
 
 /** Iterates content chunks, rejecting non-bytes (a stream with an encoding set yields strings). */
@@ -414,7 +412,7 @@ function readSmallFile(path: string): Uint8Array | undefined {
   // stat before opening: opening then closing a named pipe would cut its writer off (EPIPE).
   try {
     const pre = statSync(path);
-    if (pre.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (pre.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     if (!pre.isFile() || pre.size > SMALL_FILE) return undefined;
   } catch (e) {
     if (e instanceof ScelleError) throw e;
@@ -428,7 +426,7 @@ function readSmallFile(path: string): Uint8Array | undefined {
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (st.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     if (!st.isFile() || st.size > SMALL_FILE) return undefined;
     const buffer = new Uint8Array(st.size + 1);
     let n = 0;
@@ -451,7 +449,7 @@ async function openForReading(path: string): Promise<{ handle: FileHandle; file:
   }
   try {
     const st = await handle.stat();
-    if (st.isDirectory()) throw new ScelleError('IO_ERROR', `${path} is a folder, not a file`, { params: { file: path } });
+    if (st.isDirectory()) throw new ScelleError('NOT_A_FILE', `${path} is a folder, not a file`, { params: { file: path } });
     return { handle, file: { regular: st.isFile(), size: st.size } };
   } catch (e) {
     await handle.close().catch(() => undefined);

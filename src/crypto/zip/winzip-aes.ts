@@ -16,6 +16,7 @@
 import { createCipheriv, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual, type Cipher, type Hmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../../errors.js';
+import { pbkdf2Sha1Simd } from './pbkdf2-sha1-simd.js';
 
 /** AES strength code of the 0x9901 extra field: 1 = AES-128, 2 = AES-192, 3 = AES-256. */
 export type AesStrength = 1 | 2 | 3;
@@ -86,20 +87,31 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Synchronous {@link deriveWinZipAesKeys}. */
+/**
+ * Synchronous {@link deriveWinZipAesKeys}, for worker threads (whose own core does the work):
+ * WebAssembly SIMD, four PBKDF2 blocks at once (pbkdf2-sha1-simd.ts), else OpenSSL.
+ */
 export function deriveWinZipAesKeysSync(password: Uint8Array, salt: Uint8Array, strength: AesStrength): WinZipAesKeys {
   checkSalt(strength, salt);
-  const key = pbkdf2Sync(password, salt, WINZIP_AES.iterations, 2 * WINZIP_AES.keyBytes[strength] + WINZIP_AES.verifierBytes, 'sha1');
+  const length = 2 * WINZIP_AES.keyBytes[strength] + WINZIP_AES.verifierBytes;
+  const fast = pbkdf2Sha1Simd(password, salt, WINZIP_AES.iterations, length);
+  if (fast !== undefined) return splitKeys(strength, fast.slice());
+  const key = pbkdf2Sync(password, salt, WINZIP_AES.iterations, length, 'sha1');
   return splitKeys(strength, new Uint8Array(key.buffer, key.byteOffset, key.byteLength));
 }
 
-/** Counter blocks built per native call: 64 Ki blocks = 1 MiB of keystream. */
-const BATCH_BLOCKS = 64 * 1024;
+/**
+ * Counter blocks per native call: 4 Ki blocks = 64 KiB of keystream. Not more: OpenSSL's output
+ * buffer is allocated per call, and above ~128 KiB the allocator maps fresh pages each time —
+ * measured 4× the CPU of AES itself at 1 MiB per call.
+ */
+const PIECE_BLOCKS = 4096;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * AES-CTR with WinZip's little-endian counter (first block 1). Encryption and decryption are the
- * same XOR; {@link update} returns a new buffer and never modifies its input.
+ * same XOR: {@link update} returns a new buffer and never modifies its input; {@link xorInPlace}
+ * overwrites a buffer the caller owns (no allocation per chunk).
  */
 export class WinZipCtr {
   private readonly ecb: Cipher;
@@ -107,69 +119,66 @@ export class WinZipCtr {
   private counter = 1;
   /** Keystream bytes left over from the last block when a chunk did not end on a block boundary. */
   private spare: Uint8Array = new Uint8Array(0);
+  /**
+   * The counter blocks of one piece, reused: only their first word changes below 2^32 blocks.
+   * Sized to the first need (a letter needs a few KiB, not the 64 KiB of a piece).
+   */
+  private blocks: Uint8Array | undefined;
 
   constructor(key: Uint8Array) {
     this.ecb = createCipheriv(`aes-${key.byteLength * 8}-ecb`, key, null);
     this.ecb.setAutoPadding(false);
   }
 
-  /** XORs `data` with the next keystream bytes. */
+  /** `data` XORed with the next keystream bytes, in a new buffer. */
   update(data: Uint8Array): Uint8Array {
-    const n = data.byteLength;
-    if (n === 0) return new Uint8Array(0);
-    if (this.spare.byteLength === 0) {
-      const ks = this.keystream(Math.ceil(n / 16));
-      if (ks.byteLength > n) this.spare = ks.slice(n);
-      const out = ks.subarray(0, n);
-      xorInto(out, data);
-      return out;
-    }
-    const out = new Uint8Array(n);
-    const lead = Math.min(this.spare.byteLength, n);
-    out.set(this.spare.subarray(0, lead));
-    this.spare = this.spare.subarray(lead);
-    if (n > lead) {
-      const ks = this.keystream(Math.ceil((n - lead) / 16));
-      out.set(ks.subarray(0, n - lead), lead);
-      if (ks.byteLength > n - lead) this.spare = ks.slice(n - lead);
-    }
-    xorInto(out, data);
+    const out = new Uint8Array(data);
+    this.xorInPlace(out);
     return out;
   }
 
-  /** `blocks` keystream blocks: AES-ECB over the little-endian counters, in batches. */
-  private keystream(blocks: number): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let left = blocks;
-    while (left > 0) {
-      const b = Math.min(left, BATCH_BLOCKS);
-      const ctr = new Uint8Array(b * 16);
-      let c = this.counter;
-      if (LITTLE_ENDIAN_HOST && c + b <= 0x100000000) {
-        // Bytes 0–3 of each block are the low 32 bits of the counter (little-endian); 4–15 stay 0
-        // while the counter fits in 32 bits (64 GiB of data per entry).
-        const u = new Uint32Array(ctr.buffer);
-        for (let i = 0; i < b * 4; i += 4) u[i] = c++;
-      } else {
-        const v = new DataView(ctr.buffer);
-        for (let i = 0; i < b; i++, c++) {
-          v.setUint32(i * 16, c % 0x100000000, true);
-          v.setUint32(i * 16 + 4, Math.floor(c / 0x100000000), true);
-        }
+  /** XORs `buf` with the next keystream bytes, in place. */
+  xorInPlace(buf: Uint8Array): void {
+    const n = buf.byteLength;
+    let off = 0;
+    if (this.spare.byteLength > 0) {
+      const lead = Math.min(this.spare.byteLength, n);
+      xorInto(buf.subarray(0, lead), this.spare.subarray(0, lead));
+      this.spare = this.spare.subarray(lead);
+      off = lead;
+    }
+    while (off < n) {
+      const count = Math.min(PIECE_BLOCKS, Math.ceil((n - off) / 16));
+      const ks = this.keystream(count);
+      const take = Math.min(count * 16, n - off);
+      xorInto(buf.subarray(off, off + take), ks.subarray(0, take));
+      if (take < ks.byteLength) this.spare = ks.slice(take);
+      off += take;
+    }
+  }
+
+  /** `count` (≤ {@link PIECE_BLOCKS}) keystream blocks: AES-ECB over the little-endian counters. */
+  private keystream(count: number): Uint8Array {
+    if (this.blocks === undefined || this.blocks.byteLength < count * 16) {
+      this.blocks = new Uint8Array(Math.min(PIECE_BLOCKS, Math.max(count, 2 * ((this.blocks?.byteLength ?? 0) >> 4))) * 16);
+    }
+    const ctr = this.blocks;
+    let c = this.counter;
+    if (LITTLE_ENDIAN_HOST && c + count <= 0x100000000) {
+      // Bytes 0–3 of each block are the low 32 bits of the counter (little-endian); 4–15 stay 0
+      // while the counter fits in 32 bits (64 GiB of data per entry).
+      const u = new Uint32Array(ctr.buffer, 0, count * 4);
+      for (let i = 0; i < count * 4; i += 4) u[i] = c++;
+    } else {
+      const v = new DataView(ctr.buffer);
+      for (let i = 0; i < count; i++, c++) {
+        v.setUint32(i * 16, c % 0x100000000, true);
+        v.setUint32(i * 16 + 4, Math.floor(c / 0x100000000), true);
       }
-      this.counter = c;
-      const ks = this.ecb.update(ctr);
-      parts.push(new Uint8Array(ks.buffer, ks.byteOffset, ks.byteLength));
-      left -= b;
     }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(blocks * 16);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.byteLength;
-    }
-    return out;
+    this.counter = c;
+    const ks = this.ecb.update(ctr.subarray(0, count * 16));
+    return new Uint8Array(ks.buffer, ks.byteOffset, ks.byteLength);
   }
 }
 
@@ -200,6 +209,11 @@ export class WinZipAesEncryptor {
     this.mac.update(c);
     return c;
   }
+  /** Encrypts a buffer the caller owns, in place. */
+  updateInPlace(buf: Uint8Array): void {
+    this.ctr.xorInPlace(buf);
+    this.mac.update(buf);
+  }
   /** The 10-byte authentication code. */
   final(): Uint8Array {
     return new Uint8Array(this.mac.digest()).subarray(0, WINZIP_AES.macBytes);
@@ -217,6 +231,11 @@ export class WinZipAesDecryptor {
   update(cipher: Uint8Array): Uint8Array {
     this.mac.update(cipher);
     return this.ctr.update(cipher);
+  }
+  /** Decrypts a buffer the caller owns, in place. */
+  updateInPlace(buf: Uint8Array): void {
+    this.mac.update(buf);
+    this.ctr.xorInPlace(buf);
   }
   /** True when `code` is the MAC of the ciphertext seen (constant-time comparison). */
   verify(code: Uint8Array): boolean {

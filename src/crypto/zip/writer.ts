@@ -187,9 +187,11 @@ export class ZipWriter {
   /**
    * Starts preparing a file entry: the key derivation starts now; a file of at most
    * {@link SMALL_ENTRY} bytes (`sizeHint`) is also read, compressed and encrypted now, in memory.
-   * `read` is called once; `tap` sees the plaintext.
+   * `read` is called once; `tap` sees the plaintext. With `ownChunks`, the chunks `read` yields
+   * are the writer's (fresh buffers nobody else holds, as `readFileChunks` gives): stored data is
+   * encrypted in place instead of copied.
    */
-  prepareFile(meta: ZipEntryMeta, read: () => AsyncIterable<Uint8Array>, sizeHint: number, tap?: DataTap): PreparedEntry {
+  prepareFile(meta: ZipEntryMeta, read: () => AsyncIterable<Uint8Array>, sizeHint: number, tap?: DataTap, options: { ownChunks?: boolean } = {}): PreparedEntry {
     const crypt = this.keysFor();
     const zip64 = this.forceZip64 || sizeHint >= ZIP64_SIZE_THRESHOLD;
     if (sizeHint <= SMALL_ENTRY) {
@@ -206,7 +208,7 @@ export class ZipWriter {
     }
     const ready = crypt === undefined ? Promise.resolve() : crypt.keys.then(() => undefined);
     ready.catch(() => undefined);
-    return { meta, ready, run: () => this.streamLarge(read, crypt, tap, zip64) };
+    return { meta, ready, run: () => this.streamLarge(read, crypt, tap, zip64, options.ownChunks === true) };
   }
 
   private async buildSmall(read: () => AsyncIterable<Uint8Array>, crypt: ReturnType<ZipWriter['keysFor']>, tap?: DataTap): Promise<{ header: Omit<EntryHeader, 'zip64'>; payload: Uint8Array[]; trailer: Trailer }> {
@@ -238,7 +240,7 @@ export class ZipWriter {
     return { header: { method, crc, encrypted: true, aesVersion: this.aesVersion }, payload, trailer: { crc, size: data.byteLength, compressedSize } };
   }
 
-  private async streamLarge(read: () => AsyncIterable<Uint8Array>, crypt: ReturnType<ZipWriter['keysFor']>, tap: DataTap | undefined, zip64: boolean): Promise<{ header: EntryHeader; payload: AsyncIterable<Uint8Array>; trailer: () => Trailer }> {
+  private async streamLarge(read: () => AsyncIterable<Uint8Array>, crypt: ReturnType<ZipWriter['keysFor']>, tap: DataTap | undefined, zip64: boolean, ownChunks: boolean): Promise<{ header: EntryHeader; payload: AsyncIterable<Uint8Array>; trailer: () => Trailer }> {
     const iterator = read()[Symbol.asyncIterator]();
     const level = this.level;
     // The method is chosen on the first chunk: deflate it; if it does not shrink, store the file.
@@ -260,8 +262,16 @@ export class ZipWriter {
     let crc = wantCrc ? crc32(firstChunk) >>> 0 : 0;
     let size = firstChunk.byteLength;
     let compressedSize = 0;
+    // Deflate's output is this entry's own, and so are the chunks read with `ownChunks`: those are
+    // encrypted in place; the caller's chunks are copied.
+    const inPlace = method === METHOD.deflate || ownChunks;
     const emit = (c: Uint8Array): Uint8Array => {
-      const o = enc === undefined ? c : enc.update(c);
+      if (enc === undefined) {
+        compressedSize += c.byteLength;
+        return c;
+      }
+      const o = inPlace ? c : new Uint8Array(c);
+      enc.updateInPlace(o);
       compressedSize += o.byteLength;
       return o;
     };
@@ -288,7 +298,7 @@ export class ZipWriter {
         while (queue.length >= DEFLATE_IN_FLIGHT) yield emit(await queue.shift()!);
       }
       while (queue.length > 0) yield emit(await queue.shift()!);
-      if (method === METHOD.deflate) yield emit(DEFLATE_END);
+      if (method === METHOD.deflate) yield emit(DEFLATE_END.slice());
       if (enc !== undefined) {
         const mac = enc.final();
         compressedSize += mac.byteLength;
@@ -344,6 +354,23 @@ export class ZipWriter {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** AES strength and AE version of this writer's entries (what an encoder elsewhere must use). */
+  get encoding(): { strength: AesStrength; aesVersion: AesVersion; level: number } {
+    return { strength: this.strength, aesVersion: this.aesVersion, level: this.level };
+  }
+
+  /**
+   * Writes a file entry encoded elsewhere (`encodeFile` in a worker, with this writer's
+   * {@link encoding} and password): its payload is written as is.
+   * @throws ScelleError `IO_ERROR` from `write`.
+   */
+  async writeEncoded(meta: ZipEntryMeta, e: { method: number; crc: number; size: number; encrypted: boolean; payload: Uint8Array }): Promise<WrittenEntry> {
+    const zip64 = this.forceZip64 || e.size >= ZIP64_SIZE_THRESHOLD;
+    const header: EntryHeader = { method: e.method, crc: e.crc, zip64, encrypted: e.encrypted, ...(e.encrypted ? { aesVersion: this.aesVersion } : {}) };
+    const trailer: Trailer = { crc: e.crc, size: e.size, compressedSize: e.payload.byteLength };
+    return this.writePrepared({ meta, ready: Promise.resolve(), run: async () => ({ header, payload: [e.payload], trailer: () => trailer }) });
   }
 
   /** Adds a file from bytes in memory (the manifest, its signature). */

@@ -66,12 +66,12 @@ describe('atomic streamed output', () => {
     expect(readFileSync(path, 'utf8')).toBe('abc');
   });
 
-  it('exclusive refuses an existing file (IO_ERROR); an unwritable folder is IO_ERROR', async () => {
+  it('exclusive refuses an existing file (OUTPUT_EXISTS); a file on the way of the folder is NOT_A_FOLDER', async () => {
     const d = fresh();
     const path = join(d, 'out.bin');
     writeFileSync(path, 'old');
-    await expect(openAtomicOutput(path, { exclusive: true })).rejects.toSatisfy((e) => isScelleError(e, 'IO_ERROR'));
-    await expect(openAtomicOutput(join(path, 'below-a-file'))).rejects.toSatisfy((e) => isScelleError(e, 'IO_ERROR'));
+    await expect(openAtomicOutput(path, { exclusive: true })).rejects.toSatisfy((e) => isScelleError(e, 'OUTPUT_EXISTS'));
+    await expect(openAtomicOutput(join(path, 'below-a-file'))).rejects.toSatisfy((e) => isScelleError(e, 'NOT_A_FOLDER'));
     expect(readdirSync(d)).toEqual(['out.bin']);
   });
 });

@@ -368,15 +368,15 @@ describe('CAdES-B signing', () => {
       expect(readFileSync(out, 'utf8')).toBe('previous signature');
     });
 
-    it('signFile: missing file FILE_NOT_FOUND, a folder IO_ERROR, output over the input USAGE, exclusive over an existing output IO_ERROR', async () => {
+    it('signFile: missing file FILE_NOT_FOUND, a folder NOT_A_FILE, output over the input USAGE, exclusive over an existing output OUTPUT_EXISTS', async () => {
       const d = fresh();
       const f = join(d, 'lettre.txt');
       writeFileSync(f, content);
       expect(await codeOfAsync(() => signFile(join(d, 'absent.txt'), rsaOptions()))).toBe('FILE_NOT_FOUND');
-      expect(await codeOfAsync(() => signFile(d, rsaOptions()))).toBe('IO_ERROR');
+      expect(await codeOfAsync(() => signFile(d, rsaOptions()))).toBe('NOT_A_FILE');
       expect(await codeOfAsync(() => signFile(f, { ...rsaOptions(), outPath: f }))).toBe('USAGE');
       writeFileSync(`${f}.p7s`, 'keep me');
-      expect(await codeOfAsync(() => signFile(f, { ...rsaOptions(), exclusive: true }))).toBe('IO_ERROR');
+      expect(await codeOfAsync(() => signFile(f, { ...rsaOptions(), exclusive: true }))).toBe('OUTPUT_EXISTS');
       expect(readFileSync(`${f}.p7s`, 'utf8')).toBe('keep me');
       expect(readdirSync(d).sort()).toEqual(['lettre.txt', 'lettre.txt.p7s']);
     });

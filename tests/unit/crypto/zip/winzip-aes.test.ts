@@ -105,6 +105,28 @@ describe('little-endian CTR', () => {
     expect(Buffer.from(got).equals(Buffer.from(data.map((b, i) => b ^ ks[i]!)))).toBe(true);
   });
 
+  it('in place, mixed with copies, across 64 KiB pieces and unaligned views: the reference keystream', () => {
+    const key = randomBytes(32);
+    const data = randomBytes(3 * 65536 + 77);
+    const ks = referenceKeystream(key, data.length);
+    const want = Buffer.from(data.map((b, i) => b ^ ks[i]!));
+    const ctr = new WinZipCtr(key);
+    const out: Uint8Array[] = [];
+    let o = 0;
+    for (const [i, n] of [65535, 2, 65536 + 13, 1, 65536 + 62].entries()) {
+      const piece = Buffer.concat([Buffer.alloc(3), data.subarray(o, o + n)]).subarray(3);
+      if (i % 2 === 0) {
+        ctr.xorInPlace(piece);
+        out.push(piece);
+      } else {
+        out.push(ctr.update(piece));
+      }
+      o += n;
+    }
+    expect(o).toBe(data.length);
+    expect(Buffer.concat(out).equals(want)).toBe(true);
+  });
+
   it('the input is never modified', () => {
     const data = randomBytes(100);
     const copy = Buffer.from(data);
