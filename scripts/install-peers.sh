@@ -38,6 +38,12 @@ done
 # python3-cryptography-vectors), and xmllint to validate ETSI TS 119 102-2 reports against the XSD
 [ -d /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data ] || missing+=(python3-cryptography-vectors)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# BouncyCastle's RFC 4998 evidence records (org.bouncycastle.tsp.ers, in bcpkix; its ASN.1 in
+# bcutil) and a Java compiler and runtime to build and run tests/interop/java/ErsHarness.java
+[ -e /usr/share/java/bcpkix.jar ] || missing+=(libbcpkix-java)
+[ -e /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
+[ -e /usr/share/java/bcutil.jar ] || missing+=(libbcutil-java)
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

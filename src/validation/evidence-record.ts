@@ -27,7 +27,8 @@ import { IMPRINT_HASH } from '../timestamp/imprint.js';
 import { isTspHash, parseTimeStampToken, type TimeStampToken, type TspHash } from '../timestamp/tsp.js';
 import { chainHash } from '../timestamp/ers/generate.js';
 import { digestOf, firstListHolds, rootOfReducedTree } from '../timestamp/ers/hash-tree.js';
-import { encodeChains, parseEvidenceRecord, type EvidenceRecord } from '../timestamp/ers/structure.js';
+import { ERS_HASH_OID, encodeChains, parseEvidenceRecord, type EvidenceRecord } from '../timestamp/ers/structure.js';
+import { archivalTokenProblems } from './archival-token.js';
 import { bytesEqual } from '../crypto/asn1/asn1js-util.js';
 import type { Poe, ValidationContext } from './context.js';
 import { PASSED, type Conclusion, type Indication, type SubIndication } from './indication.js';
@@ -189,12 +190,16 @@ function planRecord(record: EvidenceRecord, problems: EvidenceProblem[]): { plan
       problems.push({ code: (e as { code?: ErrorCode }).code ?? 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}: ${(e as Error).message}` });
     }
     hashes.push(hash);
+    if (hash !== undefined && !record.digestAlgorithms.includes(ERS_HASH_OID[hash])) {
+      problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1} uses ${IMPRINT_HASH[hash].name}, which the record's digestAlgorithms does not declare (RFC 4998 §3.1)` });
+    }
     return chain.map((ats, k): AtsPlan => {
       const verdict: ArchiveTimeStampVerdict = { chain: j, index: k, hash: hash !== undefined ? IMPRINT_HASH[hash].name : '?', covers: k > 0 ? 'timestamps' : j > 0 ? 'hash-tree-renewal' : 'data', hashTreeOk: false };
       const plan: AtsPlan = { verdict, covers: [] };
       try {
         plan.token = parseTimeStampToken(ats.timeStamp);
         verdict.genTime = plan.token.tstInfo.genTime;
+        for (const p of archivalTokenProblems(plan.token)) problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}, archive time-stamp #${k + 1}: its time-stamp token is not in the strict form an archive needs: ${p}` });
         if (ats.digestAlgorithm !== undefined && hash !== undefined && plan.token.tstInfo.hash !== hash) {
           problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}, archive time-stamp #${k + 1}: its time-stamp is over a ${plan.token.tstInfo.hash} hash, not the ${verdict.hash} of its chain (RFC 4998 §5.1)` });
         }

@@ -96,7 +96,17 @@ function readArchiveTimeStamp(node: BerNode, where: string): ArchiveTimeStamp {
     if (!alg.constructed || alg.children.length < 1 || alg.children.length > 2) throw malformed(`${where}: digestAlgorithm is not an AlgorithmIdentifier`);
     out.digestAlgorithm = decodeOid(alg.children[0], `${where} digestAlgorithm`);
   }
-  if (isTag(c[i], 'context', 1)) out.attributes = encodeDer(c[i++]!);
+  if (isTag(c[i], 'context', 1)) {
+    // [1] IMPLICIT Attributes: SET SIZE (1..MAX) OF Attribute — checked, kept as encoded.
+    const attrs = c[i++]!;
+    if (!attrs.constructed || attrs.children.length === 0) throw malformed(`${where}: attributes is not a non-empty SET OF Attribute`);
+    for (const a of attrs.children) {
+      const f = readSequence(a, `${where} attribute`);
+      if (f.length !== 2 || !isTag(f[1], 'universal', UNIVERSAL.SET)) throw malformed(`${where}: an attribute is not SEQUENCE { type, SET OF value }`);
+      decodeOid(f[0], `${where} attribute type`);
+    }
+    out.attributes = encodeDer(attrs);
+  }
   if (isTag(c[i], 'context', 2)) out.reducedHashtree = readPartialHashtrees(c[i++]!);
   const ts = c[i++];
   if (ts === undefined || !isTag(ts, 'universal', UNIVERSAL.SEQUENCE)) throw malformed(`${where}: the timeStamp ContentInfo is missing`);
