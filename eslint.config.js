@@ -6,6 +6,8 @@
 //   backup/target → io, errors only (a target knows nothing about encryption)
 //   backup/*      → crypto, timestamp, target, io, errors
 //   export        → crypto, timestamp, io, errors (the sealed USB export)
+//   archive       → validation, crypto, timestamp, backup/target, io, errors (long-term proofs,
+//                   the practice archive, its journal and retention)
 //   cli           → the public API (src/index.ts) only
 //   src/**        → never process, console, commander, or exiting
 import tseslint from 'typescript-eslint';
@@ -37,7 +39,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },
@@ -46,7 +48,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },
@@ -55,7 +57,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/archive/**', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },
@@ -92,6 +94,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
         patterns: [layer('export imports crypto, timestamp, io and errors — not backup, mss or the CLI', '**/backup/**', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/archive/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('archive imports validation, crypto, timestamp, backup/target, io and errors — not the backup repository, mss or the CLI', '**/backup/*.js', '!**/backup/target/*.js', '**/mss/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },
