@@ -10,6 +10,8 @@ import type { X509Cert } from '../crypto/x509/certificate.js';
 import { Crl, parseCrls } from '../crypto/x509/crl.js';
 import { createHttpFetcher, type Fetcher } from '../crypto/x509/fetch.js';
 import type { ChainVerdict } from '../crypto/x509/verify-chain.js';
+import { isTspHash, parseTimeStampToken } from '../timestamp/tsp.js';
+import { verifyTimestampToken } from '../validation/timestamp.js';
 
 /** What a recording fetcher saw. */
 export interface FetchLog {
@@ -69,4 +71,38 @@ export function gatherFromChains(chains: readonly (ChainVerdict | undefined)[], 
   }
   if (ocspUsed) out.ocspResponses.push(...ocspPool);
   return out;
+}
+
+/** Where validation data comes from when a batch's time-stamps are checked now. */
+export interface GatherOptions {
+  trustAnchors: X509Cert[];
+  crls?: Crl[];
+  online?: boolean;
+  fetcher?: Fetcher;
+  clock?: () => Date;
+}
+
+/**
+ * Validates each token now (its TSA path, with revocation) and gathers what established it. A token
+ * whose TSA certificate has expired or cannot be checked now gives nothing (its data had to be
+ * gathered while it could be); each such token is named in `unchecked`.
+ */
+export async function gatherForTokens(tokens: readonly Uint8Array[], options: GatherOptions): Promise<GatheredData & { unchecked: { token: Uint8Array; reason: string }[] }> {
+  const rec = options.online === true ? recordingFetcher(options.fetcher) : undefined;
+  const now = options.clock?.() ?? new Date();
+  const chains: (ChainVerdict | undefined)[] = [];
+  const unchecked: { token: Uint8Array; reason: string }[] = [];
+  const crls = [...(options.crls ?? [])];
+  for (const der of tokens) {
+    const token = parseTimeStampToken(der);
+    if (!isTspHash(token.tstInfo.hash)) continue;
+    const v = await verifyTimestampToken(der, {
+      trustAnchors: options.trustAnchors, crls, online: options.online === true, ...(rec !== undefined ? { fetcher: rec.fetcher } : options.fetcher !== undefined ? { fetcher: options.fetcher } : {}),
+      expected: { hash: token.tstInfo.hash, imprint: token.tstInfo.imprint }, at: now, clock: () => now,
+    });
+    if (v.ok) chains.push(v.chain);
+    else unchecked.push({ token: der, reason: v.problems[0]?.message ?? v.code ?? 'invalid' });
+  }
+  const gathered = gatherFromChains(chains, options.trustAnchors, [...crls, ...(rec?.log.crls ?? [])], rec?.log.ocspResponses ?? []);
+  return { ...gathered, unchecked };
 }

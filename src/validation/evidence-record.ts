@@ -32,7 +32,7 @@ import { archivalTokenProblems } from './archival-token.js';
 import { bytesEqual } from '../crypto/asn1/asn1js-util.js';
 import type { Poe, ValidationContext } from './context.js';
 import { PASSED, type Conclusion, type Indication, type SubIndication } from './indication.js';
-import { PoeStore, poeKey, validateTimestampChain, type ChainedTimestamp } from './poe.js';
+import { PoeStore, poeKey, validateTimestampChain, type ChainedTimestamp, type ChainedTimestampVerdict } from './poe.js';
 import { earliestLimit, timestampRenewalLimits, type RenewalLimit } from './renewal.js';
 import type { TimestampVerdict } from './timestamp.js';
 
@@ -57,6 +57,12 @@ export interface VerifyEvidenceRecordOptions {
   revocation?: 'require' | 'skip';
   /** Proofs of existence gathered beforehand; the record's are added (the data object under the SHA-256 of its bytes). */
   poes?: PoeStore;
+  /**
+   * Verdicts on time-stamps already validated in this run with the same options, by the records'
+   * token sequence: the many records of one archive batch share their time-stamps, which are then
+   * validated once (the data object's hash tree is still checked for each record).
+   */
+  cache?: Map<string, ChainedTimestampVerdict[]>;
 }
 
 /** The data object: its bytes, its bytes as chunks, or its hash under each algorithm the record uses. */
@@ -288,6 +294,21 @@ function conclusionOf(structural: readonly EvidenceProblem[], tokens: readonly A
   return PASSED;
 }
 
+/** {@link validateTimestampChain}, or the verdicts already made for the same tokens (their proofs still recorded in `store`). */
+async function validateChainCached(chained: ChainedTimestamp[], ctx: ValidationContext, store: PoeStore, cache: Map<string, ChainedTimestampVerdict[]> | undefined): Promise<ChainedTimestampVerdict[]> {
+  const key = chained.map((c) => `${poeKey(c.token.der)}:${hex(c.expected.imprint)}`).join(',');
+  const known = cache?.get(key);
+  if (known === undefined) {
+    const results = await validateTimestampChain(chained, ctx, store);
+    cache?.set(key, results);
+    return results;
+  }
+  known.forEach((r, i) => {
+    if (r.verdict.ok && r.verdict.genTime !== undefined) for (const o of chained[i]!.covers) store.add(o, { time: r.verdict.genTime, origin: chained[i]!.origin });
+  });
+  return known;
+}
+
 /**
  * Verifies an evidence record (DER, or parsed) for a data object. Never throws for a negative
  * outcome: EVIDENCE_RECORD_MISMATCH (not this data object), EVIDENCE_RECORD_INVALID (a broken hash
@@ -318,7 +339,7 @@ export async function verifyEvidenceRecord(record: Uint8Array | EvidenceRecord, 
   const ctx = contextOf(options, carriedValidationData(rec, readable.map((p) => p.token!)));
   const store = options.poes ?? new PoeStore();
   const chained: ChainedTimestamp[] = readable.map((p) => ({ token: p.token!, expected: { hash: p.token!.tstInfo.hash as TspHash, imprint: p.root! }, covers: p.covers, origin: 'evidence-record' }));
-  const results = await validateTimestampChain(chained, ctx, store);
+  const results = await validateChainCached(chained, ctx, store, options.cache);
   readable.forEach((p, i) => {
     const r = results[i]!;
     p.verdict.timestamp = r.verdict;

@@ -6,10 +6,10 @@
  * ANSSI RGS B1). The earliest of these dates is when an archive time-stamp or an evidence record
  * must be renewed at the latest.
  */
-import { DIGESTS } from '../crypto/cms/signed-data.js';
-import type { X509Cert } from '../crypto/x509/certificate.js';
+import { DIGESTS, findSigner } from '../crypto/cms/signed-data.js';
+import { X509Cert } from '../crypto/x509/certificate.js';
 import { IMPRINT_HASH } from '../timestamp/imprint.js';
-import { isTspHash, parseTimeStampToken } from '../timestamp/tsp.js';
+import { isTspHash, parseTimeStampToken, type TimeStampToken } from '../timestamp/tsp.js';
 import { digestDeadline, ecDeadline, rsaDeadline } from './algorithms.js';
 import type { TimestampVerdict } from './timestamp.js';
 
@@ -28,34 +28,42 @@ function keyLimit(cert: X509Cert): RenewalLimit | undefined {
   return undefined;
 }
 
+/** The algorithm limits of a token: its imprint hash, its signature digest, its TSA key. */
+function algorithmLimits(token: TimeStampToken | undefined, tsa: X509Cert | undefined): RenewalLimit[] {
+  const out: RenewalLimit[] = [];
+  if (token !== undefined) {
+    const h = token.tstInfo.hash;
+    const imprintName = isTspHash(h) ? IMPRINT_HASH[h].name : undefined;
+    const imprintUntil = imprintName !== undefined ? digestDeadline(imprintName) : undefined;
+    if (imprintName !== undefined && imprintUntil !== undefined) out.push({ until: imprintUntil, reason: 'hash-algorithm', detail: imprintName });
+    const oid = token.signerInfos[0]?.digestAlgorithm.oid;
+    const name = oid !== undefined ? DIGESTS[oid]?.name : undefined;
+    const until = name !== undefined ? digestDeadline(name) : undefined;
+    if (name !== undefined && until !== undefined) out.push({ until, reason: 'signature-algorithm', detail: name });
+  }
+  if (tsa !== undefined) {
+    const k = keyLimit(tsa);
+    if (k !== undefined) out.push(k);
+  }
+  return out;
+}
+
+function parsed(der: Uint8Array | undefined): TimeStampToken | undefined {
+  if (der === undefined) return undefined;
+  try {
+    return parseTimeStampToken(der);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The limits of one validated time-stamp: its TSA path's expiry dates, its imprint hash, its
  * signature digest and its TSA key. Empty when the token could not be read.
  */
 export function timestampRenewalLimits(v: TimestampVerdict): RenewalLimit[] {
-  const out: RenewalLimit[] = [];
   const path = v.chain?.path ?? (v.tsa !== undefined ? [v.tsa.certificate] : []);
-  for (const c of path) out.push({ until: c.notAfter, reason: 'certificate-expiry', detail: c.subject });
-  if (v.imprint !== undefined && isTspHash(v.imprint.hash)) {
-    const name = IMPRINT_HASH[v.imprint.hash].name;
-    const until = digestDeadline(name);
-    if (until !== undefined) out.push({ until, reason: 'hash-algorithm', detail: name });
-  }
-  if (v.token !== undefined) {
-    try {
-      const oid = parseTimeStampToken(v.token).signerInfos[0]?.digestAlgorithm.oid;
-      const name = oid !== undefined ? DIGESTS[oid]?.name : undefined;
-      const until = name !== undefined ? digestDeadline(name) : undefined;
-      if (name !== undefined && until !== undefined) out.push({ until, reason: 'signature-algorithm', detail: name });
-    } catch {
-      // an unreadable token has no limit to report; its verdict says why
-    }
-  }
-  if (v.tsa !== undefined) {
-    const k = keyLimit(v.tsa.certificate);
-    if (k !== undefined) out.push(k);
-  }
-  return out;
+  return [...path.map((c) => ({ until: c.notAfter, reason: 'certificate-expiry' as const, detail: c.subject })), ...algorithmLimits(parsed(v.token), v.tsa?.certificate)];
 }
 
 /** The earliest of `limits`, or undefined when there is none. */
@@ -63,4 +71,27 @@ export function earliestLimit(limits: readonly RenewalLimit[]): RenewalLimit | u
   let best: RenewalLimit | undefined;
   for (const l of limits) if (best === undefined || l.until.getTime() < best.until.getTime()) best = l;
   return best;
+}
+
+/**
+ * The limits of a token read on its own, without validating it (`archive status`): its signer
+ * certificate and the CA certificates it carries (or `extraCertificates`), linked by name, plus its
+ * algorithms. What a validation would add is the trust anchor's own expiry.
+ * @throws ScelleError MALFORMED_ASN1, TIMESTAMP_INVALID (not a token).
+ */
+export function tokenRenewalLimits(der: Uint8Array, extraCertificates: readonly X509Cert[] = []): RenewalLimit[] {
+  const token = parseTimeStampToken(der);
+  const carried: X509Cert[] = [...extraCertificates];
+  for (const c of token.certificates) {
+    try {
+      carried.push(X509Cert.fromDer(c));
+    } catch {
+      // an unreadable certificate limits nothing
+    }
+  }
+  const si = token.signerInfos[0];
+  const signer = si !== undefined ? findSigner(si.sid, carried) : undefined;
+  const path: X509Cert[] = [];
+  for (let c = signer; c !== undefined && path.length < 8 && !path.includes(c); c = c.isSelfIssued() ? undefined : carried.find((x) => x.subject === c!.issuer && !x.equals(c!))) path.push(c);
+  return [...path.map((c) => ({ until: c.notAfter, reason: 'certificate-expiry' as const, detail: c.subject })), ...algorithmLimits(token, signer)];
 }
