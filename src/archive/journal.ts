@@ -110,10 +110,26 @@ export function prepareJournal(head: JournalEntry | undefined, entries: readonly
   return out;
 }
 
-/** Stores prepared entries as one new segment. The caller holds the archive lock. */
+/** Where the journal's last entry is named (seq and hash), to find entries cut from its end. */
+export const JOURNAL_HEAD = 'journal.head';
+
+/** Stores prepared entries as one new segment, then the new head. The caller holds the archive lock. */
 export async function writeJournal(target: Target, entries: readonly JournalEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+  const last = entries[entries.length - 1];
+  if (last === undefined) return;
   await target.put(segmentKey(entries[0]!.seq), new TextEncoder().encode(entries.map((e) => JSON.stringify(e)).join('\n') + '\n'));
+  await target.put(JOURNAL_HEAD, new TextEncoder().encode(`${JSON.stringify({ seq: last.seq, hash: last.hash, time: last.time })}\n`));
+}
+
+/** The head file's last entry, when there is one. */
+async function readHead(target: Target): Promise<{ seq: number; hash: string } | undefined> {
+  try {
+    return JSON.parse(Buffer.from(await target.get(JOURNAL_HEAD)).toString('utf8')) as { seq: number; hash: string };
+  } catch (e) {
+    if (e instanceof ScelleError && e.code === 'OBJECT_MISSING') return undefined;
+    if (e instanceof SyntaxError) return { seq: -1, hash: 'unreadable' };
+    throw e;
+  }
 }
 
 /**
@@ -222,6 +238,13 @@ export async function verifyJournal(target: Target, checkSeal: (e: JournalEntry)
   }
   checkSequence(all, problems);
   checkChain(all, problems);
+  const recorded = await readHead(target);
+  const last = all[all.length - 1];
+  if (recorded !== undefined && (last === undefined || recorded.seq !== last.seq || recorded.hash !== last.hash)) {
+    problems.push(recorded.seq > (last?.seq ?? -1)
+      ? { code: 'JOURNAL_BROKEN', seq: (last?.seq ?? -1) + 1, message: `${(last?.seq ?? -1) + 1 === recorded.seq ? `entry #${recorded.seq} was removed` : `entries #${(last?.seq ?? -1) + 1} to #${recorded.seq} were removed`}: the journal ends at ${last !== undefined ? `entry #${last.seq}` : 'nothing'} but its head (${JOURNAL_HEAD}) names entry #${recorded.seq}` }
+      : { code: 'JOURNAL_BROKEN', seq: recorded.seq, message: `the journal's head (${JOURNAL_HEAD}) names entry #${recorded.seq} with another hash than the journal's last entry: the end of the journal was rewritten` });
+  }
   const seals: JournalReport['seals'] = [];
   let lastSealed = -1;
   for (const e of all.filter((x) => x.operation === 'journal.seal')) {

@@ -119,13 +119,15 @@ export function retentionState(itemId: string, rule: RetentionRule, holds: reado
   if (rule.kind === 'unset') return { status: 'unset', explanation: 'no retention rule set', ruleKey: 'retention.rule.unset', holds: [] };
   const n = nominal(rule);
   const mine = holds.filter((h) => h.items === undefined || h.items.includes(itemId)).sort((a, b) => a.since.localeCompare(b.since));
+  // A hold in force keeps the item, even one already due: nothing is destroyed during litigation.
+  const active = mine.find((h) => h.until === undefined && parseDay(h.since, 'hold start').getTime() <= now.getTime());
+  if (active !== undefined) return { status: 'held', explanation: `${n.text}; suspended by legal hold ${active.id} since ${active.since} (${active.reason})`, ruleKey: n.key, holds: [active.id] };
   let due = n.due;
   const applied: string[] = [];
   for (const h of mine) {
     const since = parseDay(h.since, 'hold start');
-    if (since.getTime() >= due.getTime()) continue;
+    if (since.getTime() >= due.getTime() || h.until === undefined) continue;
     applied.push(h.id);
-    if (h.until === undefined) return { status: 'held', explanation: `${n.text}; suspended by legal hold ${h.id} since ${h.since} (${h.reason})`, ruleKey: n.key, holds: applied };
     const until = parseDay(h.until, 'hold end');
     const paused = Math.max(0, until.getTime() - Math.max(since.getTime(), n.start.getTime()));
     due = new Date(due.getTime() + paused);

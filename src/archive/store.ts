@@ -134,6 +134,8 @@ export class ArchiveStore {
    * @throws ScelleError LOCKED (naming who holds it and since when).
    */
   async lock(actor: string, clock: () => Date = () => new Date()): Promise<() => Promise<void>> {
+    // what another process may have changed is read again
+    this.#packCache.clear();
     const mine = json({ actor, since: clock().toISOString(), nonce: crypto.randomBytes(8).toString('hex') });
     if (!(await this.target.putIfAbsent(LOCK, mine))) {
       let who = 'another command';

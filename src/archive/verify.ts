@@ -133,6 +133,7 @@ function sealChecker(store: ArchiveStore, batches: readonly ArchiveBatch[], opti
  * @throws ScelleError TARGET_OFFLINE / TARGET_ERROR, ARCHIVE_CORRUPT (a batch file unreadable).
  */
 export async function verifyArchive(store: ArchiveStore, options: VerifyArchiveOptions): Promise<ArchiveVerifyReport> {
+  store.dropPackCache();
   const batches = await store.loadBatches();
   const cache = new Map<string, ChainedTimestampVerdict[]>();
   const evidence = evidenceOptions(options, cache);
@@ -152,5 +153,6 @@ export async function verifyArchive(store: ArchiveStore, options: VerifyArchiveO
   }
   const journal = await verifyJournal(store.target, sealChecker(store, batches, evidence));
   const validationTime = options.at ?? options.clock?.() ?? new Date();
+  store.dropPackCache();
   return { ok: items.every((i) => i.ok) && packs.problems.length === 0 && journal.ok, items, destroyed, packs, journal, validationTime };
 }

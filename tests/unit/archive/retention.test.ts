@@ -42,7 +42,9 @@ describe('retention rules', () => {
     ['a hold on another item does not', [{ id: 'h1', reason: 'procès', since: '2015-01-01', items: ['b9-9'] }], '2020-01-01', 'due', '2020-01-01'],
     ['a hold on this item does', [{ id: 'h1', reason: 'procès', since: '2015-01-01', items: ['b1-1'] }], '2030-01-01', 'held', undefined],
     ['a lifted hold adds the time it lasted', [{ id: 'h1', reason: 'procès', since: '2015-01-01', until: '2017-01-01' }], '2021-12-31', 'kept', '2022-01-01'],
-    ['a hold that started after the item was due changes nothing', [{ id: 'h1', reason: 'procès', since: '2021-01-01' }], '2021-06-01', 'due', '2020-01-01'],
+    ['a hold in force keeps even an item already due', [{ id: 'h1', reason: 'procès', since: '2021-01-01' }], '2021-06-01', 'held', undefined],
+    ['once lifted, a hold that started after the item was due adds nothing', [{ id: 'h1', reason: 'procès', since: '2021-01-01', until: '2021-03-01' }], '2021-06-01', 'due', '2020-01-01'],
+    ['a hold announced for later does not hold yet', [{ id: 'h1', reason: 'procès', since: '2025-01-01' }], '2021-06-01', 'due', '2020-01-01'],
     ['two lifted holds add up', [{ id: 'h1', reason: 'a', since: '2010-01-01', until: '2011-01-01' }, { id: 'h2', reason: 'b', since: '2019-06-01', until: '2020-06-01' }], '2022-01-01', 'due', '2022-01-01'],
   ])('legal hold: %s', (_name, holds, today, status, due) => {
     const s = retentionState('b1-1', record, holds, at(today));
