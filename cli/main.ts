@@ -20,6 +20,9 @@ import { registerPasswordCommands } from './commands/password.js';
 import { registerMssCommands } from './commands/mss.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
 import { registerExportCommands } from './commands/export.js';
+import { registerExtendCommand } from './commands/extend.js';
+import { registerArchiveCommands } from './commands/archive.js';
+import { registerJournalCommands } from './commands/journal.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -145,6 +148,9 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerTokenCommands(program);
   registerPasswordCommands(program);
   registerMssCommands(program);
+  registerExtendCommand(program);
+  registerArchiveCommands(program);
+  registerJournalCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

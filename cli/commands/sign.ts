@@ -10,8 +10,9 @@ import { action, localizedMessage } from '../main.js';
 import { tsaTokenSource } from './timestamp.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';
+import { addLevelOptions, applyLevel, checkLevel, type LevelOptions } from './sign-levels.js';
 
-interface SignCliOptions extends IdentityOptions {
+interface SignCliOptions extends IdentityOptions, LevelOptions {
   attached?: boolean;
   tsa?: string;
   outDir?: string;
@@ -21,7 +22,7 @@ interface SignCliOptions extends IdentityOptions {
 }
 
 export function registerSignCommand(program: Command): void {
-  addIdentityOptions(
+  addIdentityOptions(addLevelOptions(
     program.command('sign')
       .description('sign files (CAdES-B, detached FILE.p7s by default; --attached writes FILE.p7m)')
       .argument('<file...>', 'files to sign')
@@ -31,7 +32,8 @@ export function registerSignCommand(program: Command): void {
       .addOption(new Option('--hash <alg>', 'content digest').choices(['sha256', 'sha384', 'sha512']))
       .option('--pss', 'RSA-PSS instead of RSA PKCS#1 v1.5 (RSA keys)')
       .option('--concurrency <n>', 'signatures in flight at once', '4'),
-  ).action(action(async (ctx: Ctx, files: string[], opts: SignCliOptions) => {
+  )).action(action(async (ctx: Ctx, files: string[], opts: SignCliOptions) => {
+    const level = checkLevel(opts);
     const identity = await openIdentity(ctx, opts);
     let outcomes: SignFileOutcome[];
     try {
@@ -63,6 +65,7 @@ export function registerSignCommand(program: Command): void {
       identity.close();
     }
     if (opts.tsa) outcomes = await addTimestamps(ctx, outcomes, opts.tsa);
+    if (level === 'LT' || level === 'LTA') outcomes = await applyLevel(ctx, outcomes, opts, level);
     const ok = outcomes.filter((o) => o.ok).length;
     if (ctx.json) {
       ctx.emitJson({

@@ -12,10 +12,10 @@ describe('message catalogs', () => {
   it('French and English catalogs have the same keys', async () => {
     const en = { ...(await import('../../cli/i18n/en.js')).en };
     const fr = { ...(await import('../../cli/i18n/fr.js')).fr };
-    const areas = await Promise.all([import('../../cli/i18n/encrypt.js'), import('../../cli/i18n/backup.js'), import('../../cli/i18n/mss.js')]);
-    const [e, b, m] = areas;
-    Object.assign(en, e.encryptEn, b.backupEn, m.mssEn);
-    Object.assign(fr, e.encryptFr, b.backupFr, m.mssFr);
+    const areas = await Promise.all([import('../../cli/i18n/encrypt.js'), import('../../cli/i18n/backup.js'), import('../../cli/i18n/mss.js'), import('../../cli/i18n/archive.js')]);
+    const [e, b, m, a] = areas;
+    Object.assign(en, e.encryptEn, b.backupEn, m.mssEn, a.archiveEn);
+    Object.assign(fr, e.encryptFr, b.backupFr, m.mssFr, a.archiveFr);
     const missingFr = Object.keys(en).filter((k) => ownMessage('fr', k) === undefined);
     const missingEn = Object.keys(fr).filter((k) => ownMessage('en', k) === undefined);
     expect({ missingFr, missingEn }).toEqual({ missingFr: [], missingEn: [] });
