@@ -12,6 +12,7 @@ import {
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
+import { formatDate } from '../dates.js';
 import { tsaTokenSource } from './timestamp.js';
 import { actorOf, addArchiveOption, addRuleOptions, archiveUrl, dayText, limitText, ruleOf, withArchive, type RuleOptions } from './archive-text.js';
 import { registerArchiveVerify } from './archive-verify.js';
@@ -161,6 +162,7 @@ function renderStatus(ctx: Ctx, s: ArchiveStatusReport): void {
   ctx.line(`  ${ctx.t('status.retention')}${c}${ctx.t('status.retentionValue', { due: r.due, held: r.held, unset: r.unset, kept: r.kept })}${r.nextDue !== undefined ? ` — ${ctx.t('status.nextDue', { date: dayText(ctx, r.nextDue) })}` : ''}`);
   for (const h of s.holds.filter((x) => x.until === undefined)) ctx.line(`  ${ctx.t('status.hold', { id: h.id, since: h.since, reason: h.reason })}`);
   const j = s.journal;
-  ctx.line(`  ${ctx.t('status.journal')}${c}${ctx.t(j.ok ? 'status.journalOk' : 'status.journalBroken', { entries: j.entries, seals: j.seals, unsealed: j.unsealed, last: j.lastSeal ?? '-' })}`);
+  const last = j.lastSeal !== undefined ? formatDate(new Date(j.lastSeal), ctx.lang, ctx.io.env) : '-';
+  ctx.line(`  ${ctx.t('status.journal')}${c}${ctx.t(j.ok ? 'status.journalOk' : 'status.journalBroken', { entries: j.entries, seals: j.seals, unsealed: j.unsealed, last })}`);
   ctx.line(s.needsAction ? ctx.t('status.action') : ctx.t('status.fine'));
 }

@@ -1,6 +1,7 @@
 /** Messages of long-term proofs (`extend`, `sign --level`, `archive …`, `journal …`): English and French. */
 
 export const archiveEn: Record<string, string> = {
+  'sig.archiveTimestamp': 'Archive time-stamp',
   'extend.ok': 'extended: {file} ({level})',
   'extend.fail': 'NOT extended: {file} — {message}',
   'extend.done': '{file}: {level} — added: {added}',
@@ -54,7 +55,7 @@ export const archiveEn: Record<string, string> = {
   'status.nextDue': 'next due on {date}',
   'status.hold': 'legal hold {id} since {since}: {reason}',
   'status.journal': 'Journal',
-  'status.journalOk': '{entries} entries, {seals} seals (last {last}), {unsealed} not yet sealed',
+  'status.journalOk': '{entries} entries, {seals} seal(s) (last on {last}), {unsealed} entries not yet sealed',
   'status.journalBroken': 'BROKEN — run journal verify ({entries} entries)',
   'status.action': 'Something needs doing: see above (archive renew --tsa URL, journal verify).',
   'status.fine': 'Nothing to do now.',
@@ -109,6 +110,7 @@ export const archiveEn: Record<string, string> = {
 };
 
 export const archiveFr: Record<string, string> = {
+  'sig.archiveTimestamp': 'Horodatage d’archive',
   'extend.ok': 'étendue : {file} ({level})',
   'extend.fail': 'NON étendue : {file} — {message}',
   'extend.done': '{file} : {level} — ajouté : {added}',
@@ -162,7 +164,7 @@ export const archiveFr: Record<string, string> = {
   'status.nextDue': 'prochaine échéance le {date}',
   'status.hold': 'gel juridique {id} depuis le {since} : {reason}',
   'status.journal': 'Journal',
-  'status.journalOk': '{entries} entrées, {seals} scellements (dernier {last}), {unsealed} pas encore scellée(s)',
+  'status.journalOk': '{entries} entrées, {seals} scellement(s) (dernier le {last}), {unsealed} entrée(s) pas encore scellée(s)',
   'status.journalBroken': 'ABÎMÉ — lancez journal verify ({entries} entrées)',
   'status.action': 'Une action est nécessaire : voir ci-dessus (archive renew --tsa URL, journal verify).',
   'status.fine': 'Rien à faire pour l’instant.',
