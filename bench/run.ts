@@ -9,6 +9,7 @@
  *   npm run bench -- zip          only the USB export benchmark (dataset vs 7zz)
  *   npm run bench -- backup       only the backup benchmark (dataset vs restic)
  *   npm run bench -- cms          only the CMS envelope benchmark (1 GiB encrypt/decrypt vs openssl cms)
+ *   npm run bench -- archive      only the practice archive benchmark (10 000 letters vs openssl ts per letter)
  *   npm run bench -- --letters 200 --large-gib 1
  */
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, openSync, ftruncateSync, closeSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { benchTsa } from './tsa.js';
 import { benchCms } from './cms.js';
 import { benchBackup } from './backup.js';
 import { benchZip } from './zip.js';
+import { benchArchive } from './archive.js';
 import { BIN, arg, measure, row, words, lcg } from './util.js';
 
 async function benchSign(work: string): Promise<void> {
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     if (only.length === 0 || only.includes('cms')) await benchCms(work);
     if (only.length === 0 || only.includes('zip')) await benchZip(work);
     if (only.length === 0 || only.includes('backup')) await benchBackup(work);
+    if (only.length === 0 || only.includes('archive')) await benchArchive(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

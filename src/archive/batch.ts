@@ -22,9 +22,34 @@ const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 const fromB64 = (b: string): Uint8Array => new Uint8Array(Buffer.from(b, 'base64'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Hash trees of batches, built once per process run and chain. */
+/** Hash trees of batches (and what every item of a batch shares), built once per command run. */
 export class TreeCache {
   readonly #trees = new Map<string, HashTree>();
+  readonly #renewals = new Map<string, ArchiveTimeStamp[]>();
+  readonly #infos = new Map<string, CryptoInfo[]>();
+
+  /** The renewal time-stamps of chain `j` of `batch`. */
+  renewals(batch: ArchiveBatch, j: number): ArchiveTimeStamp[] {
+    const key = `${batch.id}/${j}/${batch.chains[j]!.timestamps.length}`;
+    let r = this.#renewals.get(key);
+    if (r === undefined) {
+      r = renewals(batch.chains[j]!);
+      this.#renewals.set(key, r);
+    }
+    return r;
+  }
+
+  /** The cryptoInfos of the batch's validation data. */
+  cryptoInfos(batch: ArchiveBatch): CryptoInfo[] {
+    const v = batch.validation;
+    const key = `${batch.id}/${v.certificates.length}/${v.crls.length}/${v.ocsp.length}`;
+    let r = this.#infos.get(key);
+    if (r === undefined) {
+      r = cryptoInfosOf(v);
+      this.#infos.set(key, r);
+    }
+    return r;
+  }
 
   tree(batch: ArchiveBatch, j: number): HashTree {
     const key = `${batch.id}/${j}/${batch.chains[j]!.leaves.length}`;
@@ -75,12 +100,12 @@ export function itemEvidenceRecord(batch: ArchiveBatch, item: ArchiveItem, cache
     const first: ArchiveTimeStamp = { digestAlgorithm: ERS_HASH_OID[chain.hash], timeStamp: fromB64(chain.timestamps[0]!.token) };
     const reduced = tree.reducedTree(leaf);
     if (reduced !== undefined) first.reducedHashtree = reduced;
-    record.chains.push([first, ...renewals(chain)]);
+    record.chains.push([first, ...cache.renewals(batch, j)]);
     const oid = ERS_HASH_OID[chain.hash];
     if (!record.digestAlgorithms.includes(oid)) record.digestAlgorithms.push(oid);
   }
   if (withValidationData) {
-    const infos = cryptoInfosOf(batch.validation);
+    const infos = cache.cryptoInfos(batch);
     if (infos.length > 0) record.cryptoInfos = infos;
   }
   return record;

@@ -12,8 +12,7 @@ import type { Crl } from '../crypto/x509/crl.js';
 import type { Fetcher } from '../crypto/x509/fetch.js';
 import type { TspHash } from '../timestamp/tsp.js';
 import { parseTimeStampToken } from '../timestamp/tsp.js';
-import { verifyEvidenceRecord, type EvidenceRecordVerdict, type VerifyEvidenceRecordOptions } from '../validation/evidence-record.js';
-import type { ChainedTimestampVerdict } from '../validation/poe.js';
+import { EvidenceCache, verifyEvidenceRecord, type EvidenceRecordVerdict, type VerifyEvidenceRecordOptions } from '../validation/evidence-record.js';
 import { verifyTimestampToken } from '../validation/timestamp.js';
 import { TreeCache, itemEvidenceRecord } from './batch.js';
 import { verifyJournal, type JournalEntry, type JournalReport, type SealCheck } from './journal.js';
@@ -54,7 +53,7 @@ export interface ArchiveVerifyReport {
   validationTime: Date;
 }
 
-function evidenceOptions(o: VerifyArchiveOptions, cache: Map<string, ChainedTimestampVerdict[]>): VerifyEvidenceRecordOptions {
+function evidenceOptions(o: VerifyArchiveOptions, cache: EvidenceCache): VerifyEvidenceRecordOptions {
   return {
     trustAnchors: o.trustAnchors, crls: o.crls ?? [], online: o.online === true, cache,
     ...(o.fetcher !== undefined ? { fetcher: o.fetcher } : {}), ...(o.at !== undefined ? { at: o.at } : {}), ...(o.clock !== undefined ? { clock: o.clock } : {}),
@@ -135,7 +134,7 @@ function sealChecker(store: ArchiveStore, batches: readonly ArchiveBatch[], opti
 export async function verifyArchive(store: ArchiveStore, options: VerifyArchiveOptions): Promise<ArchiveVerifyReport> {
   store.dropPackCache();
   const batches = await store.loadBatches();
-  const cache = new Map<string, ChainedTimestampVerdict[]>();
+  const cache = new EvidenceCache();
   const evidence = evidenceOptions(options, cache);
   const packs = await checkPacks(store, batches);
   const trees = new TreeCache();

@@ -58,11 +58,18 @@ export interface VerifyEvidenceRecordOptions {
   /** Proofs of existence gathered beforehand; the record's are added (the data object under the SHA-256 of its bytes). */
   poes?: PoeStore;
   /**
-   * Verdicts on time-stamps already validated in this run with the same options, by the records'
-   * token sequence: the many records of one archive batch share their time-stamps, which are then
-   * validated once (the data object's hash tree is still checked for each record).
+   * What several verifications in one run with the same options may share: the many records of one
+   * archive batch share their time-stamps and validation data, which are then read and validated
+   * once (each record's hash tree is still checked against its own data object).
    */
-  cache?: Map<string, ChainedTimestampVerdict[]>;
+  cache?: EvidenceCache;
+}
+
+/** Parsed tokens, decoded validation data and time-stamp verdicts, shared by the verifications of one run. */
+export class EvidenceCache {
+  readonly chains = new Map<string, ChainedTimestampVerdict[]>();
+  readonly tokens = new Map<string, { token?: TimeStampToken; error?: string; strict: string[] }>();
+  readonly carried = new Map<string, ReturnType<typeof carriedValidationData>>();
 }
 
 /** The data object: its bytes, its bytes as chunks, or its hash under each algorithm the record uses. */
@@ -185,8 +192,41 @@ function contextOf(options: VerifyEvidenceRecordOptions, carried: ReturnType<typ
   };
 }
 
+const tokenKey = (der: Uint8Array): string => crypto.createHash('sha256').update(der).digest('hex');
+
+/** A token parsed and read strictly, once per run. */
+function readToken(der: Uint8Array, cache: EvidenceCache | undefined): { token?: TimeStampToken; error?: string; strict: string[] } {
+  const key = cache !== undefined ? tokenKey(der) : '';
+  const known = cache?.tokens.get(key);
+  if (known !== undefined) return known;
+  let out: { token?: TimeStampToken; error?: string; strict: string[] };
+  try {
+    const token = parseTimeStampToken(der);
+    out = { token, strict: archivalTokenProblems(token) };
+  } catch (e) {
+    out = { error: (e as Error).message, strict: [] };
+  }
+  cache?.tokens.set(key, out);
+  return out;
+}
+
+/** {@link carriedValidationData}, decoded once per run for the same tokens and cryptoInfos. */
+function carriedCached(record: EvidenceRecord, tokens: readonly TimeStampToken[], cache: EvidenceCache | undefined): ReturnType<typeof carriedValidationData> {
+  if (cache === undefined) return carriedValidationData(record, tokens);
+  const h = crypto.createHash('sha256');
+  for (const t of tokens) h.update(t.der);
+  for (const a of record.cryptoInfos ?? []) for (const v of a.values) h.update(v);
+  const key = h.digest('hex');
+  let c = cache.carried.get(key);
+  if (c === undefined) {
+    c = carriedValidationData(record, tokens);
+    cache.carried.set(key, c);
+  }
+  return c;
+}
+
 /** Reads each ArchiveTimeStamp's token and chain algorithm; problems for what cannot be read. */
-function planRecord(record: EvidenceRecord, problems: EvidenceProblem[]): { plans: AtsPlan[][]; hashes: (TspHash | undefined)[] } {
+function planRecord(record: EvidenceRecord, problems: EvidenceProblem[], cache: EvidenceCache | undefined): { plans: AtsPlan[][]; hashes: (TspHash | undefined)[] } {
   const hashes: (TspHash | undefined)[] = [];
   const plans = record.chains.map((chain, j) => {
     let hash: TspHash | undefined;
@@ -203,9 +243,11 @@ function planRecord(record: EvidenceRecord, problems: EvidenceProblem[]): { plan
       const verdict: ArchiveTimeStampVerdict = { chain: j, index: k, hash: hash !== undefined ? IMPRINT_HASH[hash].name : '?', covers: k > 0 ? 'timestamps' : j > 0 ? 'hash-tree-renewal' : 'data', hashTreeOk: false };
       const plan: AtsPlan = { verdict, covers: [] };
       try {
-        plan.token = parseTimeStampToken(ats.timeStamp);
+        const read = readToken(ats.timeStamp, cache);
+        if (read.token === undefined) throw new Error(read.error);
+        plan.token = read.token;
         verdict.genTime = plan.token.tstInfo.genTime;
-        for (const p of archivalTokenProblems(plan.token)) problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}, archive time-stamp #${k + 1}: its time-stamp token is not in the strict form an archive needs: ${p}` });
+        for (const p of read.strict) problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}, archive time-stamp #${k + 1}: its time-stamp token is not in the strict form an archive needs: ${p}` });
         if (ats.digestAlgorithm !== undefined && hash !== undefined && plan.token.tstInfo.hash !== hash) {
           problems.push({ code: 'EVIDENCE_RECORD_INVALID', message: `chain #${j + 1}, archive time-stamp #${k + 1}: its time-stamp is over a ${plan.token.tstInfo.hash} hash, not the ${verdict.hash} of its chain (RFC 4998 §5.1)` });
         }
@@ -321,7 +363,7 @@ async function validateChainCached(chained: ChainedTimestamp[], ctx: ValidationC
 export async function verifyEvidenceRecord(record: Uint8Array | EvidenceRecord, data: EvidenceData, options: VerifyEvidenceRecordOptions): Promise<EvidenceRecordVerdict> {
   const rec = record instanceof Uint8Array ? parseEvidenceRecord(record) : record;
   const problems: EvidenceProblem[] = [];
-  const { plans, hashes } = planRecord(rec, problems);
+  const { plans, hashes } = planRecord(rec, problems, options.cache);
   const digests = await digestData(data, new Set(hashes.filter((h): h is TspHash => h !== undefined)));
   const dataKey = digests.sha256 !== undefined ? hex(digests.sha256) : 'evidence-record-data';
   plans.forEach((chain, j) => {
@@ -336,10 +378,10 @@ export async function verifyEvidenceRecord(record: Uint8Array | EvidenceRecord, 
 
   const all = plans.flat();
   const readable = all.filter((p) => p.token !== undefined && p.root !== undefined && isTspHash(p.token.tstInfo.hash));
-  const ctx = contextOf(options, carriedValidationData(rec, readable.map((p) => p.token!)));
+  const ctx = contextOf(options, carriedCached(rec, readable.map((p) => p.token!), options.cache));
   const store = options.poes ?? new PoeStore();
   const chained: ChainedTimestamp[] = readable.map((p) => ({ token: p.token!, expected: { hash: p.token!.tstInfo.hash as TspHash, imprint: p.root! }, covers: p.covers, origin: 'evidence-record' }));
-  const results = await validateChainCached(chained, ctx, store, options.cache);
+  const results = await validateChainCached(chained, ctx, store, options.cache?.chains);
   readable.forEach((p, i) => {
     const r = results[i]!;
     p.verdict.timestamp = r.verdict;
