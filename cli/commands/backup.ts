@@ -13,6 +13,7 @@ import {
   type BackupConfig, type ConfiguredTarget, type BackupEvent, type Unlock, type MasterSecret, type SealSigning, type X509Cert,
   type VerifyReport, type Identity, type LockOwner,
 } from '../../src/index.js';
+import { recordInJournal } from './journal.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
 import { parseAt, passwordReader, readCrls } from '../options.js';
@@ -220,7 +221,8 @@ export function registerBackupCommands(program: Command): void {
     .description('back up the sources to every reachable destination')
     .option('--pass-file <file>', 'password of the seal identity (or SCELLE_PASSWORD, or a prompt)')
     .option('--workers <n>', 'worker threads (default: the number of cores, at most 4)')
-    .action(action(async (ctx: Ctx, o: CommonOpts & { workers?: string }) => {
+    .option('--journal <archive>', 'record the run in this archive’s journal (scelle archive)')
+    .action(action(async (ctx: Ctx, o: CommonOpts & { workers?: string; journal?: string }) => {
       const cfg = await loadConfig(ctx, o);
       if (cfg.repository.writeKey === undefined) throw new ScelleError('CONFIG_INVALID', 'the config has no write key (cle-ecriture): it is a verifier\'s copy', { params: { detail: 'no write key' } });
       const { signing, identity } = await sealSigning(ctx, cfg, o.passFile);
@@ -236,6 +238,7 @@ export function registerBackupCommands(program: Command): void {
           ...(o.workers !== undefined ? { workers: Number(o.workers) } : {}),
         });
         sink.end();
+        if (o.journal !== undefined) await recordInJournal(ctx, o.journal, { operation: 'backup.run', object: { kind: 'snapshot', id: r.snapshot }, details: { files: String(r.files), bytes: String(r.bytes), destinations: r.targets.map((t) => `${t.name}:${t.status}`).join(',') } });
         if (ctx.json) {
           ctx.io.stdout.write(`${JSON.stringify({ type: 'result', ok: true, ...r })}\n`);
         } else {
@@ -339,7 +342,8 @@ export function registerBackupCommands(program: Command): void {
     .option('--path <p>', 'only this file or folder of the snapshot')
     .option('--force', 'write into a non-empty folder, replacing files')
     .option('--dest <name>', 'the destination to read from (default: the first reachable one)')
-    .action(action(async (ctx: Ctx, snapshot: string | undefined, o: CommonOpts & { to: string; path?: string; force?: boolean }) => {
+    .option('--journal <archive>', 'record the restore in this archive’s journal (scelle archive)')
+    .action(action(async (ctx: Ctx, snapshot: string | undefined, o: CommonOpts & { to: string; path?: string; force?: boolean; journal?: string }) => {
       const cfg = await loadConfig(ctx, o);
       const ts = await openTargets(ctx, cfg);
       try {
@@ -348,6 +352,7 @@ export function registerBackupCommands(program: Command): void {
         const r = await restoreSnapshot(t.target, {
           master, to: resolve(ctx.io.cwd, o.to), ...(snapshot ? { snapshot } : {}), ...(o.path ? { path: o.path } : {}), ...(o.force ? { force: true } : {}),
         });
+        if (o.journal !== undefined) await recordInJournal(ctx, o.journal, { operation: 'backup.restore', object: { kind: 'snapshot', id: r.snapshot }, details: { files: String(r.files), bytes: String(r.bytes), from: t.spec.name, problems: String(r.problems.length) } });
         if (ctx.json) ctx.emitJson({ ok: r.problems.length === 0, target: t.spec.name, ...r });
         else {
           ctx.line(ctx.t('backup.restored', { files: r.files, bytes: mib(r.bytes), snapshot: r.snapshot.slice(0, 12), time: r.time, to: r.to }));

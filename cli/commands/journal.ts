@@ -4,7 +4,7 @@
  * validated; `seal` adds a seal now (after a night's backups, say).
  */
 import type { Command } from 'commander';
-import { ScelleError, sealJournal, verifyArchive, verifyJournal, type JournalReport } from '../../src/index.js';
+import { ScelleError, recordJournalEvents, sealJournal, verifyArchive, verifyJournal, type JournalEvent, type JournalReport } from '../../src/index.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
@@ -50,4 +50,10 @@ export function registerJournalCommands(program: Command): void {
       else ctx.line(ctx.t('journal.sealed', { seq: e.seq, time: e.time }));
       return 0;
     }));
+}
+
+/** Records an event of another command (a backup run, a restore) in an archive's journal. */
+export async function recordInJournal(ctx: Ctx, archive: string, event: JournalEvent): Promise<void> {
+  await withArchive(ctx, archive, (store) => recordJournalEvents(store, [event], actorOf(ctx)));
+  ctx.log(ctx.t('journal.recorded', { operation: event.operation, id: event.object.id.slice(0, 12) }));
 }

@@ -139,6 +139,25 @@ describe('archive and journal', () => {
     expect(j.stdout).toMatch(/journal intact: \d+ entries, 2 seal\(s\) verified/);
   });
 
+  it('backup run and restore --journal: recorded in the archive’s journal', () => {
+    mkdirSync(f('dossiers'));
+    writeFileSync(f('dossiers/cr.txt'), 'compte rendu\n');
+    writeFileSync(f('repo.pass'), 'Cabinet-Durand#2026!\n', { mode: 0o600 });
+    const cfg = f('backup.json');
+    const init = scelle(['backup', 'init', '--config', cfg, '--source', f('dossiers'), '--target', `disque=file://${f('sauvegarde')}`, '--pass-file', f('repo.pass'), '--kdf-log-n', '12']);
+    expect(init.status).toBe(0);
+    const run = scelle(['backup', 'run', '--config', cfg, '--journal', f('archive')]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/recorded in the archive’s journal: backup\.run/);
+    const restore = scelle(['backup', 'restore', '--config', cfg, '--to', f('restaure'), '--pass-file', f('repo.pass'), '--journal', f('archive')]);
+    expect(restore.status).toBe(0);
+    const j = scelle(['journal', 'verify', ...arch(), '--json']);
+    expect(j.json().ok).toBe(true);
+    const segs = readdirSync(f('archive/journal')).sort();
+    const last2 = segs.slice(-2).map((k) => JSON.parse(readFileSync(f(`archive/journal/${k}`), 'utf8').trim()));
+    expect(last2.map((e: { operation: string }) => e.operation)).toEqual(['backup.run', 'backup.restore']);
+  });
+
   it('journal verify names an edited entry (exit 4)', () => {
     const seg = readdirSync(f('archive/journal')).sort()[1]!;
     const path = f(`archive/journal/${seg}`);
