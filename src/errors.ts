@@ -120,7 +120,6 @@ export const ERROR_CODES = [
   'JOURNAL_BROKEN',
   'RETENTION_NOT_DUE',
   'LEGAL_HOLD',
-  'RENEWAL_DUE',
   // anything else
   'INTERNAL',
 ] as const;

@@ -107,7 +107,6 @@ export const archiveEn: Record<string, string> = {
   'error.RETENTION_NOT_DUE': 'the document {file} is not due for destruction yet',
   'error.LEGAL_HOLD': 'the document {file} is under legal hold: it cannot be destroyed',
   'hint.LEGAL_HOLD': 'a legal hold is lifted with: scelle archive retention release HOLD',
-  'error.RENEWAL_DUE': 'a renewal of the proofs is due',
 };
 
 export const archiveFr: Record<string, string> = {
@@ -217,5 +216,4 @@ export const archiveFr: Record<string, string> = {
   'error.RETENTION_NOT_DUE': 'le document {file} n’est pas encore à détruire',
   'error.LEGAL_HOLD': 'le document {file} est sous gel juridique : il ne peut pas être détruit',
   'hint.LEGAL_HOLD': 'un gel juridique se lève avec : scelle archive retention release GEL',
-  'error.RENEWAL_DUE': 'un renouvellement des preuves est nécessaire',
 };

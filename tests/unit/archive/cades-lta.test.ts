@@ -92,6 +92,12 @@ describe('CAdES-LT and CAdES-LTA over 15 years', () => {
     expect(s.timestamps[0]!.pastChain?.ok).toBe(true);
     expect(s.timestamps[0]!.poe?.origin).toBe('archive-timestamp');
     expect(s.archiveTimestamps!.every((a) => a.ok)).toBe(true);
+    // the detailed report lists the archive time-stamps beside the signature time-stamp
+    const { buildValidationReport } = await import('../../../src/validation/report.js');
+    const report = buildValidationReport([{ file: 'cr.p7s', verdict: v }], { trustAnchors: pki.anchors, validationTime: at(15) });
+    expect(report.signatures[0]!.timestamps.map((t) => [t.type, t.indication])).toEqual([
+      ['signature-timestamp', 'TOTAL-PASSED'], ['archive-timestamp', 'TOTAL-PASSED'], ['archive-timestamp', 'TOTAL-PASSED'],
+    ]);
   });
 
   it('archived only once, year 15 needs a CRL of the first TSA issued after the archive time-stamp', async () => {
