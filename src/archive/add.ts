@@ -62,10 +62,9 @@ interface Packed {
   packs: string[];
 }
 
-/** Reads the documents into packs (written as they fill). */
-async function pack(store: ArchiveStore, batchId: string, inputs: readonly ArchiveInput[], hash: TspHash, rule: RetentionRule, now: Date): Promise<Packed> {
+/** Reads the documents into packs (written as they fill; their keys go into `packs` at once, for cleanup). */
+async function pack(store: ArchiveStore, batchId: string, inputs: readonly ArchiveInput[], hash: TspHash, rule: RetentionRule, now: Date, packs: string[]): Promise<Packed> {
   const items: ArchiveItem[] = [];
-  const packs: string[] = [];
   let buffer: Uint8Array[] = [];
   let size = 0;
   let pending: ArchiveItem[] = [];
@@ -106,12 +105,12 @@ export async function addToArchive(store: ArchiveStore, inputs: readonly Archive
   const hash = options.hash ?? 'sha256';
   const rule = checkRule(options.retention ?? { kind: 'unset' });
   const release = await store.lock(options.actor, clock);
-  let packed: Packed | undefined;
+  const written: string[] = [];
   let committed = false;
   try {
     const id = await store.nextBatchId();
     const now = clock();
-    packed = await pack(store, id, inputs, hash, rule, now);
+    const packed = await pack(store, id, inputs, hash, rule, now, written);
     const entries: NewJournalEntry[] = packed.items.map((it) => ({ actor: options.actor, operation: 'archive.add', object: { kind: 'item', id: it.id, sha256: it.digests.sha256! }, details: { batch: id, size: String(it.size), retention: rule.kind } }));
     const journal = prepareJournal(await journalHead(store.target), entries, clock);
     const journalLeaf = journal[journal.length - 1]!.hash;
@@ -139,7 +138,7 @@ export async function addToArchive(store: ArchiveStore, inputs: readonly Archive
     if (tsa !== undefined) result.tsa = tsa;
     return result;
   } finally {
-    if (!committed && packed !== undefined) for (const p of packed.packs) await store.target.delete(p).catch(() => undefined);
+    if (!committed) for (const p of written) await store.target.delete(p).catch(() => undefined);
     await release();
   }
 }

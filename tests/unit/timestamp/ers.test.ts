@@ -10,6 +10,7 @@ import { encodeEvidenceRecord, parseEvidenceRecord } from '../../../src/timestam
 import { evidenceRecordOf, renewChainTimestamp, renewHashTrees, timestampTree, withRenewedTimestamp } from '../../../src/timestamp/ers/generate.js';
 import { verifyEvidenceRecord, type VerifyEvidenceRecordOptions } from '../../../src/validation/evidence-record.js';
 import { at, clockedTsa, createLongTermPki, type LongTermPki } from '../../helpers/longterm-pki.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const sha256 = (b: Uint8Array | string): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 const sha512 = (b: Uint8Array | string): Uint8Array => new Uint8Array(createHash('sha512').update(b).digest());
@@ -60,6 +61,23 @@ describe('hash trees (RFC 4998 §4.2–4.3)', () => {
     expect(Buffer.compare(rootOfReducedTree('sha256', [[a, b], [c]])!, hashSorted('sha256', [ab, c]))).toBe(0);
     // RFC 4998 §4.3: a later list of several values is hashed with the node joined to it
     expect(Buffer.compare(rootOfReducedTree('sha256', [[a, b], [c, a]])!, hashSorted('sha256', [ab, c, a]))).toBe(0);
+  });
+});
+
+describe('hostile records', () => {
+  it.each([
+    ['empty', new Uint8Array()],
+    ['random bytes', Uint8Array.from({ length: 200 }, (_, i) => (i * 7919) % 256)],
+    ['a SEQUENCE with nothing useful', Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)],
+    ['version 2', Uint8Array.of(0x30, 0x08, 0x02, 0x01, 0x02, 0x30, 0x00, 0x30, 0x00)],
+    ['no chain', Uint8Array.of(0x30, 0x08, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00)],
+    ['an empty chain', Uint8Array.of(0x30, 0x0a, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x02, 0x30, 0x00)],
+  ])('%s: MALFORMED_ASN1, never a crash', (_name, der) => {
+    expect(codeOf(() => parseEvidenceRecord(der))).toBe('MALFORMED_ASN1');
+  });
+
+  it('a record larger than any genuine one is refused before parsing', () => {
+    expect(codeOf(() => parseEvidenceRecord(new Uint8Array(17 * 1024 * 1024)))).toBe('EVIDENCE_RECORD_INVALID');
   });
 });
 
