@@ -13,6 +13,7 @@ import type { Ctx } from '../context.js';
 import { readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
 import { limitText } from './archive-text.js';
+import { formatDate } from '../dates.js';
 
 interface ExtendCliOptions {
   level: 'T' | 'LT' | 'LTA';
@@ -71,7 +72,7 @@ export function registerExtendCommand(program: Command): void {
         ctx.emitJson({
           ok: failed.length === 0,
           results: results.map((r) => (r.result !== undefined
-            ? { file: r.file, ok: true, level: `CAdES-${r.result.level}`, added: r.result.added, ...(r.result.renewBefore !== undefined ? { renewBefore: { until: r.result.renewBefore.until.toISOString(), reason: r.result.renewBefore.reason, detail: r.result.renewBefore.detail } } : {}) }
+            ? { file: r.file, ok: true, level: `CAdES-${r.result.level}`, added: r.result.added, earlyRevocationData: r.result.earlyRevocationData.map((e) => ({ subject: e.subject, issued: e.issued.toISOString(), signatureTime: e.signatureTime.toISOString() })), ...(r.result.renewBefore !== undefined ? { renewBefore: { until: r.result.renewBefore.until.toISOString(), reason: r.result.renewBefore.reason, detail: r.result.renewBefore.detail } } : {}) }
             : { file: r.file, ok: false, error: { code: r.error!.code, message: r.error!.message } })),
         });
       }
@@ -90,4 +91,6 @@ function renderResult(ctx: Ctx, sig: string, r: ExtendSignatureResult): void {
   ].filter((x) => x !== undefined);
   ctx.line(ctx.t('extend.done', { file: sig, level: `CAdES-${r.level}`, added: parts.length > 0 ? parts.join(', ') : ctx.t('extend.added.none') }));
   if (r.renewBefore !== undefined) ctx.line(`  ${ctx.t('extend.renewBefore', { limit: limitText(ctx, r.renewBefore) })}`);
+  const early = r.earlyRevocationData[0];
+  if (early !== undefined) ctx.log(ctx.t('extend.early', { file: sig, subject: early.subject, issued: formatDate(early.issued, ctx.lang, ctx.io.env), time: formatDate(early.signatureTime, ctx.lang, ctx.io.env) }));
 }

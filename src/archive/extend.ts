@@ -70,6 +70,13 @@ export interface ExtendSignatureResult {
   added: { signatureTimestamps: number; certificates: number; crls: number; ocspResponses: number; archiveTimestamps: number };
   /** For LTA: until when the newest archive time-stamp keeps the signature provable (re-archive before). */
   renewBefore?: RenewalLimit;
+  /**
+   * Revocation data embedded that was issued before the signature time-stamp: it cannot show the
+   * certificate was not revoked at that time (ETSI EN 319 102-1's grace period). Once the
+   * signer's certificate has expired, the signature needs newer data: extend it again (LT or LTA)
+   * after the certification authority has published newer revocation data.
+   */
+  earlyRevocationData: { subject: string; issued: Date; signatureTime: Date }[];
 }
 
 const REVOCATION_CODES = new Set<ErrorCode>(['REVOCATION_UNAVAILABLE', 'REVOCATION_UNKNOWN', 'CRL_EXPIRED', 'CRL_INVALID', 'OCSP_INVALID']);
@@ -111,7 +118,22 @@ function requireValid(v: SignatureVerdict): void {
 }
 
 /** Validates now and gathers what made the verdict (paths, CRLs, OCSP responses). */
-async function gather(der: Uint8Array, options: ExtendSignatureOptions): Promise<{ data: GatheredData; sd: StreamedSignedData }> {
+/** Revocation data of the signers' paths issued before their signature time-stamps. */
+function earlyData(v: SignatureVerdict): ExtendSignatureResult['earlyRevocationData'] {
+  const out: ExtendSignatureResult['earlyRevocationData'] = [];
+  for (const s of v.signers) {
+    const t = s.poe?.time;
+    if (t === undefined || s.chain === undefined) continue;
+    for (const r of s.chain.revocation) {
+      const issued = r.crl?.thisUpdate ?? r.ocsp?.thisUpdate;
+      const cert = s.chain.path[r.depth];
+      if (issued !== undefined && cert !== undefined && issued.getTime() < t.getTime()) out.push({ subject: cert.subject, issued, signatureTime: t });
+    }
+  }
+  return out;
+}
+
+async function gather(der: Uint8Array, options: ExtendSignatureOptions): Promise<{ data: GatheredData; sd: StreamedSignedData; early: ExtendSignatureResult['earlyRevocationData'] }> {
   const rec = options.online === true ? recordingFetcher(options.fetcher) : undefined;
   const sd = await readWith(der, options);
   const verdict = await validateSignedData(sd, verifyOptionsOf(options, rec?.fetcher ?? options.fetcher), new PoeStore());
@@ -129,7 +151,7 @@ async function gather(der: Uint8Array, options: ExtendSignatureOptions): Promise
     }
   });
   const crls = [...(options.crls ?? []), ...embedded, ...(rec?.log.crls ?? [])];
-  return { data: gatherFromChains(chains, options.trustAnchors, crls, rec?.log.ocspResponses ?? []), sd };
+  return { data: gatherFromChains(chains, options.trustAnchors, crls, rec?.log.ocspResponses ?? []), sd, early: earlyData(verdict) };
 }
 
 /** SignedData.certificates / crls with the gathered data added (what is there already is kept). */
@@ -186,16 +208,16 @@ export async function extendSignature(der: Uint8Array, options: ExtendSignatureO
     current = await addSignatureTimestamp(current, options.getToken, options.clock !== undefined ? { clock: options.clock } : {});
     added.signatureTimestamps = first.signerInfos.length;
   }
-  if (options.level === 'T') return { signature: current, level: 'T', added };
-  const { data, sd } = await gather(current, options);
+  if (options.level === 'T') return { signature: current, level: 'T', added, earlyRevocationData: [] };
+  const { data, sd, early } = await gather(current, options);
   const e = embed(current, data);
   current = e.der;
   Object.assign(added, { certificates: e.certificates, crls: e.crls, ocspResponses: e.ocsp });
-  if (options.level === 'LT') return { signature: current, level: 'LT', added };
+  if (options.level === 'LT') return { signature: current, level: 'LT', added, earlyRevocationData: early };
   if (options.getToken === undefined) throw new ScelleError('USAGE', 'CAdES-LTA needs an archive time-stamp: give a TSA (--tsa URL)', { params: { detail: 'CAdES-LTA needs an archive time-stamp: give a TSA (--tsa URL)' } });
   current = await archive(current, sd, options, options.getToken);
   added.archiveTimestamps = sd.signerInfos.length;
-  const result: ExtendSignatureResult = { signature: current, level: 'LTA', added };
+  const result: ExtendSignatureResult = { signature: current, level: 'LTA', added, earlyRevocationData: early };
   const check = await validateSignedData(await readWith(current, options), { ...verifyOptionsOf(options, options.fetcher), revocation: 'skip' });
   const broken = check.signers.flatMap((s) => s.archiveTimestamps ?? []).find((a) => a.code === 'ARCHIVE_TIMESTAMP_INVALID');
   if (broken !== undefined) throw new ScelleError('INTERNAL', `the archive time-stamp just added does not verify: ${broken.problems[0]?.message ?? ''}`);

@@ -48,6 +48,10 @@ describe('CAdES-LT and CAdES-LTA over 15 years', () => {
     const v = await verifyAt(lt.signature, 1 / 365, []);
     expect(v.signers[0]!.problems).toEqual([]);
     expect(v.signers[0]!.cades.level).toBe('CAdES-LT');
+    expect(lt.earlyRevocationData).toEqual([]);
+    // a CRL still valid but issued before the signature time-stamp: accepted now, and said to be too early
+    const early = await extendSignature(tSig, { ...options, crls: pki.crlsAt(at(-0.01)) });
+    expect(early.earlyRevocationData.map((e) => e.subject)).toEqual([X509Cert.fromDer(pki.signer.cert).subject, X509Cert.fromDer(pki.ca).subject]);
     // without CRLs and offline: refused with a clear code, nothing half-done
     const err = await extendSignature(tSig, { ...options, crls: [] }).catch((e: unknown) => e);
     expect(isScelleError(err, 'VALIDATION_DATA_MISSING')).toBe(true);
