@@ -133,3 +133,17 @@ export function mergeValidationData(stored: StoredValidationData, g: { certifica
   const added = data.certificates.length + data.crls.length + data.ocsp.length - stored.certificates.length - stored.crls.length - stored.ocsp.length;
   return { data, added };
 }
+
+/**
+ * The journal's link that a batch's chain 0 holds (`journalLeaf`), as an item whose record the
+ * seal checks: its "document" hash is the link under chain 0's algorithm, and `H(link)` under the
+ * algorithm of each later chain (hash-tree renewals carry it too).
+ */
+export function journalProbe(batch: ArchiveBatch): ArchiveItem | undefined {
+  if (batch.journalLeaf === undefined) return undefined;
+  const first = batch.chains[0]!.hash;
+  const leaf = fromHex(batch.journalLeaf);
+  const digests: ArchiveItem['digests'] = { [first]: batch.journalLeaf };
+  for (const c of batch.chains.slice(1)) if (c.hash !== first) digests[c.hash] = hex(digestOf(c.hash, leaf));
+  return { id: 'journal', size: 0, digests, addedAt: batch.createdAt, retention: { kind: 'unset' } };
+}

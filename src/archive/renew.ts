@@ -20,7 +20,7 @@ import { TSP_HASHES, type TspHash } from '../timestamp/tsp.js';
 import { digestDeadline } from '../validation/algorithms.js';
 import { IMPRINT_HASH } from '../timestamp/imprint.js';
 import { earliestLimit, tokenRenewalLimits, type RenewalLimit } from '../validation/renewal.js';
-import { TreeCache, leafHex, mergeValidationData } from './batch.js';
+import { TreeCache, journalProbe, leafHex, mergeValidationData } from './batch.js';
 import { journalHead, prepareJournal, writeJournal, type JournalEntry, type NewJournalEntry } from './journal.js';
 import type { ArchiveBatch, ArchiveStore } from './store.js';
 import { gatherForTokens, type GatherOptions } from './validation-data.js';
@@ -101,7 +101,8 @@ async function renewHashTree(store: ArchiveStore, batch: ArchiveBatch, to: TspHa
   for (const item of present) item.digests[to] = crypto.createHash(to).update(await store.readItem(item)).digest('hex');
   batch.chains.push({ hash: to, leaves: [], timestamps: [] });
   const j = batch.chains.length - 1;
-  const leaves = present.map((i) => leafHex(batch, i, j, trees)!);
+  const probe = journalProbe(batch);
+  const leaves = [...present, ...(probe !== undefined ? [probe] : [])].map((i) => leafHex(batch, i, j, trees)!);
   const t = await timestampTree(leaves.map((l) => new Uint8Array(Buffer.from(l, 'hex'))), to, { getToken: options.getToken, clock }, `the renewed hash tree of batch ${batch.id}`);
   batch.chains[j] = { hash: to, leaves: t.tree.rows[0]!.map((l) => Buffer.from(l).toString('hex')), timestamps: [{ token: b64(t.token) }] };
   return t.genTime;

@@ -14,7 +14,7 @@ import type { TspHash } from '../timestamp/tsp.js';
 import { parseTimeStampToken } from '../timestamp/tsp.js';
 import { EvidenceCache, verifyEvidenceRecord, type EvidenceRecordVerdict, type VerifyEvidenceRecordOptions } from '../validation/evidence-record.js';
 import { verifyTimestampToken } from '../validation/timestamp.js';
-import { TreeCache, itemEvidenceRecord } from './batch.js';
+import { TreeCache, itemEvidenceRecord, journalProbe } from './batch.js';
 import { verifyJournal, type JournalEntry, type JournalReport, type SealCheck } from './journal.js';
 import type { ArchiveBatch, ArchiveItem, ArchiveStore } from './store.js';
 
@@ -110,9 +110,9 @@ function sealChecker(store: ArchiveStore, batches: readonly ArchiveBatch[], opti
     if ('batch' in e.seal) {
       const batch = batches.find((b) => b.id === (e.seal as { batch: string }).batch);
       if (batch === undefined || batch.journalLeaf !== e.prev) return { ok: false, broken: true, message: `batch ${'batch' in e.seal ? e.seal.batch : ''} does not hold the journal's link ${e.prev}: the entries before the seal were rewritten` };
-      const hash = batch.chains[0]!.hash;
-      const probe: ArchiveItem = { id: 'journal', size: 0, digests: { [hash]: e.prev }, addedAt: batch.createdAt, retention: { kind: 'unset' } };
-      const v = await verifyEvidenceRecord(itemEvidenceRecord(batch, probe), { digests: { [hash]: new Uint8Array(Buffer.from(e.prev, 'hex')) } }, options);
+      const probe = journalProbe(batch)!;
+      const digests = Object.fromEntries(Object.entries(probe.digests).map(([h, d]) => [h, new Uint8Array(Buffer.from(d, 'hex'))]));
+      const v = await verifyEvidenceRecord(itemEvidenceRecord(batch, probe), { digests }, options);
       return { ok: v.ok, broken: v.indication === 'TOTAL-FAILED', ...(v.existedAt !== undefined ? { genTime: v.existedAt } : {}), ...(v.ok ? {} : { message: v.problems[0]?.message ?? v.code ?? '' }) };
     }
     const token = new Uint8Array(Buffer.from(e.seal.token, 'base64'));

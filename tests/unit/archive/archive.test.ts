@@ -102,6 +102,8 @@ describe('the practice archive', () => {
     expect(v.items.filter((i) => !i.ok).slice(0, 1).map((i) => i.problems)).toEqual([]);
     expect(v.items[0]!.existedAt?.getTime()).toBe(at(0).getTime());
     expect(v.journal.problems).toEqual([]);
+    // the batch's seal of the journal is carried by the renewals too: still checkable in year 15
+    expect(v.journal.seals.map((x) => x.check.ok)).toEqual([true, true, true]);
     expect(v.ok).toBe(true);
   }, 180_000);
 
