@@ -147,3 +147,35 @@ describe('CAdES-LT and CAdES-LTA over 15 years', () => {
     expect(index.unsignedAttrValues).toHaveLength(1);
   });
 });
+
+describe('LT with --online', () => {
+  it('fetches the CRL the certificates name and embeds exactly what it fetched', async () => {
+    const { createDemoPki } = await import('../../../src/crypto/demo-pki.js');
+    const { loadPkcs12Identity, selectCertificate } = await import('../../../src/crypto/identity.js');
+    const { openSerialState } = await import('../../../src/timestamp/serial-state.js');
+    const { createTimeStampAuthority } = await import('../../../src/timestamp/tsa.js');
+    const { parseCrls } = await import('../../../src/crypto/x509/crl.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const demo = await createDemoPki({ crlUrl: 'http://crl.demo.test/personnes.crl' });
+    const signer = selectCertificate(loadPkcs12Identity(demo.praticien.p12, demo.praticien.password), 'sign').entry;
+    const tsaEntry = selectCertificate(loadPkcs12Identity(demo.tsa.p12, demo.tsa.password), 'tsa').entry;
+    const tsa = createTimeStampAuthority({ signer: tsaEntry, chain: [X509Cert.fromDer(demo.ca)], state: await openSerialState(mkdtempSync(join(tmpdir(), 'scelle-online-'))) });
+    const getToken = async (hash: 'sha256' | 'sha384' | 'sha512', imprint: Uint8Array): Promise<Uint8Array> => (await tsa.issue({ hash, imprint, certReq: true })).token;
+    const sig = await signDetached([content], { signer, chain: [X509Cert.fromDer(demo.ca)] });
+    const fetched: string[] = [];
+    const fetcher = async (url: string) => {
+      fetched.push(url);
+      return url === 'http://crl.demo.test/personnes.crl' ? { status: 200, body: demo.crl } : { status: 404, body: new Uint8Array() };
+    };
+    const r = await extendSignature(sig, { level: 'LT', trustAnchors: [X509Cert.fromDer(demo.root)], crls: parseCrls(demo.rootCrl), online: true, fetcher, getToken, content: source });
+    expect(fetched).toContain('http://crl.demo.test/personnes.crl');
+    expect(r.added).toMatchObject({ signatureTimestamps: 1, crls: 2 });
+    const layout = readSignedDataLayout(r.signature);
+    expect(layout.crls.some((c) => Buffer.compare(Buffer.from(c), Buffer.from(demo.crl)) === 0)).toBe(true);
+    // and it verifies offline now, from what it carries
+    const v = await verifySignature(r.signature, { trustAnchors: [X509Cert.fromDer(demo.root)], content: source() });
+    expect(v.signers[0]!.problems).toEqual([]);
+  });
+});
