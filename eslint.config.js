@@ -8,6 +8,8 @@
 //   export        → crypto, timestamp, io, errors (the sealed USB export)
 //   pdf           → crypto, timestamp, io, errors (PDF structure, PAdES signing)
 //   asic          → validation, crypto, timestamp, io, errors (ASiC containers)
+//   archive       → validation, crypto, timestamp, backup/destination, io, errors (long-term proofs,
+//                   the practice archive, its journal and retention)
 //   cli           → the public API (src/index.ts) only
 //   src/**        → never process, console, commander, or exiting
 import tseslint from 'typescript-eslint';
@@ -39,7 +41,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },
@@ -48,7 +50,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
       }],
     },
   },
@@ -57,7 +59,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/archive/**', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },
@@ -112,6 +114,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
         patterns: [layer('asic imports validation, crypto, timestamp, io and errors — not backup, mss, pdf or the CLI', '**/backup/**', '**/mss/**', '**/export/**', '**/pdf/**', '**/cli/**', '**/demo.js', '../index.js')],
+      }],
+    },
+  },
+  {
+    files: ['src/archive/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['commander', 'node:process', 'process'],
+        patterns: [layer('archive imports validation, crypto, timestamp, backup/destination, io and errors — not the backup repository, mss or the CLI', '**/backup/*.js', '!**/backup/destination/*.js', '**/mss/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
       }],
     },
   },

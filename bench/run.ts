@@ -11,6 +11,7 @@
  *   npm run bench -- cms          only the CMS envelope benchmark (1 GiB encrypt/decrypt vs openssl cms)
  *   npm run bench -- mss          only the MSSanté benchmark (directory import/lookup vs awk/grep, read vs openssl cms)
  *   npm run bench -- pades        only the PDF signature benchmark (200 letters at B-T; B-B vs pdfsig)
+ *   npm run bench -- archive      only the practice archive benchmark (10 000 letters vs openssl ts per letter)
  *   npm run bench -- --letters 200 --large-gib 1
  */
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, openSync, ftruncateSync, closeSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { benchBackup } from './backup.js';
 import { benchZip } from './zip.js';
 import { benchMss } from './mss.js';
 import { benchPades } from './pades.js';
+import { benchArchive } from './archive.js';
 import { BIN, arg, measure, row, words, lcg } from './util.js';
 
 async function benchSign(work: string): Promise<void> {
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     if (only.length === 0 || only.includes('backup')) await benchBackup(work);
     if (only.length === 0 || only.includes('mss')) await benchMss(work);
     if (only.length === 0 || only.includes('pades')) await benchPades(work);
+    if (only.length === 0 || only.includes('archive')) await benchArchive(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

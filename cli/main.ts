@@ -24,6 +24,9 @@ import { registerEncryptCommands } from './commands/encrypt.js';
 import { registerExportCommands } from './commands/export.js';
 import { registerPdfCommands } from './commands/sign-pades.js';
 import { registerAsicCommands } from './commands/asic.js';
+import { registerExtendCommand } from './commands/extend.js';
+import { registerArchiveCommands } from './commands/archive.js';
+import { registerJournalCommands } from './commands/journal.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -130,6 +133,13 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   NOT_A_FILE: EXIT.USAGE,
   NOT_A_FOLDER: EXIT.USAGE,
   SIGNER_CERT_INVALID: EXIT.NEGATIVE,
+  // issue 13: long-term proofs
+  EVIDENCE_RECORD_INVALID: EXIT.NEGATIVE,
+  EVIDENCE_RECORD_MISMATCH: EXIT.NEGATIVE,
+  ARCHIVE_TIMESTAMP_INVALID: EXIT.NEGATIVE,
+  ARCHIVE_EXISTS: EXIT.USAGE,
+  ARCHIVE_CORRUPT: EXIT.CORRUPTION,
+  JOURNAL_BROKEN: EXIT.CORRUPTION,
 };
 
 /** Exit code for an error code. */
@@ -170,6 +180,9 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerMssCommands(program);
   registerPdfCommands(program);
   registerAsicCommands(program);
+  registerExtendCommand(program);
+  registerArchiveCommands(program);
+  registerJournalCommands(program);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

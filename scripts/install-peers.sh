@@ -61,6 +61,12 @@ command -v crontab >/dev/null 2>&1 || missing+=(cron)
 # certutil, qpdf checks the structure and makes object-stream and linearized PDFs, LibreOffice
 # (Writer without GUI: 46 packages, ~244 MiB installed, ~85 s to install here) makes the letters
 # and PDF/A files to sign, unzip lists ASiC containers
+# BouncyCastle's RFC 4998 evidence records (org.bouncycastle.tsp.ers, in bcpkix; its ASN.1 in
+# bcutil) and a Java compiler and runtime to build and run tests/interop/java/ErsHarness.java
+[ -e /usr/share/java/bcpkix.jar ] || missing+=(libbcpkix-java)
+[ -e /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
+[ -e /usr/share/java/bcutil.jar ] || missing+=(libbcutil-java)
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

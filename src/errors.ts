@@ -149,6 +149,18 @@ export const ERROR_CODES = [
   'OUTPUT_CLOSED',
   'TOO_MANY_ENTRIES',
   'SIGNER_CERT_INVALID',
+  // issue 13: long-term proofs (evidence records, CAdES-LT/LTA, the practice archive, journal, retention)
+  'EVIDENCE_RECORD_INVALID',
+  'EVIDENCE_RECORD_MISMATCH',
+  'ARCHIVE_TIMESTAMP_INVALID',
+  // (VALIDATION_DATA_MISSING: issue 14's, shared by CAdES and PAdES extension)
+  'ARCHIVE_NOT_FOUND',
+  'ARCHIVE_EXISTS',
+  'ARCHIVE_ITEM_NOT_FOUND',
+  'ARCHIVE_CORRUPT',
+  'JOURNAL_BROKEN',
+  'RETENTION_NOT_DUE',
+  'LEGAL_HOLD',
   // anything else
   'INTERNAL',
 ] as const;

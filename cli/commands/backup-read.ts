@@ -14,6 +14,7 @@ import {
   type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain,
 } from '../../src/index.js';
 import { action } from '../main.js';
+import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';
 import {
   closeAll, collect, duration, expectations, expectedName, firstReachable, localDate, mib, openCopies, readKitFile, sealTrust, unlockWith, configPath,
@@ -148,7 +149,7 @@ function defaultTo(ctx: Ctx): string {
 }
 
 /** Restores from one copy: the config's, or `--from URL` with the kit alone. */
-async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean }): Promise<number> {
+async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean; journal?: string }): Promise<number> {
   const copies = await openCopies(ctx, o);
   try {
     const t = await firstReachable(copies);
@@ -160,6 +161,7 @@ async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpt
       ...(copies.repository ? { repository: copies.repository } : {}), ...(name ? { destination: name } : {}),
       ...(snapshot ? { snapshot } : {}), ...(o.path ? { path: o.path } : {}), ...(o.force ? { force: true } : {}),
     });
+    if (o.journal !== undefined) await recordInJournal(ctx, o.journal, { operation: 'backup.restore', object: { kind: 'snapshot', id: r.snapshot }, details: { files: String(r.files), bytes: String(r.bytes), from: t.spec.name, problems: String(r.problems.length) } });
     if (ctx.json) ctx.emitJson({ ok: r.problems.length === 0, ...r });
     else {
       ctx.line(ctx.t('backup.restored', { files: r.files, bytes: mib(r.bytes), snapshot: r.snapshot.slice(0, 12), time: localDate(ctx, r.time), to: r.to, repository: r.repository, target: r.destination }));
@@ -269,7 +271,8 @@ export function registerReadCommands(backup: Command): void {
     .option('--to <dir>', 'folder to restore into, new or empty (default: Restauration-DATE here)')
     .option('--path <p>', 'only this file or folder of the snapshot')
     .option('--force', 'write into a non-empty folder, replacing files')
-    .action(action(async (ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean }) => restoreCommand(ctx, snapshot, o)));
+    .option('--journal <archive>', 'record the restore in this archive’s journal (scelle archive)')
+    .action(action(async (ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean; journal?: string }) => restoreCommand(ctx, snapshot, o)));
 
   withTrustOptions(withCopyOptions(backup.command('drill'), true))
     .description('restore test: restore the latest snapshot to a temp folder, compare with the snapshot\'s hashes, record the date; --from-kit rehearses a restore from the recovery kit alone')

@@ -11,6 +11,7 @@ import {
   readInputFile, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate, nextRun,
   type BackupEvent, type InitWarning, type StatusReport, type Witness,
 } from '../../src/index.js';
+import { recordInJournal } from './journal.js';
 import { action } from '../main.js';
 import type { Ctx } from '../context.js';
 import { newPasswordReader, parseAt } from '../options.js';
@@ -113,7 +114,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<number> {
   return 0;
 }
 
-async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string }): Promise<number> {
+async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string; journal?: string }): Promise<number> {
   const cfg = await loadConfig(ctx, o);
   if (cfg.repository.writeKey === undefined) throw new ScelleError('CONFIG_INVALID', 'the config has no write key (cle-ecriture): it is a verifier\'s copy', { params: { detail: 'no write key' } });
   const { signing, identity } = await sealSigning(ctx, cfg, o, false);
@@ -129,6 +130,7 @@ async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: b
       ...(o.workers !== undefined ? { workers: Number(o.workers) } : {}),
     });
     sink.end();
+    if (o.journal !== undefined) await recordInJournal(ctx, o.journal, { operation: 'backup.run', object: { kind: 'snapshot', id: r.snapshot }, details: { files: String(r.files), bytes: String(r.bytes), destinations: r.destinations.map((t) => `${t.name}:${t.status}`).join(',') } });
     if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ type: 'result', ok: true, ...r })}\n`);
     else {
       ctx.line(ctx.t('backup.runDone', { snapshot: r.snapshot.slice(0, 12), files: r.files, bytes: mib(r.bytes), newBytes: mib(r.newBytes), time: duration(r.durationMs) }));
@@ -273,7 +275,8 @@ export function registerBackupCommands(program: Command): void {
     .option('--identity-pass-file <file>', 'the same, when --pass-file is used for something else')
     .option('--workers <n>', 'worker threads (default: the number of cores, at most 4)')
     .option('--create', 'create destinations that do not exist yet, and make empty ones copies')
-    .action(action(async (ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string }) => runCommand(ctx, o)));
+    .option('--journal <archive>', 'record the run in this archive’s journal (scelle archive)')
+    .action(action(async (ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string; journal?: string }) => runCommand(ctx, o)));
 
   withConfig(backup.command('status'))
     .description('the 3-2-1 table per destination (newest snapshot, seal chain, damage), the rules, the next backup and the schedule; exit 1 when a rule is broken')

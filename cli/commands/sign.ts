@@ -14,6 +14,7 @@ import { tsaTokenSource } from './timestamp.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { runPadesSign, type PadesCliOptions } from './sign-pades.js';
+import { applyLevel, checkLevel, normalizeLevel } from './sign-levels.js';
 
 interface SignCliOptions extends IdentityOptions, PadesCliOptions {
   attached?: boolean;
@@ -49,7 +50,7 @@ export function registerSignCommand(program: Command): void {
       .option('--concurrency <n>', 'signatures in flight at once', '4')
       // PAdES: the signature inside the PDF (cli/commands/sign-pades.ts)
       .option('--pades', 'sign PDFs inside the PDF (PAdES, ETSI EN 319 142-1) → FILE.signed.pdf')
-      .option('--level <level>', 'PAdES level: B, T (with --tsa), LT (adds validation data) or LTA (adds a document time-stamp)')
+      .option('--level <level>', 'B (signature), T (+ time-stamp, needs --tsa), LT (+ validation data: --crl or --online; CAdES also --trust) or LTA (+ archive time-stamp; PAdES: a document time-stamp)')
       .option('--visible <page,x,y,w,h>', 'PAdES: a visible signature box in points from the bottom left of the page (name, RPPS, profession, date)')
       .option('--reason <text>', 'PAdES: the reason for signing')
       .option('--location <text>', 'PAdES: where it is signed')
@@ -61,6 +62,7 @@ export function registerSignCommand(program: Command): void {
     if (opts.pades === true) return runPadesSign(ctx, files, opts);
     const crls = opts.crl.length > 0 ? await readCrls(ctx, opts.crl) : undefined;
     const trustAnchors = opts.trust.length > 0 ? await readTrust(ctx, opts.trust) : undefined;
+    const level = checkLevel({ ...opts, level: normalizeLevel(opts.level) });
     const identity = await openIdentity(ctx, opts);
     let outcomes: SignFileOutcome[];
     try {
@@ -96,6 +98,11 @@ export function registerSignCommand(program: Command): void {
       identity.close();
     }
     const untimestamped = opts.tsa ? await addTimestamps(ctx, outcomes, opts.tsa) : new Map<string, Untimestamped>();
+    if (level === 'LT' || level === 'LTA') {
+      // LT/LTA: each time-stamped signature extended as `scelle extend` does; one that cannot be stays CAdES-T and is reported
+      const extended = new Map((await applyLevel(ctx, outcomes.filter((o) => !untimestamped.has(o.path)), { ...opts, level }, level)).map((o) => [o.path, o]));
+      outcomes = outcomes.map((o) => extended.get(o.path) ?? o);
+    }
     const signed = outcomes.filter((o) => o.ok).length;
     const complete = signed - untimestamped.size;
     if (ctx.json) {

@@ -149,6 +149,7 @@ export function jsonSigner(s: SignerVerdict): Record<string, unknown> {
     pastChain: s.pastChain ? { ok: s.pastChain.ok, code: s.pastChain.code, checkedAt: s.pastChain.checkedAt.toISOString(), path: s.pastChain.path.map((c) => c.subject), revocation: s.pastChain.revocation } : undefined,
     timestamp: s.timestamp ? { genTime: s.timestamp.genTime.toISOString(), tsa: s.timestamp.tsa, imprintMatches: s.timestamp.imprintMatches, verified: s.timestamp.verified, ...(s.timestamp.code ? { code: s.timestamp.code } : {}) } : undefined,
     timestamps: s.timestamps.map((t) => ({ ok: t.ok, indication: t.indication, subIndication: t.subIndication, code: t.code, genTime: t.genTime?.toISOString(), tsa: t.tsa?.subject, serialNumber: t.serialNumber, problems: t.problems })),
+    ...(s.archiveTimestamps ? { archiveTimestamps: s.archiveTimestamps.map((a) => ({ ok: a.ok, code: a.code, genTime: a.genTime?.toISOString(), tsa: a.tsa, covers: a.covers, provenBy: a.provenBy ? { time: a.provenBy.time.toISOString(), origin: a.provenBy.origin } : undefined, problems: a.problems })) } : {}),
   };
 }
 
@@ -190,6 +191,9 @@ export function signerLines(ctx: Ctx, s: SignerVerdict): string[] {
   for (const ts of s.timestamps) {
     const tsa = ts.tsa?.subject ?? ts.tsaName;
     lines.push(`  ${t('sig.timestamp')}${c}${ts.genTime ? date(ts.genTime) : '?'}${tsa ? ` — ${tsa}` : ''} — ${ts.ok ? t('sig.tsOk') : `${t('sig.tsBad')} [${ts.code ?? 'TIMESTAMP_INVALID'}]`}`);
+  }
+  for (const a of s.archiveTimestamps ?? []) {
+    lines.push(`  ${t('sig.archiveTimestamp')}${c}${a.genTime ? date(a.genTime) : '?'}${a.tsa ? ` — ${a.tsa}` : ''} — ${a.ok ? t('sig.tsOk') : `${t('sig.tsBad')} [${a.code ?? 'ARCHIVE_TIMESTAMP_INVALID'}]`}`);
   }
   if (s.poe) lines.push(`  ${t('sig.poe')}${c}${date(s.poe.time)} (${t(`poe.${s.poe.origin}`)}${s.poe.tsa ? `, ${s.poe.tsa}` : ''})`);
   lines.push(`  ${t('sig.algorithms')}${c}${s.digestAlgorithm}, ${s.signatureAlgorithm} — ${s.cades.level}${s.weakAlgorithms.length ? ` — ${t('sig.weak', { algs: s.weakAlgorithms.join(', ') })}` : ''}`);

@@ -7,10 +7,11 @@ import { mssEn, mssFr } from './mss.js';
 import { validationEn, validationFr } from './validation.js';
 import { pdfEn, pdfFr } from './pdf.js';
 import { filesEn, filesFr } from './files.js';
+import { archiveEn, archiveFr } from './archive.js';
 
-// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC, files and media), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn, ...filesEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr, ...filesFr };
+// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC, files and media, long-term proofs), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn, ...filesEn, ...archiveEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr, ...filesFr, ...archiveFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };

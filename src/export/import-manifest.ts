@@ -29,7 +29,7 @@ export interface ManifestSignatureReport {
   /** The signing-time attribute (the signer's claim). */
   signingTime?: Date;
   /** CAdES level found. */
-  level?: 'CMS' | 'CAdES-B' | 'CAdES-T';
+  level?: 'CMS' | 'CAdES-B' | 'CAdES-T' | 'CAdES-LT' | 'CAdES-LTA';
   /** The signature time-stamp, verified strictly when `verified`. */
   timestamp?: { genTime: Date; tsa?: string };
 }

@@ -12,6 +12,7 @@
  * | RSA < 2048 bits | 2010-12-31 | RGS B1: RSA-1024 end of use |
  * | RSA 2048 bits | 2030-12-31 | RGS B1 / TS 119 312: 112-bit security until 2030 |
  * | RSA ≥ 3072, EC P-256/384/521, SHA-2, SHA-3 | 2035-12-31 (review date) | TS 119 312 current horizon |
+ * | EC < 256 bits (P-224, P-192) | 2030-12-31 | RGS B1: 112-bit security until 2030 |
  */
 
 /** A dated cryptographic constraint. */
@@ -50,4 +51,15 @@ export function digestDeadline(digestName: string): Date | undefined {
 /** Until when an RSA key of `bits` may be relied on. */
 export function rsaDeadline(bits: number): Date {
   return (RSA_DEADLINES.find((r) => bits >= r.minBits) ?? RSA_DEADLINES[RSA_DEADLINES.length - 1]!).until;
+}
+
+/** EC key deadlines (field size), from the same table: the first entry whose `minBits` the key reaches. */
+export const EC_DEADLINES: readonly { minBits: number; until: Date }[] = [
+  { minBits: 256, until: d('2035-12-31') },
+  { minBits: 0, until: d('2030-12-31') },
+];
+
+/** Until when an EC key of `bits` (field size) may be relied on. */
+export function ecDeadline(bits: number): Date {
+  return (EC_DEADLINES.find((r) => bits >= r.minBits) ?? EC_DEADLINES[EC_DEADLINES.length - 1]!).until;
 }

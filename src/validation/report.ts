@@ -61,7 +61,7 @@ export interface ReportCheck {
 
 /** A reported time-stamp. */
 export interface ReportTimestamp {
-  type: 'signature-timestamp';
+  type: 'signature-timestamp' | 'archive-timestamp';
   indication: Indication;
   subIndication?: SubIndication;
   code?: ErrorCode;
@@ -203,7 +203,10 @@ export function reportSignature(file: string, index: number, s: SignerVerdict, a
     signatureValueSha256: sha256(s.signatureValue),
     weakAlgorithms: s.weakAlgorithms,
     checks: checksOf(s),
-    timestamps: s.timestamps.map((t) => reportTimestamp(t, anchors)),
+    timestamps: [
+      ...s.timestamps.map((t) => reportTimestamp(t, anchors)),
+      ...(s.archiveTimestamps ?? []).flatMap((a) => (a.timestamp !== undefined ? [{ ...reportTimestamp(a.timestamp, anchors), type: 'archive-timestamp' as const }] : [])),
+    ],
     problems: s.problems.map((p) => ({ code: p.code, message: p.message })),
   };
   if (s.subIndication !== undefined) out.subIndication = s.subIndication;

@@ -35,6 +35,7 @@ import { validateCertificate, type CertificateValidation, type Poe, type Validat
 import { PASSED, type Conclusion, type Indication, type SubIndication } from './indication.js';
 import { PoeStore } from './poe.js';
 import { validateTimestamp, type TimestampVerdict } from './timestamp.js';
+import type { ArchiveTimestampV3Verdict } from './cades-lta.js';
 
 export type { SignerProblem } from '../crypto/cms/signer-check.js';
 
@@ -72,7 +73,7 @@ export interface SignerVerdict {
   signatureAlgorithm: string;
   /** Broken digests used (`MD5`, `SHA-1`). */
   weakAlgorithms: string[];
-  cades: { signingCertificateV2: boolean; signingCertificateV1: boolean; level: 'CMS' | 'CAdES-B' | 'CAdES-T' };
+  cades: { signingCertificateV2: boolean; signingCertificateV1: boolean; level: 'CMS' | 'CAdES-B' | 'CAdES-T' | 'CAdES-LT' | 'CAdES-LTA' };
   /** Path validation of the signer's certificate at the validation time. */
   chain?: ChainVerdict;
   /** Path validation at the proof of existence, when it was made. */
@@ -85,6 +86,8 @@ export interface SignerVerdict {
   signatureValue: Uint8Array;
   /** The first signature time-stamp token exactly as encoded. */
   timestampToken?: Uint8Array;
+  /** Every archive-time-stamp-v3 (CAdES-LTA), validated (`cades-lta.ts`). */
+  archiveTimestamps?: ArchiveTimestampV3Verdict[];
 }
 
 const iso = (d: Date): string => d.toISOString();

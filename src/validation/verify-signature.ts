@@ -18,6 +18,8 @@ import type { ValidationContext } from './context.js';
 import type { Indication, SubIndication } from './indication.js';
 import { PoeStore } from './poe.js';
 import { validateSigner, type SignerVerdict } from './signer.js';
+import type { SignerInfo } from '../crypto/cms/signed-data.js';
+import { hasArchiveTimestamps, validateArchiveTimestamps, withLongTermData, type ArchiveTimestampV3Verdict } from './cades-lta.js';
 
 export { MAX_PEM_SIGNATURE } from '../crypto/cms/signed-data-stream.js';
 
@@ -109,7 +111,11 @@ const RANK: Record<Indication, number> = { 'TOTAL-FAILED': 2, INDETERMINATE: 1, 
 export async function validateSignedData(sd: StreamedSignedData, options: VerifySignatureOptions, poes: PoeStore = new PoeStore()): Promise<SignatureVerdict> {
   const ctx = signatureContext(options, sd.crls, sd.ocspResponses);
   const signers: SignerVerdict[] = [];
-  for (const info of sd.signerInfos) signers.push(await validateSigner(info, sd, ctx, poes));
+  // CAdES-LTA: archive time-stamps first (newest first), so that their proofs of existence reach
+  // the signature time-stamps and the signer's certificate.
+  const archive = new Map<SignerInfo, ArchiveTimestampV3Verdict[]>();
+  for (const info of sd.signerInfos) if (hasArchiveTimestamps(info)) archive.set(info, await validateArchiveTimestamps(sd, info, ctx, poes));
+  for (const info of sd.signerInfos) signers.push(withLongTermData(await validateSigner(info, sd, ctx, poes), sd, archive.get(info)));
   const worst = [...signers].sort((a, b) => RANK[b.indication] - RANK[a.indication])[0]!;
   const failing = signers.find((s) => !s.ok);
   const contentDigests: Record<string, string> = {};

@@ -2,7 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/index.js';
 import { ownMessage } from '../../cli/i18n/index.js';
 
+/** Each area's catalogs, as cli/i18n/index.ts merges them. */
+async function areaCatalogs(): Promise<{ area: string; en: Record<string, string>; fr: Record<string, string> }[]> {
+  const [core, e, b, m, v, p, f, a] = await Promise.all([
+    Promise.all([import('../../cli/i18n/en.js'), import('../../cli/i18n/fr.js')]),
+    import('../../cli/i18n/encrypt.js'), import('../../cli/i18n/backup.js'), import('../../cli/i18n/mss.js'), import('../../cli/i18n/validation.js'),
+    import('../../cli/i18n/pdf.js'), import('../../cli/i18n/files.js'), import('../../cli/i18n/archive.js'),
+  ]);
+  return [
+    { area: 'core', en: core[0].en, fr: core[1].fr }, { area: 'encrypt', en: e.encryptEn, fr: e.encryptFr }, { area: 'backup', en: b.backupEn, fr: b.backupFr },
+    { area: 'mss', en: m.mssEn, fr: m.mssFr }, { area: 'validation', en: v.validationEn, fr: v.validationFr }, { area: 'pdf', en: p.pdfEn, fr: p.pdfFr },
+    { area: 'files', en: f.filesEn, fr: f.filesFr }, { area: 'archive', en: a.archiveEn, fr: a.archiveFr },
+  ];
+}
+
 describe('message catalogs', () => {
+  it('no key is defined by two areas (the later one would silently win)', async () => {
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const { area, en, fr } of await areaCatalogs()) {
+      for (const k of new Set([...Object.keys(en), ...Object.keys(fr)])) {
+        const first = seen.get(k);
+        if (first !== undefined && first !== area) twice.push(`${k}: ${first} and ${area}`);
+        seen.set(k, area);
+      }
+    }
+    expect(twice).toEqual([]);
+  });
+
   it.each(ERROR_CODES.filter((c) => c !== 'USAGE'))('%s has a message and a hint-or-message in French and English', (code) => {
     for (const lang of ['en', 'fr'] as const) {
       expect(ownMessage(lang, `error.${code}`), `${lang} error.${code}`).toBeTruthy();
@@ -12,10 +39,10 @@ describe('message catalogs', () => {
   it('French and English catalogs have the same keys', async () => {
     const en = { ...(await import('../../cli/i18n/en.js')).en };
     const fr = { ...(await import('../../cli/i18n/fr.js')).fr };
-    const areas = await Promise.all([import('../../cli/i18n/encrypt.js'), import('../../cli/i18n/backup.js'), import('../../cli/i18n/mss.js'), import('../../cli/i18n/files.js')]);
-    const [e, b, m, f] = areas;
-    Object.assign(en, e.encryptEn, b.backupEn, m.mssEn, f.filesEn);
-    Object.assign(fr, e.encryptFr, b.backupFr, m.mssFr, f.filesFr);
+    for (const { en: e, fr: f } of await areaCatalogs()) {
+      Object.assign(en, e);
+      Object.assign(fr, f);
+    }
     const missingFr = Object.keys(en).filter((k) => ownMessage('fr', k) === undefined);
     const missingEn = Object.keys(fr).filter((k) => ownMessage('en', k) === undefined);
     expect({ missingFr, missingEn }).toEqual({ missingFr: [], missingEn: [] });

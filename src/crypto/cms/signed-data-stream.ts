@@ -53,6 +53,10 @@ export interface StreamedSignedData {
   contentDigests: Map<string, Uint8Array>;
   /** The content when it is at most 16 MiB (needed only by signers without signed attributes). */
   content: Uint8Array | undefined;
+  /** Each CertificateChoices of the `certificates` field exactly as encoded (an archive-time-stamp-v3 index names them). */
+  certificateChoices?: Uint8Array[];
+  /** Each RevocationInfoChoice of the `crls` field exactly as encoded. */
+  revocationChoices?: Uint8Array[];
 }
 
 const malformed = (message: string, cause?: unknown): ScelleError => new ScelleError('MALFORMED_ASN1', message, cause === undefined ? {} : { cause });
@@ -252,5 +256,7 @@ async function readCore(r: BerStreamReader, options: SignedDataContentOptions): 
     signerInfos: infos,
     contentDigests: content.digests,
     content: content.content,
+    certificateChoices: certificateDers,
+    revocationChoices: revocationDers,
   };
 }

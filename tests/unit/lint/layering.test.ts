@@ -27,6 +27,11 @@ describe('layering lint', () => {
     ['src/crypto/x.ts', "import { Command } from 'commander'; new Command();", 'no-restricted-imports'],
     ['src/crypto/x.ts', 'export const home = process.env.HOME;', 'no-restricted-globals'],
     ['src/crypto/x.ts', "console.log('x');", 'no-console'],
+    ['src/archive/x.ts', "import { a } from '../backup/repository.js'; a();", 'no-restricted-imports'],
+    ['src/archive/x.ts', "import { a } from '../mss/read.js'; a();", 'no-restricted-imports'],
+    ['src/archive/x.ts', "import { a } from '../../cli/main.js'; a();", 'no-restricted-imports'],
+    ['src/validation/x.ts', "import { a } from '../archive/extend.js'; a();", 'no-restricted-imports'],
+    ['src/timestamp/x.ts', "import { a } from '../archive/extend.js'; a();", 'no-restricted-imports'],
   ])('%s: refuses %s', async (file, code, rule) => {
     expect(await lint(file, code)).toContain(rule);
   });
@@ -39,6 +44,7 @@ describe('layering lint', () => {
     ['src/backup/x.ts', "import { a } from './destination/local.js'; import { b } from '../crypto/pem.js'; import { c } from '../timestamp/tsp.js'; a(); b(); c();"],
     ['src/backup/destination/local.ts', "import { writeFileAtomic } from '../../io/atomic-write.js'; import { ScelleError } from '../../errors.js'; writeFileAtomic; ScelleError;"],
     ['src/crypto/x.ts', "import { writeFileAtomic } from '../io/atomic-write.js'; writeFileAtomic;"],
+    ['src/archive/x.ts', "import { a } from '../validation/verify-signature.js'; import { b } from '../backup/destination/local.js'; import { c } from '../timestamp/ers/generate.js'; a(); b(); c();"],
   ])('%s: allows %s', async (file, code) => {
     expect(await lint(file, code)).toEqual([]);
   });
