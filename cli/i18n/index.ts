@@ -5,10 +5,11 @@ import { encryptEn, encryptFr } from './encrypt.js';
 import { backupEn, backupFr } from './backup.js';
 import { mssEn, mssFr } from './mss.js';
 import { validationEn, validationFr } from './validation.js';
+import { helpEn, helpFr } from './help.js';
 
-// One catalog per area (core, encryption, backups, messaging, validation), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr };
+// One catalog per area (core, encryption, backups, messaging, validation, help), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...helpEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...helpFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };
