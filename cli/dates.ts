@@ -23,3 +23,9 @@ export function formatDate(date: Date, lang: Lang, env: NodeJS.ProcessEnv): stri
   const timeZone = zoneOf(lang, env);
   return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeStyle: 'medium', ...(timeZone !== undefined ? { timeZone } : {}) }).format(date);
 }
+
+/** A day in the user's language and time zone ("7 décembre 2026"): certificate expiry dates. */
+export function formatDay(date: Date, lang: Lang, env: NodeJS.ProcessEnv): string {
+  const timeZone = zoneOf(lang, env);
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', ...(timeZone !== undefined ? { timeZone } : {}) }).format(date);
+}

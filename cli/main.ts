@@ -21,6 +21,7 @@ import { registerMssCommands } from './commands/mss.js';
 import { registerEncryptCommands } from './commands/encrypt.js';
 import { registerExportCommands } from './commands/export.js';
 import { registerSelfHelpCommands } from './commands/self-help.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { applyHelp } from './help/index.js';
 import { isHelpOrVersion, renderParseError } from './help/parse-errors.js';
 
@@ -134,6 +135,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerTokenCommands(program);
   registerPasswordCommands(program);
   registerMssCommands(program);
+  registerDoctorCommand(program);
   registerSelfHelpCommands(program);
   // issue 16: help, man page and completion from one source; short parser errors (cli/help/)
   applyHelp(program, { lang, io, exitCodes: Object.values(EXIT) });

@@ -182,3 +182,7 @@ export { ZipWriter } from './crypto/zip/writer.js';
 export type { ZipWriterOptions, ZipEntryMeta, WrittenEntry, PreparedEntry } from './crypto/zip/writer.js';
 export { deriveWinZipAesKeys, WINZIP_AES } from './crypto/zip/winzip-aes.js';
 export type { AesStrength, AesVersion, WinZipAesKeys } from './crypto/zip/winzip-aes.js';
+
+// issue 16: self-help (`scelle doctor` reads a p12's certificates without its password)
+export { readPkcs12ClearCertificates } from './crypto/pkcs12.js';
+export type { Pkcs12ClearCertificates } from './crypto/pkcs12.js';

@@ -19,6 +19,7 @@ const TSA = 'https://horodatage.example/tsa';
 export const EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   '': [
     { cmd: 'scelle demo', en: 'the whole tour, without network', fr: 'la visite complète, sans réseau' },
+    { cmd: 'scelle doctor --identity praticien.p12 --trust racine.pem', en: 'check what the practice depends on', fr: 'contrôler ce dont dépend le cabinet' },
   ],
   demo: [
     { cmd: 'scelle demo', en: 'run every step in a new temporary folder', fr: 'toutes les étapes dans un nouveau dossier temporaire' },

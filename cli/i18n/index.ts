@@ -6,10 +6,11 @@ import { backupEn, backupFr } from './backup.js';
 import { mssEn, mssFr } from './mss.js';
 import { validationEn, validationFr } from './validation.js';
 import { helpEn, helpFr } from './help.js';
+import { doctorEn, doctorFr } from './doctor.js';
 
-// One catalog per area (core, encryption, backups, messaging, validation, help), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...helpEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...helpFr };
+// One catalog per area (core, encryption, backups, messaging, validation, help, doctor), merged; keys never collide.
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...helpEn, ...doctorEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...helpFr, ...doctorFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };
