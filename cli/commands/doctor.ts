@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { ScelleError } from '../../src/index.js';
 import { action } from '../main.js';
+import { parseAt } from '../options.js';
 import type { Ctx } from '../context.js';
 import { runDoctor } from '../doctor/index.js';
 import { renderText, reportJson } from '../doctor/render.js';
@@ -21,6 +22,7 @@ interface DoctorCliOptions {
   pkcs11?: string;
   config?: string;
   warnDays: string;
+  at?: string;
 }
 
 export function registerDoctorCommand(program: Command): void {
@@ -34,6 +36,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--pkcs11 <module.so>', 'PKCS#11 module of the card reader: loaded, and a card looked for')
     .option('--config <file>', 'the backup config (default scelle-backup.conf, or SCELLE_BACKUP_CONFIG)')
     .addOption(new Option('--warn-days <n>', 'warn when a certificate expires within this many days').default('60'))
+    .option('--at <iso-8601>', 'check as of this time (to plan ahead: which certificate will have expired, which backup will be too old)')
     .action(action(async (ctx: Ctx, o: DoctorCliOptions) => {
       const warnDays = Number(o.warnDays);
       if (!Number.isInteger(warnDays) || warnDays < 0) throw new ScelleError('USAGE', `--warn-days takes a number of days, not ${o.warnDays}`, { params: { detail: `--warn-days ${o.warnDays}` } });
@@ -43,7 +46,7 @@ export function registerDoctorCommand(program: Command): void {
         ...(o.tsa !== undefined ? { tsa: o.tsa } : {}),
         ...(o.pkcs11 !== undefined ? { pkcs11: o.pkcs11 } : {}),
         ...(o.config !== undefined ? { config: o.config } : {}),
-      });
+      }, parseAt(o.at) ?? new Date());
       if (ctx.json) ctx.emitJson(reportJson(ctx, report));
       else renderText(ctx, report);
       return report.ok ? 0 : 1;

@@ -64,7 +64,8 @@ async function checkTsaTrust(got: TimestampResult, imprint: Uint8Array, o: TsaCh
   if (v.ok) return found('tsa-trust', 'ok', 'doctor.tsaTrust.ok', { params });
   const first = v.problems[0];
   const error = { code: v.code ?? first?.code ?? 'TIMESTAMP_INVALID', message: first?.message ?? v.indication };
-  return v.indication === 'INDETERMINATE'
+  // Only a revocation status that could not be had (TRY_LATER) may change by itself or with --crl: a warning.
+  return v.subIndication === 'TRY_LATER'
     ? found('tsa-trust', 'warning', 'doctor.tsaTrust.indeterminate', { params, error, fixKey: 'doctor.tsaTrust.indeterminateFix' })
     : found('tsa-trust', 'error', 'doctor.tsaTrust.failed', { params, error, fixKey: 'doctor.tsaTrust.failedFix' });
 }

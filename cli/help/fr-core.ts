@@ -112,6 +112,7 @@ export const helpFrCore: Record<string, string> = {
   'time-stamping authority to try with a real request (default: the backup config’s)': 'autorité d’horodatage à essayer par une vraie requête (par défaut : celle de la configuration de sauvegarde)',
   'PKCS#11 module of the card reader: loaded, and a card looked for': 'module PKCS#11 du lecteur de carte : chargé, et une carte recherchée',
   'the backup config (default scelle-backup.conf, or SCELLE_BACKUP_CONFIG)': 'la configuration de sauvegarde (par défaut scelle-backup.conf, ou SCELLE_BACKUP_CONFIG)',
+  'check as of this time (to plan ahead: which certificate will have expired, which backup will be too old)': 'contrôler à cette date (pour anticiper : quel certificat aura expiré, quelle sauvegarde sera trop ancienne)',
   'warn when a certificate expires within this many days': 'prévenir quand un certificat expire dans moins de ce nombre de jours',
   'print a shell completion script (bash, zsh or fish) for scelle': 'afficher un script de complétion (bash, zsh ou fish) pour scelle',
   'the shell': 'le shell',
