@@ -48,6 +48,11 @@ export function isHelpOrVersion(e: CommanderError): boolean {
 }
 
 const q = (lang: Lang, s: string): string => (lang === 'fr' ? `« ${s} »` : `'${s}'`);
+/** An argument's name as the help shows it (`file` → `fichier`). */
+const argName = (t: Translate, name: string): string => {
+  const key = `placeholder.${name}`;
+  return t(key) === key ? name : t(key);
+};
 const longFlag = (flags: string): string => flags.split(/[ ,|]+/).find((f) => f.startsWith('--')) ?? flags.split(/[ ,|]+/)[0] ?? flags;
 
 function suggestion(message: string, lang: Lang, t: Translate): string {
@@ -76,7 +81,7 @@ export function parseErrorMessage(e: CommanderError, lang: Lang, commandWords: s
       break;
     case 'commander.missingArgument':
       m = /^missing required argument '([^']*)'/.exec(msg);
-      if (m) return t('parse.missingArgument', { name: q(lang, m[1]!) });
+      if (m) return t('parse.missingArgument', { name: q(lang, argName(t, m[1]!)) });
       break;
     case 'commander.optionMissingArgument':
       m = /^option '([^']*)' argument missing/.exec(msg);
@@ -115,7 +120,8 @@ function invalidArgument(msg: string, lang: Lang, t: Translate): string | undefi
   const arg = /^command-argument value '([^']*)' is invalid for argument '([^']*)'\./.exec(msg);
   if (arg) {
     const value = q(lang, arg[1]!);
-    return choices !== undefined ? t('parse.invalidChoice', { flag: `<${arg[2]!}>`, value, choices }) : t('parse.invalidArgument', { name: `<${arg[2]!}>`, value });
+    const name = `<${argName(t, arg[2]!)}>`;
+    return choices !== undefined ? t('parse.invalidChoice', { flag: name, value, choices }) : t('parse.invalidArgument', { name, value });
   }
   return undefined;
 }
