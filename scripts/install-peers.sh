@@ -38,6 +38,12 @@ done
 # python3-cryptography-vectors), and xmllint to validate ETSI TS 119 102-2 reports against the XSD
 [ -d /usr/lib/python3/dist-packages/cryptography_vectors/x509/PKITS_data ] || missing+=(python3-cryptography-vectors)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# the shells `scelle completion zsh|fish` writes for (the scripts are parsed and run by the tests),
+# and groff to render the man page without warnings (bash and man-db are there already)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
+command -v man >/dev/null 2>&1 || missing+=(man-db)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

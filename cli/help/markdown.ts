@@ -24,8 +24,11 @@ function optionRows(options: OptionDoc[]): string[] {
   return ['', '| Option | |', '|---|---|', ...rows.map((o) => `| ${code(o.term)} | ${cell(o.description)} |`)];
 }
 
+const html = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`([^`]+)`/g, '<code>$1</code>');
+
+/** One command, folded: its usage and description show, its arguments, options and examples unfold. */
 function commandBlock(c: CommandDoc): string[] {
-  const out = ['', `### ${code(c.words)}`, '', c.description, '', '```text', `${c.words} ${c.usage}`.trim(), '```'];
+  const out = ['', '<details>', `<summary><code>${html(`${c.words} ${c.usage}`.trim())}</code> — ${html(c.description)}</summary>`];
   if (c.arguments.some((a) => a.description)) {
     out.push('', ...c.arguments.map((a) => `- ${code(`<${a.term}>`)}: ${a.description}`));
   }
@@ -33,7 +36,7 @@ function commandBlock(c: CommandDoc): string[] {
   if (c.examples.length > 0) {
     out.push('', '```sh', ...c.examples.flatMap((e) => [`# ${e.text}`, e.cmd]), '```');
   }
-  return out;
+  return [...out, '', '</details>'];
 }
 
 /** The reference section's body (what goes between the markers). */
@@ -43,7 +46,7 @@ export function renderReference(program: CommandDoc): string {
     '',
     '<!-- Generated from the help text by `npm run docs:cli` (cli/help/markdown.ts); do not edit by hand. -->',
     '',
-    `Every command also takes the global options below, and \`-h, --help\`. \`scelle COMMAND --help\` prints the same text in the terminal's language (French when \`LANG\` starts with \`fr\`), \`scelle man\` the manual page, \`scelle completion bash|zsh|fish\` a completion script.`,
+    `Every command also takes the global options below, and \`-h, --help\`. \`scelle COMMAND --help\` prints the same text in the terminal's language (French when \`LANG\` starts with \`fr\`), \`scelle man\` the manual page, \`scelle completion bash|zsh|fish\` a completion script. Unfold a command for its options and examples.`,
     ...optionRows(program.options),
     ...commands.flatMap(commandBlock),
     '',
