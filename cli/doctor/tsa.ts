@@ -12,6 +12,16 @@ import { errorOf, found, type DoctorCheck } from './check.js';
 
 const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
+/** Why the TSA did not answer, as a sentence of the catalog when the network error is a known one. */
+export function networkReason(detail: string): { key: string; params?: Record<string, string | number> } | undefined {
+  if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|CERT_HAS_EXPIRED|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/.test(detail)) return { key: `doctor.net.${detail}` };
+  const timeout = /^no reply within (\d+) ms$/.exec(detail);
+  if (timeout) return { key: 'doctor.net.timeout', params: { s: Math.round(Number(timeout[1]) / 1000) } };
+  const http = /^HTTP status (\d+)$/.exec(detail);
+  if (http) return { key: 'doctor.net.http', params: { status: Number(http[1]) } };
+  return undefined;
+}
+
 /** Options of {@link checkTsa}. */
 export interface TsaCheckOptions {
   url: string;
@@ -30,7 +40,9 @@ export async function checkTsa(o: TsaCheckOptions): Promise<DoctorCheck[]> {
     got = await requestTimestamp({ url: o.url, hash: 'sha256', imprint, timeoutMs: o.timeoutMs ?? 10_000 });
   } catch (e) {
     if (isScelleError(e, 'TSA_UNAVAILABLE')) {
-      return [found('tsa', 'error', 'doctor.tsa.down', { params: { ...params, detail: String(e.params.detail ?? e.message) }, fixKey: 'doctor.tsa.downFix' })];
+      const detail = String(e.params.detail ?? e.message);
+      const reason = networkReason(detail);
+      return [found('tsa', 'error', 'doctor.tsa.down', { params: { ...params, detail }, ...(reason ? { texts: { detail: reason } } : {}), fixKey: 'doctor.tsa.downFix' })];
     }
     return [found('tsa', 'error', 'doctor.tsa.bad', { params, error: errorOf(e), fixKey: 'doctor.tsa.badFix' })];
   }

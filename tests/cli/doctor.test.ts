@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BIN, REPO, scelle } from '../helpers/cli.js';
+import { englishLines } from '../helpers/english.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers } from '../helpers/peers.js';
 import { createSoftHsm, initToken, type SoftHsm } from '../helpers/softhsm.js';
@@ -129,6 +130,8 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     expect(r.stdout).toMatch(/valable jusqu’au \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4}/);
     expect(r.stdout).toContain('dernière sauvegarde\u00a0:');
     expect(lines[lines.length - 1]).toBe('tout est en ordre\u00a0: rien à corriger');
+    expect(englishLines(r.stdout)).toEqual([]);
+    expect(r.stdout).not.toMatch(/ [:;?!»]|« /);
   });
 
   it('an expired trust root: an error naming the date and what to do, exit 1', async () => {
@@ -141,6 +144,7 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     expect(trust.map((c) => c.status)).toEqual(['error']);
     expect(trust[0]!.message).toMatch(/a expiré le \d{1,2} \p{L}+ \d{4}/u);
     expect(trust[0]!.fix).toContain('racine en cours');
+    expect(checks(r).flatMap((c) => englishLines(`${c.message}\n${c.fix ?? ''}`))).toEqual([]);
   });
 
   it('an identity that expires within 60 days: a warning, exit 0; --warn-days 10 makes it ok', async () => {
@@ -169,6 +173,9 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     const bad = await run(['doctor', '--identity', join(pkiDir, 'praticien.p12'), '--pass-file', join(tmp.dir, 'wrong'), '--json'], { HOME: home });
     expect(bad.status).toBe(1);
     expect(checks(bad).find((c) => c.check === 'identity')!.message).toMatch(/wrong password/);
+    const fr = await run(['doctor', '--identity', join(pkiDir, 'praticien.p12'), '--pass-file', join(tmp.dir, 'wrong')], { HOME: home, LANG: 'fr_FR.UTF-8' });
+    expect(fr.stdout).toContain('mot de passe incorrect pour');
+    expect(englishLines(fr.stdout)).toEqual([]);
   });
 
   it('a p12 whose certificates OpenSSL stored in clear (-certpbe NONE): read without the password, marked not authenticated', async () => {
@@ -193,6 +200,10 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     expect(tsa.map((c) => c.status)).toEqual(['error']);
     expect(tsa[0]!.message).toContain(url);
     expect(tsa[0]!.fix).toContain(`scelle timestamp FILE.p7s --tsa ${url}`);
+    expect(tsa[0]!.message).toBe(`time-stamping authority ${url}: no answer (connection refused: nothing listens at this address)`);
+    const fr = await run(['doctor', '--tsa', url], { HOME: home, LANG: 'fr_FR.UTF-8' });
+    expect(fr.stdout).toContain(`autorité d’horodatage ${url}\u00a0: pas de réponse (connexion refusée\u00a0: rien n’écoute à cette adresse)`);
+    expect(englishLines(fr.stdout)).toEqual([]);
     expect(checks(r).some((c) => c.check === 'tsa-trust')).toBe(false);
   });
 
