@@ -78,3 +78,9 @@ export function parseUserDate(text: string | undefined, option: string, lang: La
   if (Math.abs(offset) > 18 * 3600_000) throw bad();
   return new Date(wall - offset);
 }
+
+/** A day in the user's language and time zone ("7 décembre 2026"): certificate expiry dates. */
+export function formatDay(date: Date, lang: Lang, env: NodeJS.ProcessEnv): string {
+  const timeZone = zoneOf(lang, env);
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', ...(timeZone !== undefined ? { timeZone } : {}) }).format(date);
+}

@@ -27,6 +27,10 @@ import { registerAsicCommands } from './commands/asic.js';
 import { registerExtendCommand } from './commands/extend.js';
 import { registerArchiveCommands } from './commands/archive.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerSelfHelpCommands } from './commands/self-help.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { applyHelp } from './help/index.js';
+import { isHelpOrVersion, renderParseError } from './help/parse-errors.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -157,14 +161,7 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
     .addOption(new Option('--json', 'machine output: one JSON document on stdout'))
     .addOption(new Option('--lang <lang>', 'message language').choices(['fr', 'en']))
     .addOption(new Option('-q, --quiet', 'no log lines on stderr'))
-    .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    })
-    .addHelpText('after', () => exitCodeHelp(t));
+    .exitOverride();
   registerDemoCommand(program);
   registerPkiCommands(program);
   registerSignCommand(program);
@@ -183,20 +180,11 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   registerExtendCommand(program);
   registerArchiveCommands(program);
   registerJournalCommands(program);
-  for (const cmd of allCommands(program)) {
-    cmd.exitOverride();
-    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  }
+  registerDoctorCommand(program);
+  registerSelfHelpCommands(program);
+  // issue 16: help, man page and completion from one source; short parser errors (cli/help/)
+  applyHelp(program, { lang, io, exitCodes: Object.values(EXIT) });
   return program;
-}
-
-function allCommands(cmd: Command): Command[] {
-  return [cmd, ...cmd.commands.flatMap(allCommands)];
-}
-
-function exitCodeHelp(t: (k: string) => string): string {
-  const rows = [0, 1, 2, 3, 4, 10, 11, 12, 130].map((c) => `  ${String(c).padStart(3)}  ${t(`exit.${c}`)}`);
-  return `\n${t('cli.exitCodes')}:\n${rows.join('\n')}\n`;
 }
 
 /** The CLI context of the command being run (set by {@link run}, read by {@link action}). */
@@ -246,9 +234,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return closed ? renderError(closed, io, lang, json) : e.code;
     }
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
-      if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }, null, 2)}\n`);
-      return EXIT.USAGE;
+      if (isHelpOrVersion(e)) return EXIT.OK;
+      return renderParseError(e, io, lang, json, EXIT.USAGE);
     }
     return renderError(e, io, lang, json);
   } finally {

@@ -67,6 +67,12 @@ command -v crontab >/dev/null 2>&1 || missing+=(cron)
 [ -e /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
 [ -e /usr/share/java/bcutil.jar ] || missing+=(libbcutil-java)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+# the shells `scelle completion zsh|fish` writes for (the scripts are parsed and run by the tests),
+# and groff to render the man page without warnings (bash and man-db are there already)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
+command -v man >/dev/null 2>&1 || missing+=(man-db)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"

@@ -286,3 +286,7 @@ export type { DestroyOptions, DestroyResult, DestroyedItem, DestructionCertifica
 export { verifyJournal, JOURNAL_HEAD } from './archive/journal.js';
 export type { GatherOptions } from './archive/validation-data.js';
 export type { JournalEntry, JournalOperation, JournalReport, JournalProblem, SealCheck } from './archive/journal.js';
+
+// issue 16: self-help (`scelle doctor` reads a p12's certificates without its password)
+export { readPkcs12ClearCertificates } from './crypto/pkcs12.js';
+export type { Pkcs12ClearCertificates } from './crypto/pkcs12.js';

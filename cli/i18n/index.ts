@@ -8,10 +8,12 @@ import { validationEn, validationFr } from './validation.js';
 import { pdfEn, pdfFr } from './pdf.js';
 import { filesEn, filesFr } from './files.js';
 import { archiveEn, archiveFr } from './archive.js';
+import { helpEn, helpFr } from './help.js';
+import { doctorEn, doctorFr } from './doctor.js';
 
-// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC, files and media, long-term proofs), merged; keys never collide.
-const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn, ...filesEn, ...archiveEn };
-const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr, ...filesFr, ...archiveFr };
+// One catalog per area (core, encryption, backups, messaging, validation, PDF/ASiC, files and media, long-term proofs, help, doctor), merged; keys never collide (tests/unit/i18n.test.ts).
+const en: Record<string, string> = { ...enCore, ...encryptEn, ...backupEn, ...mssEn, ...validationEn, ...pdfEn, ...filesEn, ...archiveEn, ...helpEn, ...doctorEn };
+const fr: Record<string, string> = { ...frCore, ...encryptFr, ...backupFr, ...mssFr, ...validationFr, ...pdfFr, ...filesFr, ...archiveFr, ...helpFr, ...doctorFr };
 
 export type Lang = 'fr' | 'en';
 const catalogs: Record<Lang, Record<string, string>> = { en, fr };

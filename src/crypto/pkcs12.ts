@@ -179,6 +179,8 @@ interface Collected {
   candidates: PbePassword[];
   /** True when the MAC verified: a decrypted structure that does not parse is then damage, not a wrong password. */
   authenticated: boolean;
+  /** Collect certificates only: key bags are passed over (reading without the password). */
+  certificatesOnly?: boolean;
 }
 
 function noteEncryption(c: Collected, name: string): void {
@@ -221,6 +223,7 @@ function readSafeContents(bytes: Uint8Array, c: Collected, depth: number, decryp
     const value = bag.bagValue;
     const attrs = (bag as unknown as Record<string, asn1js.AsnType[] | undefined>).bagAttributes;
     if (value === undefined) throw malformed('PKCS#12 SafeBag has no value');
+    if (c.certificatesOnly && (bagId === P12.keyBag || bagId === P12.pkcs8ShroudedKeyBag)) continue;
     switch (bagId) {
       case P12.keyBag: {
         const pkcs8 = new Uint8Array(value.valueBeforeDecodeView);
@@ -350,6 +353,45 @@ export function parsePkcs12(der: Uint8Array, password: string): Pkcs12Contents {
     out.macIterations = mac.macIterations;
   }
   return out;
+}
+
+/** What {@link readPkcs12ClearCertificates} found. */
+export interface Pkcs12ClearCertificates {
+  /** The certificates stored in clear, as stored: NOT authenticated (the MAC was not checked). */
+  certificates: Pkcs12Cert[];
+  /** How many parts are encrypted (their certificates need the password). */
+  encryptedParts: number;
+  /** Whether the file has a MAC (password integrity mode). */
+  hasMac: boolean;
+}
+
+/**
+ * The certificates a PKCS#12 file holds in clear — certBags in `data` ContentInfos, as a
+ * certificate-only bag or `openssl pkcs12 -export -certpbe NONE` writes them — read without the
+ * password. The MAC is not checked, so these certificates are not authenticated: good enough to
+ * show whose certificate it is and its dates (`scelle doctor`), never to trust it. Keys are passed
+ * over and encrypted parts counted, not opened.
+ * @throws ScelleError `MALFORMED_ASN1` (not a PFX, or a damaged one), `UNSUPPORTED_FORMAT` (a
+ *   version other than 3, public-key integrity or privacy mode).
+ */
+export function readPkcs12ClearCertificates(der: Uint8Array): Pkcs12ClearCertificates {
+  const node = parseBer(der, 'PKCS#12 file');
+  const pfx = matchSchema(node, PFX.schema({ names: { version: 'version', authSafe: { names: { blockName: 'authSafe' } }, macData: { names: { blockName: 'macData', optional: true } } } }), 'PKCS#12 PFX');
+  const version = smallInteger(pfx.version, 'PKCS#12 version');
+  if (version !== 3) throw new ScelleError('UNSUPPORTED_FORMAT', `PKCS#12 version ${version} is not supported (RFC 7292 defines version 3)`);
+  const authSafeInfo = pki(() => new ContentInfo({ schema: pfx.authSafe }), 'PKCS#12 authSafe');
+  if (authSafeInfo.contentType !== OID.data) throw new ScelleError('UNSUPPORTED_FORMAT', 'PKCS#12 public-key integrity mode (signedData) is not supported');
+  const asNode = parseBer(octets(authSafeInfo.content as asn1js.AsnType, 'PKCS#12 authSafe content'), 'PKCS#12 AuthenticatedSafe');
+  const as = matchSchema(asNode, AuthenticatedSafe.schema({ names: { contentInfos: 'contentInfos' } }), 'PKCS#12 AuthenticatedSafe') as unknown as Record<string, asn1js.AsnType[] | undefined>;
+  const c: Collected = { keys: [], certificates: [], encryption: [], candidates: [], authenticated: false, certificatesOnly: true };
+  let encryptedParts = 0;
+  for (const ciNode of as.contentInfos ?? []) {
+    const ci = pki(() => new ContentInfo({ schema: ciNode }), 'PKCS#12 ContentInfo');
+    if (ci.contentType === OID.data) readSafeContents(octets(ci.content as asn1js.AsnType, 'PKCS#12 data'), c, 0, false);
+    else if (ci.contentType === P12.encryptedData || ci.contentType === P12.envelopedData) encryptedParts++;
+    else throw new ScelleError('UNSUPPORTED_FORMAT', `PKCS#12 AuthenticatedSafe holds content type ${ci.contentType}, which scelle does not know`);
+  }
+  return { certificates: c.certificates, encryptedParts, hasMac: pfx.macData !== undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
