@@ -22,14 +22,22 @@ import { Help, type Command, type Option, type Argument, type HelpConfiguration 
 import { translator, type Lang, type Translate } from '../i18n/index.js';
 import { frenchTypography } from '../i18n/typography.js';
 import type { CliIo } from '../io.js';
-import { EXAMPLES, type HelpExample } from './examples.js';
+import { EXAMPLES as CORE_EXAMPLES, type HelpExample } from './examples.js';
+import { EXAMPLES_BACKUP } from './examples-backup.js';
+import { EXAMPLES_LONGTERM } from './examples-longterm.js';
+import { EXAMPLES_MSS } from './examples-mss.js';
 import { helpFrCore } from './fr-core.js';
 import { helpFrData } from './fr-data.js';
 import { helpFrMss } from './fr-mss.js';
+import { helpFrBackup } from './fr-backup.js';
+import { helpFrLongterm } from './fr-longterm.js';
 import { captureParseErrors } from './parse-errors.js';
 
 /** French of every English help text, merged from the per-area files. */
-export const HELP_FR: Readonly<Record<string, string>> = { ...helpFrCore, ...helpFrData, ...helpFrMss };
+export const HELP_FR: Readonly<Record<string, string>> = { ...helpFrCore, ...helpFrData, ...helpFrMss, ...helpFrBackup, ...helpFrLongterm };
+
+/** Examples by command path, merged from the per-area files (a later file's entry replaces an earlier one's). */
+export const EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = { ...CORE_EXAMPLES, ...EXAMPLES_BACKUP, ...EXAMPLES_LONGTERM, ...EXAMPLES_MSS };
 
 /** Every command of the program, the program first, depth first. */
 export function allCommands(cmd: Command): Command[] {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { buildProgram, run } from '../../cli/main.js';
 import type { CliIo } from '../../cli/io.js';
 import { allCommands, commandPath, frenchOf, HELP_FR, examplesOf } from '../../cli/help/index.js';
-import { EXAMPLES } from '../../cli/help/examples.js';
+import { EXAMPLES } from '../../cli/help/index.js';
 import { helpEn, helpFr } from '../../cli/i18n/help.js';
 import { doctorEn, doctorFr } from '../../cli/i18n/doctor.js';
 import { ownMessage } from '../../cli/i18n/index.js';

@@ -1,0 +1,5 @@
+/** Examples of the mss commands, by command path (see cli/help/examples.ts); an entry here replaces one there. */
+import type { HelpExample } from './examples.js';
+
+export const EXAMPLES_MSS: Readonly<Record<string, readonly HelpExample[]>> = {
+};
