@@ -52,7 +52,7 @@ export function registerMssDirectory(mss: Command): void {
 
   mss.command('lookup')
     .description('look a practitioner or an organisation up in the MSSanté directory: by name, RPPS (11 digits) or address')
-    .argument('<query...>', 'a name (« durand claire », « clinique »), an RPPS number, or an address')
+    .argument('<query...>', 'a name ("durand claire", "clinique"), an RPPS number, or an address')
     .addOption(directoryOption())
     .addOption(new Option('--type <type>', 'only mailboxes of this type').choices(['PER', 'ORG', 'APP', 'CAB']))
     .option('--limit <n>', 'at most this many results', '20')

@@ -95,7 +95,7 @@ export const helpFrMss: Record<string, string> = {
     'l’index de l’annuaire (par défaut : SCELLE_MSS_DIRECTORY, sinon ~/.local/share/scelle/annuaire-mssante.idx)',
   'look a practitioner or an organisation up in the MSSanté directory: by name, RPPS (11 digits) or address':
     'chercher un praticien ou une structure dans l’annuaire MSSanté : par nom, RPPS (11 chiffres) ou adresse',
-  'a name (« durand claire », « clinique »), an RPPS number, or an address': 'un nom (« durand claire », « clinique »), un numéro RPPS ou une adresse',
+  'a name ("durand claire", "clinique"), an RPPS number, or an address': 'un nom (« durand claire », « clinique »), un numéro RPPS ou une adresse',
   'only mailboxes of this type': 'seulement les boîtes aux lettres de ce type',
   'at most this many results': 'nombre maximal de résultats',
 };

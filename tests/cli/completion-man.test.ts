@@ -65,7 +65,7 @@ describe.skipIf(!havePeers('bash'))('bash completion', () => {
     expect(complete('scelle', 'verify', '--rep')).toEqual(['--report', '--report-format']);
     expect(complete('scelle', '--json', 'backup', 'st')).toEqual(['status']);
     expect(complete('scelle', 'verify', '--trust', 'racine.pem', '--c')).toEqual(['--certs', '--content', '--crl']);
-    expect(complete('scelle', 'backup', 'run', '--j')).toEqual(['--json']);
+    expect(complete('scelle', 'backup', 'run', '--j')).toEqual(['--journal', '--json']);
     for (const c of commands.filter((x) => x.runnable)) {
       const offered = complete('scelle', ...c.path.split(' '), '--');
       for (const o of c.options) if (o.long) expect(offered, `${c.path} ${o.long}`).toContain(o.long);
@@ -107,7 +107,7 @@ describe.skipIf(!havePeers('zsh'))('zsh completion', () => {
   };
   it('commands with their descriptions, options, choices, files and folders', () => {
     expect(complete('scelle', '')).toContain('verify:verify CMS/CAdES signatures');
-    expect(complete('scelle', 'backup', '')).toMatch(/^DESCRIBE\ncommand\ninit:create the repository/);
+    expect(complete('scelle', 'backup', '')).toMatch(/^DESCRIBE\ncommand\ninit:create every destination and the repository/);
     expect(complete('scelle', 'verify', '--')).toContain('--report-format:report format');
     expect(complete('scelle', 'verify', '--report-format', '').trim()).toBe('ADD\njson\netsi');
     expect(complete('scelle', 'verify', '--trust', '').trim()).toBe('FILES');
@@ -133,7 +133,7 @@ describe.skipIf(!havePeers('fish'))('fish completion', () => {
   };
   it('completes commands, subcommands, options, choices and files (complete -C)', () => {
     expect(complete('scelle ver')).toEqual(['verify']);
-    expect(complete('scelle backup ')).toEqual(['drill', 'init', 'list', 'prune', 'restore', 'run', 'status', 'verify']);
+    expect(complete('scelle backup ')).toEqual(['drill', 'init', 'list', 'prune', 'repair', 'restore', 'run', 'schedule', 'status', 'verifier-kit', 'verify']);
     expect(complete('scelle verify --rep')).toEqual(['--report', '--report-format']);
     expect(complete('scelle verify --report-format ')).toEqual(['etsi', 'json']);
     expect(complete('scelle --json backup run --con')).toEqual(['--config']);

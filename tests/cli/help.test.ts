@@ -172,7 +172,7 @@ describe('parser errors', () => {
     ['value outside the choices', ['verify', 'x.p7s', '--report-format', 'xml'], '--report-format : la valeur « xml » n’est pas acceptée ; choisissez parmi json, etsi', /^--report-format: 'xml' is not accepted; choose one of json, etsi$/, 'scelle verify'],
     ['argument outside the choices', ['completion', 'tcsh'], '<shell> : la valeur « tcsh » n’est pas acceptée ; choisissez parmi bash, zsh, fish', /^<shell>: 'tcsh' is not accepted/, 'scelle completion'],
     ['too many arguments', ['demo', 'extra'], 'trop d’arguments pour « scelle demo » : elle n’en prend aucun', /^too many arguments for 'scelle demo': it takes none$/, 'scelle demo'],
-    ['a group without its command', ['backup'], 'il manque une commande après « scelle backup » : init, run, status, list, verify, restore, drill, prune', /^'scelle backup' needs a command: init, run/, 'scelle backup'],
+    ['a group without its command', ['backup'], 'il manque une commande après « scelle backup » : init, run, status, list, verify, restore, drill, prune, repair, verifier-kit, schedule', /^'scelle backup' needs a command: init, run/, 'scelle backup'],
   ];
 
   it.each(cases)('%s: one French line and a hint, exit 2, no help, no stack trace', (_name, argv, fr, _en, command) => {
