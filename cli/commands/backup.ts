@@ -80,7 +80,7 @@ async function sealingSubject(ctx: Ctx, o: InitOpts): Promise<string | undefined
 async function initCommand(ctx: Ctx, o: InitOpts): Promise<number> {
   const path = await configPath(ctx, o);
   const destinations = [...o.target, ...o.destination];
-  const passphrase = await newPasswordReader(ctx, o.passFile)();
+  const passphrase = await newPasswordReader(ctx, o.passFile, { key: 'prompt.newRepoPassphrase' })();
   assertStrongPassword(passphrase);
   const signer = await sealingSubject(ctx, o);
   const certificates = [];

@@ -158,10 +158,13 @@ describe('init', () => {
     const root = join(tmp.dir, 'tty');
     dataset(join(root, 'dossiers'), 2);
     const base = ['backup', 'init', '--config', join(root, 'c.conf'), '--source', join(root, 'dossiers'), '--target', `d=file://${root}/d`, '--kdf-log-n', '12'];
-    const ok = await scelleTty(base, { prompt: /New password: |Type it again: /, answers: [PASS, PASS] });
+    const prompt = /New passphrase of the backup repository \(remember it\): |Type it again to confirm: /;
+    const ok = await scelleTty(base, { prompt, answers: [PASS, PASS] });
     expect(ok.prompts).toBe(2);
     expect(ok.status, ok.output).toBe(0);
-    const bad = await scelleTty([...base.slice(0, 3), join(root, 'c2.conf'), ...base.slice(4)], { prompt: /New password: |Type it again: /, answers: [PASS, `${PASS}x`] });
+    // a differing confirmation starts over, three times at most
+    const bad = await scelleTty([...base.slice(0, 3), join(root, 'c2.conf'), ...base.slice(4)], { prompt, answers: [PASS, `${PASS}x`, PASS, `${PASS}y`, PASS, `${PASS}z`] });
+    expect(bad.prompts).toBe(6);
     expect(bad.status).toBe(2);
     expect(existsSync(join(root, 'c2.conf'))).toBe(false);
   }, 60_000);
