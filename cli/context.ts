@@ -21,11 +21,19 @@ export interface Ctx {
   line(text?: string): void;
   /** A log line on stderr (suppressed by --quiet and --json). */
   log(text: string): void;
-  /** The one JSON document of a --json run, on stdout. */
+  /** The command's result for --json: written by cli/action.ts inside the envelope (docs/JSON.md). */
   emitJson(value: unknown): void;
+  /** One line of a --json stream (NDJSON, `type` first): progress and events before the envelope. */
+  emitEvent(value: { type: string } & Record<string, unknown>): void;
 }
 
-export function makeCtx(io: CliIo, globals: GlobalOptions, signal: AbortSignal = new AbortController().signal): Ctx {
+/** Where a command's JSON goes: the result is kept for the envelope, events are written at once. */
+export interface JsonSink {
+  result(value: unknown): void;
+  event(value: { type: string } & Record<string, unknown>): void;
+}
+
+export function makeCtx(io: CliIo, globals: GlobalOptions, signal: AbortSignal = new AbortController().signal, sink?: JsonSink): Ctx {
   const lang = pickLang(globals.lang, io.env);
   const json = globals.json === true;
   const quiet = globals.quiet === true;
@@ -43,12 +51,18 @@ export function makeCtx(io: CliIo, globals: GlobalOptions, signal: AbortSignal =
       if (!json && !quiet) io.stderr.write(`${text}\n`);
     },
     emitJson: (value) => {
-      io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+      if (sink !== undefined) sink.result(value);
+      else io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+    },
+    emitEvent: (value) => {
+      if (sink !== undefined) sink.event(value);
+      else io.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
     },
   };
 }
 
-function jsonReplacer(_key: string, value: unknown): unknown {
+/** JSON.stringify's replacer for scelle's outputs: bytes as hex. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return value;
 }

@@ -3,9 +3,11 @@
  * Commands are thin: parse options → call the library → render text or --json.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ScelleError, createTempScope, fsError, runInTempScope, type ErrorCode } from '../src/index.js';
+import { ScelleError, createTempScope, fsError, runInTempScope } from '../src/index.js';
 import type { CliIo } from './io.js';
-import { makeCtx, globalsOf, ExitWith, type Ctx } from './context.js';
+import { ExitWith } from './context.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { JSON_SCHEMA_VERSION, beginRun, endRun, runCommandPath, writeEnvelope } from './action.js';
 import { pickLang, translator } from './i18n/index.js';
 import { localizedHint, localizedMessage } from './localize.js';
 import { guardRun } from './interrupt.js';
@@ -32,124 +34,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { applyHelp } from './help/index.js';
 import { isHelpOrVersion, renderParseError } from './help/parse-errors.js';
 
-/** The exit codes, one table: printed by --help and the README. */
-export const EXIT = {
-  OK: 0,
-  FAILURE: 1,
-  USAGE: 2,
-  NEGATIVE: 3,
-  CORRUPTION: 4,
-  TARGET_MISSING: 10,
-  LOCKED: 11,
-  WRONG_SECRET: 12,
-  INTERRUPTED: 130,
-} as const;
-
-/** Which exit code each error code gives. Codes not listed give 1 (failure). */
-const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  USAGE: EXIT.USAGE,
-  PASSWORD_REQUIRED: EXIT.USAGE,
-  PIN_REQUIRED: EXIT.USAGE,
-  WRONG_PASSWORD: EXIT.WRONG_SECRET,
-  WRONG_PIN: EXIT.WRONG_SECRET,
-  PIN_LOCKED: EXIT.WRONG_SECRET,
-  WRONG_KEY: EXIT.WRONG_SECRET,
-  CHAIN_UNTRUSTED: EXIT.NEGATIVE,
-  CERT_EXPIRED: EXIT.NEGATIVE,
-  CERT_NOT_YET_VALID: EXIT.NEGATIVE,
-  CERT_REVOKED: EXIT.NEGATIVE,
-  CERT_SIGNATURE_INVALID: EXIT.NEGATIVE,
-  NOT_A_CA: EXIT.NEGATIVE,
-  PATH_LENGTH_EXCEEDED: EXIT.NEGATIVE,
-  CA_KEY_USAGE_MISSING: EXIT.NEGATIVE,
-  KEY_USAGE_MISMATCH: EXIT.NEGATIVE,
-  EKU_MISMATCH: EXIT.NEGATIVE,
-  WEAK_ALGORITHM: EXIT.NEGATIVE,
-  WEAK_KEY: EXIT.NEGATIVE,
-  UNKNOWN_CRITICAL_EXTENSION: EXIT.NEGATIVE,
-  CRL_INVALID: EXIT.NEGATIVE,
-  CRL_EXPIRED: EXIT.NEGATIVE,
-  OCSP_INVALID: EXIT.NEGATIVE,
-  REVOCATION_UNKNOWN: EXIT.NEGATIVE,
-  SIGNATURE_INVALID: EXIT.NEGATIVE,
-  CONTENT_TAMPERED: EXIT.NEGATIVE,
-  CONTENT_MISMATCH: EXIT.NEGATIVE,
-  SIGNER_CERT_MISSING: EXIT.NEGATIVE,
-  SIGNING_CERT_MISMATCH: EXIT.NEGATIVE,
-  TIMESTAMP_INVALID: EXIT.NEGATIVE,
-  TIMESTAMP_REJECTED: EXIT.NEGATIVE,
-  TIMESTAMP_IMPRINT_MISMATCH: EXIT.NEGATIVE,
-  TIMESTAMP_NONCE_MISMATCH: EXIT.NEGATIVE,
-  TIMESTAMP_POLICY_MISMATCH: EXIT.NEGATIVE,
-  TSA_EKU_MISSING: EXIT.NEGATIVE,
-  TSA_EKU_NOT_CRITICAL: EXIT.NEGATIVE,
-  TSA_CERT_MISMATCH: EXIT.NEGATIVE,
-  TSA_INJECTED_CA: EXIT.NEGATIVE,
-  LOCKED: EXIT.LOCKED,
-  NOT_A_RECIPIENT: EXIT.WRONG_SECRET,
-  DECRYPTION_FAILED: EXIT.NEGATIVE,
-  TRUNCATED: EXIT.NEGATIVE,
-  WEAK_PASSWORD: EXIT.USAGE,
-  UNSAFE_PATH: EXIT.NEGATIVE,
-  ARCHIVE_BOMB: EXIT.NEGATIVE,
-  DUPLICATE_ENTRY: EXIT.NEGATIVE,
-  SYMLINK_REFUSED: EXIT.NEGATIVE,
-  MANIFEST_MISMATCH: EXIT.NEGATIVE,
-  RECIPIENT_CERT_INVALID: EXIT.NEGATIVE,
-  REPO_CORRUPT: EXIT.CORRUPTION,
-  OBJECT_MISSING: EXIT.CORRUPTION,
-  OBJECT_CORRUPT: EXIT.CORRUPTION,
-  SEAL_INVALID: EXIT.NEGATIVE,
-  TARGET_OFFLINE: EXIT.TARGET_MISSING,
-  CONFIG_INVALID: EXIT.USAGE,
-  INTERRUPTED: EXIT.INTERRUPTED,
-  XDM_MISMATCH: EXIT.NEGATIVE,
-  TLS_UNTRUSTED: EXIT.NEGATIVE,
-  AUTH_FAILED: EXIT.WRONG_SECRET,
-  SENDER_MISMATCH: EXIT.NEGATIVE,
-  // issue 11: validation engine
-  REVOCATION_UNAVAILABLE: EXIT.NEGATIVE,
-  NAME_CONSTRAINTS_VIOLATED: EXIT.NEGATIVE,
-  POLICY_CONSTRAINTS_FAILED: EXIT.NEGATIVE,
-  // issue 16: dates
-  DATE_INVALID: EXIT.USAGE,
-  // issue 12: backups
-  REPO_MISMATCH: EXIT.NEGATIVE,
-  DESTINATION_MISMATCH: EXIT.NEGATIVE,
-  SEAL_CHAIN_BROKEN: EXIT.NEGATIVE,
-  ROLLBACK_DETECTED: EXIT.NEGATIVE,
-  SIGNER_MISMATCH: EXIT.NEGATIVE,
-  OBJECT_TOO_LARGE: EXIT.CORRUPTION,
-  KEY_SLOT_CORRUPT: EXIT.CORRUPTION,
-  // issue 15: MSSanté
-  NOT_SIGNED: EXIT.NEGATIVE,
-  MSS_HEADER_MISMATCH: EXIT.NEGATIVE,
-  NOT_IGC_SANTE: EXIT.NEGATIVE,
-  RECEIPT_MISMATCH: EXIT.NEGATIVE,
-  TOKEN_EXPIRED: EXIT.WRONG_SECRET,
-  TOKEN_REFRESH_FAILED: EXIT.WRONG_SECRET,
-  // issue 14: PDF signatures (PAdES) and ASiC containers
-  PDF_NOT_SIGNED: EXIT.NEGATIVE,
-  PDF_BYTE_RANGE_INVALID: EXIT.NEGATIVE,
-  PDF_MODIFIED: EXIT.NEGATIVE,
-  ASIC_UNCOVERED_FILE: EXIT.NEGATIVE,
-  // issue 16: files and media, signals, archive caps, signing safety
-  NOT_A_FILE: EXIT.USAGE,
-  NOT_A_FOLDER: EXIT.USAGE,
-  SIGNER_CERT_INVALID: EXIT.NEGATIVE,
-  // issue 13: long-term proofs
-  EVIDENCE_RECORD_INVALID: EXIT.NEGATIVE,
-  EVIDENCE_RECORD_MISMATCH: EXIT.NEGATIVE,
-  ARCHIVE_TIMESTAMP_INVALID: EXIT.NEGATIVE,
-  ARCHIVE_EXISTS: EXIT.USAGE,
-  ARCHIVE_CORRUPT: EXIT.CORRUPTION,
-  JOURNAL_BROKEN: EXIT.CORRUPTION,
-};
-
-/** Exit code for an error code. */
-export function exitCodeFor(code: ErrorCode): number {
-  return EXIT_BY_CODE[code] ?? EXIT.FAILURE;
-}
+export { EXIT, exitCodeFor } from './exit-codes.js';
 
 /** Builds the commander program; `io` is where output goes. */
 export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Command {
@@ -187,25 +72,6 @@ export function buildProgram(io: CliIo, lang = pickLang(undefined, io.env)): Com
   return program;
 }
 
-/** The CLI context of the command being run (set by {@link run}, read by {@link action}). */
-let current: { io: CliIo; signal: AbortSignal } | undefined;
-
-/**
- * Wraps a command handler: builds its context from the global options and turns its return value
- * (or ExitWith) into the exit code.
- */
-export function action<A extends unknown[]>(
-  handler: (ctx: Ctx, ...args: A) => Promise<number | void>,
-): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    const cmd = args[args.length - 1] as Command;
-    if (current === undefined) throw new Error('scelle CLI used outside run()');
-    const ctx = makeCtx(current.io, globalsOf(cmd), current.signal);
-    const code = await handler(ctx, ...args);
-    if (typeof code === 'number' && code !== 0) throw new ExitWith(code);
-  };
-}
-
 /**
  * Runs scelle with `argv` (without node and the script) and returns the exit code.
  * Never throws; calls `io.host.exit` only when the run is stopped from outside (a second Ctrl-C, a
@@ -219,11 +85,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const host = io.host;
   const scope = createTempScope(host ? { pid: host.pid, isAlive: (pid) => host.isAlive(pid), umask: host.umask } : {});
   const guard = guardRun(io, scope, (e) => renderError(e, io, lang, json));
-  current = { io, signal: guard.signal };
+  beginRun({ io, signal: guard.signal });
   const stopped = (): ScelleError | undefined => {
     const r: unknown = guard.signal.reason;
     return guard.signal.aborted && r instanceof ScelleError && r.code === 'OUTPUT_CLOSED' ? r : undefined;
   };
+  if (json && (argv.includes('--version') || argv.includes('-V'))) {
+    // --version --json: the envelope like any command (commander would print the bare number)
+    writeEnvelope(io, { schemaVersion: JSON_SCHEMA_VERSION, ok: true, command: 'version', exitCode: EXIT.OK, result: { version: program.version() ?? '', node: process.versions.node } }, false);
+    guard.dispose();
+    endRun();
+    return EXIT.OK;
+  }
   try {
     await runInTempScope(scope, () => program.parseAsync(argv, { from: 'user' }));
     const closed = stopped() ?? (await outputClosed(io));
@@ -235,12 +108,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     if (e instanceof CommanderError) {
       if (isHelpOrVersion(e)) return EXIT.OK;
-      return renderParseError(e, io, lang, json, EXIT.USAGE);
+      return renderParseError(e, io, lang, json, EXIT.USAGE, commandOfArgv(program, argv));
     }
     return renderError(e, io, lang, json);
   } finally {
     guard.dispose();
-    current = undefined;
+    endRun();
   }
 }
 
@@ -291,7 +164,10 @@ export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: bool
   const hint = localizedHint(err, lang);
   const exit = exitCodeFor(err.code);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, localized: message, ...(hint ? { hint } : {}) }, exitCode: exit }, null, 2)}\n`);
+    writeEnvelope(io, {
+      schemaVersion: JSON_SCHEMA_VERSION, ok: false, command: runCommandPath() ?? 'scelle', exitCode: exit,
+      error: { code: err.code, exitCode: exit, message: err.message, localized: message, ...(hint ? { hint } : {}) },
+    });
   }
   io.stderr.write(`${t('prefix.error')}${message}\n`);
   if (hint) io.stderr.write(`${t('prefix.hint')}${hint}\n`);
@@ -300,3 +176,17 @@ export function renderError(e: unknown, io: CliIo, lang: 'fr' | 'en', json: bool
 }
 
 export { localizedMessage } from './localize.js';
+
+/** The command path the words of `argv` name, as far as they name commands (`backup run`, or `scelle`). */
+function commandOfArgv(program: Command, argv: string[]): string {
+  const names: string[] = [];
+  let cmd: Command = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) break;
+    names.push(sub.name());
+    cmd = sub;
+  }
+  return names.length > 0 ? names.join(' ') : 'scelle';
+}

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import {
   ScelleError, destroyDue, liftHold, placeHold, retentionReport, selectCertificate, setRetention, type RetentionRow,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, parseAt, type IdentityOptions } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';

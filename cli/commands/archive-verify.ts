@@ -10,7 +10,8 @@ import {
   ScelleError, readFileChunks, readInputFile, verifyArchive, verifyEvidenceRecord, MAX_EVIDENCE_RECORD,
   type ArchiveVerifyReport, type EvidenceRecordVerdict,
 } from '../../src/index.js';
-import { action, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { parseAt, readCrls, readTrust } from '../options.js';

@@ -9,7 +9,7 @@ import {
   ScelleError, addToArchive, archiveStatus, createArchive, exportItems, openDestination, parseDestinationUrl, readInputFile, renewArchive, MAX_DOCUMENT,
   type ArchiveStatusReport, type GatherOptions,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
 import { formatDate } from '../dates.js';

@@ -9,7 +9,9 @@ import {
   ScelleError, isScelleError, createAsicFile, verifyAsicFile, extractAsicFile, createSigner, selectCertificate,
   type AsicVerdict, type VerifySignatureOptions, type ErrorCode,
 } from '../../src/index.js';
-import { action, exitCodeFor, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, parseAt, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { jsonSigner, signerLines } from './verify.js';

@@ -13,7 +13,7 @@ import {
   ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore, readChain, witnessedHeads, updateState, readBackupConfig, stateDirOf,
   type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';
 import {

@@ -14,7 +14,7 @@ import {
   ScelleError, parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, stateDirOf, updateState, parseDestinationUrl,
   type BackupConfig, type Schedule, type ScheduledCommand,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { loadConfig, localDate, sealSigning } from './backup-common.js';
 import { passwordReader } from '../options.js';

@@ -12,7 +12,7 @@ import {
   type BackupEvent, type InitWarning, type StatusReport, type Witness,
 } from '../../src/index.js';
 import { recordInJournal } from './journal.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { newPasswordReader, parseAt } from '../options.js';
 import { readSecret } from '../secrets.js';
@@ -30,7 +30,7 @@ function progressSink(ctx: Ctx): { event: (e: BackupEvent) => void; end: () => v
   return {
     event: (e) => {
       if (ctx.json) {
-        ctx.io.stdout.write(`${JSON.stringify(e)}\n`);
+        ctx.emitEvent(e as unknown as { type: string } & Record<string, unknown>);
         return;
       }
       if (e.type === 'progress' && tty) {
@@ -131,7 +131,7 @@ async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: b
     });
     sink.end();
     if (o.journal !== undefined) await recordInJournal(ctx, o.journal, { operation: 'backup.run', object: { kind: 'snapshot', id: r.snapshot }, details: { files: String(r.files), bytes: String(r.bytes), destinations: r.destinations.map((t) => `${t.name}:${t.status}`).join(',') } });
-    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ type: 'result', ok: true, ...r })}\n`);
+    if (ctx.json) ctx.emitJson(r);
     else {
       ctx.line(ctx.t('backup.runDone', { snapshot: r.snapshot.slice(0, 12), files: r.files, bytes: mib(r.bytes), newBytes: mib(r.newBytes), time: duration(r.durationMs) }));
       for (const t of r.destinations) ctx.line(`  ${t.name.padEnd(12)} ${ctx.t(`backup.target.${t.status}`)}${t.caughtUp ? ` (${ctx.t('backup.caughtUpShort', { objects: t.caughtUp })})` : ''}${t.reason && t.status === 'failed' ? ` — [${t.code}] ${t.reason}` : ''}`);

@@ -5,7 +5,7 @@ import {
   ScelleError, isScelleError, chainConclusion, readInputFile, parseCertificateBundle, readPkcs12Certificates, summarizeCertificate, verifyCertificateChain, selectCertificate, type X509Cert,
   type CertificateSummary, type ChainVerdict, type CertificatePurpose, type Identity,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { addIdentityOptions, addTrustOptions, openIdentity, passwordReader, readTrust, readCrls, parseAt, purposeOption, type IdentityOptions } from '../options.js';

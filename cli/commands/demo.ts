@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runDemo, type DemoStep } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 
 export function registerDemoCommand(program: Command): void {

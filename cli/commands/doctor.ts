@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { ScelleError } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import { parseAt } from '../options.js';
 import type { Ctx } from '../context.js';
 import { runDoctor } from '../doctor/index.js';

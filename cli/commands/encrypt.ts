@@ -9,7 +9,8 @@ import {
   ScelleError, encryptFile, decryptFile, describeEnvelopeFile, parseCertificates, readInputFile, selectCertificate,
   summarizeCertificate, isScelleError, type EncryptInfo, type X509Cert, type RecipientCertificate, type Identity,
 } from '../../src/index.js';
-import { action, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, parseAt, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
 

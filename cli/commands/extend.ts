@@ -8,7 +8,9 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { ScelleError, extendSignatureFile, isScelleError, readFileChunks, type ErrorCode, type ExtendSignatureResult } from '../../src/index.js';
-import { action, exitCodeFor, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';

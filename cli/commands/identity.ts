@@ -1,7 +1,7 @@
 /** `scelle identity show` and `scelle identity check`: what an identity holds and whether it works. */
 import { Command, Option } from 'commander';
 import { selectCertificate, checkIdentityEntry, summarizeCertificate, describeScheme, type IdentityPurpose, type Selection } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ScelleError, recordJournalEvents, sealJournal, verifyArchive, verifyJournal, type JournalEvent, type JournalReport } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';

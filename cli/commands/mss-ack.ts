@@ -9,7 +9,7 @@ import {
   readInputFile, readReceiptRequest, readMessage, buildMdn, buildIntegrationErrorMail, integrationError, selectCertificate,
   type Identity, type ReceiptRequest, type SubjectDocument, type ComposedMessage, type CdaHeader,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, type IdentityOptions } from '../options.js';
 import { readMssTrust } from './mss-trust.js';

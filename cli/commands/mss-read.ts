@@ -5,7 +5,7 @@ import {
   isScelleError, readInputFile, readMessage, parseMailUrl, fetchMessages, findSentRecord,
   type Identity, type MessageReport, type ReadMessageOptions, type Crl,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';
 import { addIgcSanteOptions, readMssTrust, type MssTrust } from './mss-trust.js';

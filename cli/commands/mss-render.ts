@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { sanitizeText, saveAttachment, type CdaHeader, type MessageReport, type ScelleError, type SentRecord } from '../../src/index.js';
-import { localizedMessage } from '../main.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatWhen } from './mss-common.js';
 

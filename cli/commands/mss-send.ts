@@ -6,7 +6,7 @@ import {
   type DirectoryEntry,
   type Identity, type IdentityEntry, type X509Cert, type Crl,
 } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';
 import { readMssTrust } from './mss-trust.js';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { ScelleError, createDemoPki, writeDemoPki } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 
 export function registerPkiCommands(program: Command): void {

@@ -3,7 +3,8 @@
  * generated from this very program's help (cli/help/), in the user's language.
  */
 import { Argument, Command } from 'commander';
-import { action, EXIT } from '../main.js';
+import { action } from '../action.js';
+import { EXIT } from '../exit-codes.js';
 import type { Ctx } from '../context.js';
 import { describeCommand } from '../help/model.js';
 import { completionScript, SHELLS, type Shell } from '../help/completion.js';
@@ -21,12 +22,16 @@ export function registerSelfHelpCommands(program: Command): void {
     .description('print a shell completion script (bash, zsh or fish) for scelle')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
     .action(action(async (ctx: Ctx, shell: Shell, _opts: unknown, cmd: Command) => {
-      ctx.io.stdout.write(completionScript(shell, describeCommand(rootOf(cmd), ctx.lang)));
+      const script = completionScript(shell, describeCommand(rootOf(cmd), ctx.lang));
+      if (ctx.json) ctx.emitJson({ shell, script });
+      else ctx.io.stdout.write(script);
     }));
   program.command('man')
     .description('print the manual page of scelle (roff, in your language); read it with: scelle man | man -l -')
     .action(action(async (ctx: Ctx, _opts: unknown, cmd: Command) => {
       const root = rootOf(cmd);
-      ctx.io.stdout.write(renderMan(describeCommand(root, ctx.lang), { lang: ctx.lang, version: root.version() ?? '', exitCodes: Object.values(EXIT) }));
+      const man = renderMan(describeCommand(root, ctx.lang), { lang: ctx.lang, version: root.version() ?? '', exitCodes: Object.values(EXIT) });
+      if (ctx.json) ctx.emitJson({ lang: ctx.lang, roff: man });
+      else ctx.io.stdout.write(man);
     }));
 }

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { ScelleError, extendSignatureFile, isScelleError, readFileChunks, type SignFileOutcome } from '../../src/index.js';
-import { localizedMessage } from '../main.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';

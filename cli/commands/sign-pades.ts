@@ -10,7 +10,8 @@ import {
   ScelleError, createPadesSigner, selectCertificate, checkSignerCertificate, signPdfFiles, extendPdfFile,
   type PadesLevel, type PadesWarning, type PdfSignOutcome, type VisiblePlacement, type ValidationDataOptions,
 } from '../../src/index.js';
-import { action, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';

@@ -10,7 +10,8 @@ import {
   openSerialState, createTimeStampAuthority, startTsaServer, selectCertificate, DEMO_TSA_POLICY,
   type TspHash, type TimestampVerdict, type TimestampTokenSource,
 } from '../../src/index.js';
-import { action, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { localizedMessage } from '../localize.js';
 import { formatDate } from '../dates.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, openIdentity, readTrust, readCrls, parseAt, type IdentityOptions } from '../options.js';

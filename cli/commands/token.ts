@@ -1,7 +1,7 @@
 /** `scelle token list`: cards and tokens a PKCS#11 module sees (no PIN needed). */
 import { Command } from 'commander';
 import { listPkcs11Tokens } from '../../src/index.js';
-import { action } from '../main.js';
+import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 
 export function registerTokenCommands(program: Command): void {

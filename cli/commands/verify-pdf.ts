@@ -11,7 +11,8 @@ import {
   isScelleError, verifyPdfFile, writeFileAtomic, buildValidationReport, formatEtsiReport,
   type PdfVerdict, type PdfSignatureVerdict, type VerifySignatureOptions, type ReportInput, type ErrorCode, type RevisionChanges,
 } from '../../src/index.js';
-import { exitCodeFor, localizedMessage } from '../main.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { jsonSigner, signerLines } from './verify.js';

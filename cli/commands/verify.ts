@@ -11,7 +11,9 @@ import {
   buildValidationReport, formatEtsiReport,
   type SignatureVerdict, type SignerVerdict, type VerifySignatureOptions, type X509Cert, type CertificateSummary, type ReportInput, type ErrorCode,
 } from '../../src/index.js';
-import { action, exitCodeFor, localizedMessage } from '../main.js';
+import { action } from '../action.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { addTrustOptions, readTrust, readCrls, parseAt } from '../options.js';

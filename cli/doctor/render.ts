@@ -2,7 +2,7 @@
 import { ScelleError } from '../../src/index.js';
 import type { Ctx } from '../context.js';
 import { formatDate, formatDay } from '../dates.js';
-import { localizedMessage } from '../main.js';
+import { localizedMessage } from '../localize.js';
 import { frenchTypography } from '../i18n/typography.js';
 import type { CheckStatus, DoctorCheck } from './check.js';
 import type { DoctorReport } from './index.js';

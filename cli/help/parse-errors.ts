@@ -12,6 +12,7 @@ import { CommanderError, type Command } from 'commander';
 import { translator, type Lang, type Translate } from '../i18n/index.js';
 import { frenchTypography } from '../i18n/typography.js';
 import type { CliIo } from '../io.js';
+import { JSON_SCHEMA_VERSION, writeEnvelope } from '../action.js';
 
 /** A commander error and the command that raised it. */
 export class ParseFailure extends CommanderError {
@@ -130,7 +131,7 @@ function invalidArgument(msg: string, lang: Lang, t: Translate): string | undefi
  * Prints a parser error: `scelle: erreur : …` and `conseil : scelle verify --help pour l’aide`
  * on stderr (and the JSON error on stdout with --json). Returns `exitCode`.
  */
-export function renderParseError(e: CommanderError, io: CliIo, lang: Lang, json: boolean, exitCode: number): number {
+export function renderParseError(e: CommanderError, io: CliIo, lang: Lang, json: boolean, exitCode: number, command = 'scelle'): number {
   const t = translator(lang);
   const words = e instanceof ParseFailure ? e.commandWords : 'scelle';
   const subs = e instanceof ParseFailure ? e.subcommands : [];
@@ -138,7 +139,12 @@ export function renderParseError(e: CommanderError, io: CliIo, lang: Lang, json:
   const english = lang === 'en' ? message : parseErrorMessage(e, 'en', words, subs);
   const hint = t('parse.hint', { command: words });
   const line = (s: string): string => (lang === 'fr' ? frenchTypography(s) : s);
-  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: english, localized: line(message), hint: line(hint) }, exitCode }, null, 2)}\n`);
+  if (json) {
+    writeEnvelope(io, {
+      schemaVersion: JSON_SCHEMA_VERSION, ok: false, command, exitCode,
+      error: { code: 'USAGE', exitCode, message: english, localized: line(message), hint: line(hint) },
+    }, false);
+  }
   io.stderr.write(`${line(`${t('prefix.error')}${message}`)}\n${line(`${t('prefix.hint')}${hint}`)}\n`);
   return exitCode;
 }

@@ -132,7 +132,7 @@ describe('never write where the medium is absent', () => {
     mkdirSync(join(root, 'mnt', 'nas'));
     const run = scelle(['backup', 'run', '--config', cfg, '--json']);
     expect(run.status).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    const result = run.json();
     expect(result.destinations).toEqual([expect.objectContaining({ name: 'disque', status: 'written' }), expect.objectContaining({ name: 'nas', status: 'offline', reason: expect.stringMatching(/does not exist/) })]);
     expect(readdirSync(join(root, 'mnt', 'nas'))).toEqual([]);
     expect(readdirSync(root).sort()).toEqual(['cabinet.conf', 'cabinet.conf.kit-recuperation.html', 'cabinet.conf.kit-recuperation.txt', 'cabinet.conf.state', 'disque', 'dossiers', 'mnt']);
@@ -141,8 +141,8 @@ describe('never write where the medium is absent', () => {
     writeFileSync(lone, readFileSync(cfg, 'utf8').replace(/^disque = .*$/m, ''));
     const off = scelle(['backup', 'run', '--config', lone, '--json']);
     expect(off.status).toBe(10);
-    // --json: NDJSON events, then the error document
-    expect(off.stdout).toMatch(/"code": "TARGET_OFFLINE"/);
+    // --json: NDJSON events, then the error envelope on the last line
+    expect(off.envelope()).toMatchObject({ ok: false, command: 'backup run', exitCode: 10, error: { code: 'TARGET_OFFLINE', exitCode: 10 } });
     expect(readdirSync(join(root, 'mnt', 'nas'))).toEqual([]);
     // remounted empty (a new disk): --create makes it a copy
     const created = scelle(['backup', 'run', '--config', cfg, '--create']);

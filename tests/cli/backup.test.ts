@@ -85,8 +85,11 @@ describe('scelle backup (CLI)', () => {
 
     const run = scelle(['backup', 'run', '--config', cfg, '--json'], { env });
     expect(run.status).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
-    expect(result.type).toBe('result');
+    // NDJSON progress events, then the envelope on the last line
+    const env1 = run.envelope();
+    expect(env1).toMatchObject({ schemaVersion: 1, ok: true, command: 'backup run', exitCode: 0 });
+    expect(run.stdout.trim().split('\n').slice(0, -1).every((l) => typeof JSON.parse(l).type === 'string')).toBe(true);
+    const result = run.json();
     expect(result.destinations.map((t: { status: string }) => t.status)).toEqual(['written', 'written', 'written']);
     expect(result.seal.signed).toBe(true);
     expect(scelle(['backup', 'drill', '--config', cfg, '--pass-file', join(tmp.dir, 'pass')]).status).toBe(0);

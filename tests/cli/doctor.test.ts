@@ -9,7 +9,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN, REPO, scelle } from '../helpers/cli.js';
+import { BIN, REPO, scelle, readJsonOutput } from '../helpers/cli.js';
 import { englishLines } from '../helpers/english.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers } from '../helpers/peers.js';
@@ -36,7 +36,7 @@ function run(args: string[], env: Record<string, string> = {}, cwd = REPO): Prom
 }
 
 interface Check { check: string; status: string; message: string; fix?: string; params: Record<string, unknown> }
-const checks = (r: Run): Check[] => (JSON.parse(r.stdout) as { checks: Check[] }).checks;
+const checks = (r: Run): Check[] => (readJsonOutput(r.stdout) as { checks: Check[] }).checks;
 const statuses = (r: Run, name: string): string[] => checks(r).filter((c) => c.check === name).map((c) => c.status);
 
 /** A port nothing listens on: bound, then closed. */
@@ -110,7 +110,7 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     const r = await run([...good(), '--json'], { HOME: home, SOFTHSM2_CONF: hsm.conf });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = readJsonOutput(r.stdout);
     const notOk = doc.checks.filter((c: Check) => c.status !== 'ok').map((c: Check) => `${c.check}: ${c.message}`);
     expect(notOk).toEqual([]);
     expect(doc.ok).toBe(true);

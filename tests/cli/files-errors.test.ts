@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BIN, scelle } from '../helpers/cli.js';
+import { BIN, scelle, readJsonOutput } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { canMount, mountTmpfs, usbMountPoint, type Mount } from '../helpers/mounts.js';
 import { writeManyEmptyFiles } from '../helpers/zip-build.js';
@@ -151,7 +151,7 @@ describe('entry caps keep memory bounded', () => {
   it('600 000 entries: refused at once, the process stays small', () => {
     writeManyEmptyFiles(f('huge.zip'), 600_000);
     const r = spawnSync('/usr/bin/time', ['-f', 'rss=%M', process.execPath, BIN, 'import', f('huge.zip'), '--verify-only', '--json'], { env: { PATH: process.env.PATH, ...fr }, encoding: 'utf8' });
-    expect(JSON.parse(r.stdout).error.code).toBe('TOO_MANY_ENTRIES');
+    expect(readJsonOutput(r.stdout).error.code).toBe('TOO_MANY_ENTRIES');
     const rss = Number(/rss=(\d+)/.exec(r.stderr)?.[1]);
     expect(rss).toBeGreaterThan(0);
     expect(rss / 1024).toBeLessThan(150); // MiB: the 60 MB central directory is never read

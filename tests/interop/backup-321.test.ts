@@ -74,7 +74,7 @@ describe.skipIf(!ready)('backup 3-2-1 on local + removable + SFTP + S3 (RGW, imm
     expect(kit).toContain(`host_key=${sshd.hostKeyFingerprint.replace(/=+$/, '')}`);
     const run = scelle(['backup', 'run', '--config', cfg, '--json'], { env });
     expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    const result = run.json();
     expect(result.destinations.map((t: { name: string; status: string }) => `${t.name}:${t.status}`)).toEqual(['disque:written', 'usb1:written', 'nas:written', 'hds:written']);
     expect(scelle(['backup', 'drill', '--config', cfg, '--pass-file', join(tmp.dir, 'pass'), '--dest', 'hds'], { env }).status).toBe(0);
     const green = scelle(['backup', 'status', '--config', cfg, '--json'], { env });

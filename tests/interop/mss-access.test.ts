@@ -14,7 +14,7 @@ import { startMailServers, haveMailServers, type MailServers } from '../helpers/
 import { createMssFixture, type MssFixture } from '../helpers/mss-fixtures.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { spawn } from 'node:child_process';
-import { BIN, scelle } from '../helpers/cli.js';
+import { BIN, readJsonOutput, scelle } from '../helpers/cli.js';
 
 /** Runs scelle without blocking this process (the fake servers of a test live in it). */
 function scelleAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string; json: () => any }> {
@@ -24,7 +24,7 @@ function scelleAsync(args: string[]): Promise<{ status: number; stdout: string; 
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr, json: () => readJsonOutput(stdout) }));
   });
 }
 

@@ -17,7 +17,7 @@ import { ScelleError } from '../../../src/errors.js';
 import { issueServerCertificate } from '../../helpers/mailservers.js';
 import { createMssFixture, type MssFixture } from '../../helpers/mss-fixtures.js';
 import { makeTempDir } from '../../helpers/tmp.js';
-import { BIN } from '../../helpers/cli.js';
+import { BIN, readJsonOutput } from '../../helpers/cli.js';
 
 let f: MssFixture;
 let server: Server;
@@ -125,10 +125,10 @@ describe('the server certificate checked against CRLs (tlsCrls, --tls-crl)', () 
     seen.length = 0;
     const revoked = await run('crls-revoked.pem');
     expect(revoked.status).toBe(3);
-    expect(JSON.parse(revoked.stdout).error.code).toBe('TLS_UNTRUSTED');
+    expect(readJsonOutput(revoked.stdout).error.code).toBe('TLS_UNTRUSTED');
     expect(seen).toEqual([]);
     const ok = await run('crls-ok.pem');
     expect(ok.status).toBe(12);
-    expect(JSON.parse(ok.stdout).error.code).toBe('AUTH_FAILED');
+    expect(readJsonOutput(ok.stdout).error.code).toBe('AUTH_FAILED');
   }, 60_000);
 });
