@@ -77,10 +77,12 @@ describe.skipIf(!havePeers('softhsm2', 'softhsm2-util', 'openssl'))('scelle doct
     mkdirSync(join(root, 'usb1'), { recursive: true });
     writeFileSync(join(root, 'dossiers', 'courrier.txt'), 'Compte rendu de consultation\n');
     writeFileSync(join(tmp.dir, 'repo-pass'), 'Cabinet-Durand#2026!\n', { mode: 0o600 });
+    writeFileSync(join(tmp.dir, 'id-pass'), `${fx.pki.praticien.password}\n`, { mode: 0o600 });
     cfg = join(root, 'cabinet.conf');
     const init = scelle(['backup', 'init', '--config', cfg, '--source', join(root, 'dossiers'), '--target', `disque=file://${root}/disque`,
       '--target', `usb1=usb://${root}/usb1`, '--target', `distant=file://${root}/distant;offsite=true;media=network`,
-      '--pass-file', join(tmp.dir, 'repo-pass'), '--kdf-log-n', '12', '--identity', join(pkiDir, 'praticien.p12'), '--trust', join(pkiDir, 'trust.pem')]);
+      '--pass-file', join(tmp.dir, 'repo-pass'), '--kdf-log-n', '12', '--identity', join(pkiDir, 'praticien.p12'), '--identity-pass-file', join(tmp.dir, 'id-pass'),
+      '--trust', join(pkiDir, 'trust.pem'), '--crl', join(pkiDir, 'crl.pem')]);
     expect(init.stderr).toBe('');
     expect(scelle(['backup', 'run', '--config', cfg], { env: { SCELLE_PASSWORD: fx.pki.praticien.password } }).status).toBe(0);
     expect(scelle(['backup', 'drill', '--config', cfg, '--pass-file', join(tmp.dir, 'repo-pass')]).status).toBe(0);
