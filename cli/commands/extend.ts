@@ -7,7 +7,7 @@
  */
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { ScelleError, extendSignatureFile, isScelleError, readFileChunks, type ErrorCode, type ExtendSignatureResult } from '../../src/index.js';
+import { ScelleError, extendPdfFile, extendSignatureFile, isScelleError, readFileChunks, type ErrorCode, type ExtendSignatureResult } from '../../src/index.js';
 import { action } from '../action.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
@@ -37,7 +37,7 @@ function contentPath(ctx: Ctx, sig: string, given: string | undefined): string {
 export function registerExtendCommand(program: Command): void {
   program.command('extend')
     .description('upgrade CAdES signatures: T (signature time-stamp), LT (validation data embedded: certificates, CRLs, OCSP), LTA (archive time-stamp; run again before the last TSA certificate expires)')
-    .argument('<signature...>', 'signature files (.p7s detached, .p7m attached; DER or PEM)')
+    .argument('<signature...>', 'signature files (.p7s detached, .p7m attached; DER or PEM); a signed .pdf is extended inside the PDF (PAdES LT or LTA)')
     .addOption(new Option('--level <level>', 'the level to reach').choices(['T', 'LT', 'LTA']).makeOptionMandatory())
     .option('--tsa <url>', 'time-stamping authority (T, LTA, and LT when the signature has no time-stamp)')
     .option('--trust <file>', 'trusted root certificates (repeatable): the signature must validate now before it is extended', collect, [])
@@ -51,10 +51,23 @@ export function registerExtendCommand(program: Command): void {
       if ((opts.out !== undefined || opts.content !== undefined) && sigs.length > 1) throw usage('--out and --content go with one signature only');
       const trustAnchors = await readTrust(ctx, opts.trust);
       const crls = await readCrls(ctx, opts.crl);
-      const results: { file: string; result?: ExtendSignatureResult; error?: ScelleError }[] = [];
+      const results: { file: string; result?: ExtendSignatureResult; pdf?: { output: string; level: string; updates: string[] }; error?: ScelleError }[] = [];
       for (const sig of sigs) {
         const path = resolve(ctx.io.cwd, sig);
         try {
+          if (/\.pdf$/i.test(sig)) {
+            // a signed PDF: its signatures are extended inside it (PAdES), as `scelle pdf extend` does
+            if (opts.level === 'T') throw usage(`${sig} is a PDF: a PDF is extended to LT or LTA (its signatures are time-stamped when signed with --tsa)`);
+            const level = opts.level === 'LTA' ? 'B-LTA' as const : 'B-LT' as const;
+            const r = await extendPdfFile(path, {
+              level, validation: { crls, online: opts.online === true, trustAnchors },
+              ...(opts.tsa !== undefined ? { timestamps: tsaTokenSource(opts.tsa) } : {}),
+              ...(opts.out !== undefined ? { outPath: resolve(ctx.io.cwd, opts.out) } : {}),
+            });
+            results.push({ file: sig, pdf: { output: r.outPath, level: `PAdES-${level}`, updates: r.updates } });
+            if (!ctx.json && !ctx.quiet) ctx.line(ctx.t('pades.extended', { level: `PAdES-${level}`, file: sig, out: r.outPath }));
+            continue;
+          }
           const content = contentPath(ctx, sig, opts.content);
           const result = await extendSignatureFile(path, {
             level: opts.level, trustAnchors, crls, online: opts.online === true, content: () => readFileChunks(content),
@@ -73,7 +86,7 @@ export function registerExtendCommand(program: Command): void {
       if (ctx.json) {
         ctx.emitJson({
           ok: failed.length === 0,
-          results: results.map((r) => (r.result !== undefined
+          results: results.map((r) => (r.pdf !== undefined ? { file: r.file, ok: true, ...r.pdf } : r.result !== undefined
             ? { file: r.file, ok: true, level: `CAdES-${r.result.level}`, added: r.result.added, earlyRevocationData: r.result.earlyRevocationData.map((e) => ({ subject: e.subject, issued: e.issued.toISOString(), signatureTime: e.signatureTime.toISOString() })), ...(r.result.renewBefore !== undefined ? { renewBefore: { until: r.result.renewBefore.until.toISOString(), reason: r.result.renewBefore.reason, detail: r.result.renewBefore.detail } } : {}) }
             : { file: r.file, ok: false, error: { code: r.error!.code, message: r.error!.message } })),
         });

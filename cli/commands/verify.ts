@@ -59,6 +59,12 @@ export function registerVerifyCommand(program: Command): void {
     base.at = validationTime;
     // PDFs carry their signatures inside (PAdES): cli/commands/verify-pdf.ts.
     if (await allPdfs(ctx, sigs)) return verifyPdfFiles(ctx, sigs, base, opts);
+    const pdfs = sigs.filter((s) => /\.pdf$/i.test(s));
+    if (pdfs.length > 0) {
+      // one report per run: PDFs (signatures inside) and CMS signature files are verified in separate runs
+      const detail = `${pdfs.join(', ')}: PDFs and CMS signature files (.p7s, .p7m) are verified in separate runs — run scelle verify once for the PDFs and once for the others`;
+      throw new ScelleError('USAGE', detail, { params: { detail } });
+    }
 
     const verifyOne = async (sig: string): Promise<ReportInput> => {
       const path = resolve(ctx.io.cwd, sig);

@@ -48,7 +48,7 @@ export const helpFrLongterm: Record<string, string> = {
   // extend (cli/commands/extend.ts)
   'upgrade CAdES signatures: T (signature time-stamp), LT (validation data embedded: certificates, CRLs, OCSP), LTA (archive time-stamp; run again before the last TSA certificate expires)':
     'étendre des signatures CAdES : T (horodatage de signature), LT (données de validation incluses : certificats, CRL, OCSP), LTA (horodatage d’archive ; à relancer avant l’expiration du certificat de la dernière autorité d’horodatage)',
-  'signature files (.p7s detached, .p7m attached; DER or PEM)': 'fichiers de signature (.p7s détachée, .p7m avec le contenu ; DER ou PEM)',
+  'signature files (.p7s detached, .p7m attached; DER or PEM); a signed .pdf is extended inside the PDF (PAdES LT or LTA)': 'fichiers de signature (.p7s détachée, .p7m avec le contenu ; DER ou PEM) ; un .pdf signé est prolongé dans le PDF lui-même (PAdES LT ou LTA)',
   'the level to reach': 'le niveau à atteindre',
   'time-stamping authority (T, LTA, and LT when the signature has no time-stamp)': 'autorité d’horodatage (T, LTA, et LT quand la signature n’a pas encore d’horodatage)',
   'trusted root certificates (repeatable): the signature must validate now before it is extended': 'certificats racines de confiance (plusieurs fois possible) : la signature doit être valide aujourd’hui pour être étendue',

@@ -89,6 +89,19 @@ describe('scelle sign --pades / verify', () => {
     expect(e.stdout).toContain('extended to PAdES-B-LTA');
     const v = scelle(['verify', f('t-lta.pdf'), ...trust(), '--json']);
     expect(v.json().results[0].signatures[0].format).toBe('PAdES-B-LTA');
+    // `scelle extend` takes a PDF too, and extends it inside the PDF
+    const viaExtend = scelle(['extend', f('t.pdf'), '--level', 'LTA', '--tsa', url, '--crl', join(pki, 'crl.pem'), '--trust', join(pki, 'trust.pem'), '--out', f('t-lta2.pdf'), '--json']);
+    expect(viaExtend.status, viaExtend.stdout).toBe(0);
+    expect(viaExtend.json().results[0]).toMatchObject({ ok: true, level: 'PAdES-B-LTA' });
+    expect(scelle(['verify', f('t-lta2.pdf'), ...trust(), '--json']).json().results[0].signatures[0].format).toBe('PAdES-B-LTA');
+    // a PDF and a CMS signature in one verify: said plainly, exit 2
+    writeFileSync(f('autre.p7s'), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]));
+    const mixed = scelle(['verify', f('t-lta2.pdf'), f('autre.p7s'), ...trust(), '--json']);
+    expect(mixed.status).toBe(2);
+    expect(mixed.json().error.message).toMatch(/separate runs/);
+    const t = scelle(['extend', f('t.pdf'), '--level', 'T', '--tsa', url, '--json']);
+    expect(t.status).toBe(2);
+    expect(t.json().results[0].error.code).toBe('USAGE');
   });
 
   it('refuses B-LT without revocation data, writing nothing (VALIDATION_DATA_MISSING, in French too)', () => {
