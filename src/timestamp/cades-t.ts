@@ -28,9 +28,9 @@ import { CMS_OID } from '../crypto/cms/oids.js';
 import { parseSignerInfo, sidText } from '../crypto/cms/signed-data.js';
 import { pemSignature } from '../crypto/cms/signed-data-stream.js';
 import { formatPem, looksLikePem } from '../crypto/pem.js';
-import { bytesEqual } from '../crypto/asn1/asn1js-util.js';
 import type { TimestampHash } from './imprint.js';
-import { PKI_STATUS, isTspHash, parseTimeStampResp, parseTimeStampToken } from './tsp.js';
+import { isTspHash } from './tsp.js';
+import { tokenFromAnswer } from './token-answer.js';
 
 /** Largest signature rewritten in memory by {@link addSignatureTimestamp} and read by `upgradeSignatureFile`. */
 export const MAX_CADES_T_SIGNATURE = 256 * 1024 * 1024;
@@ -49,9 +49,6 @@ export interface AddSignatureTimestampOptions {
   /** The current time: a token dated after it (beyond 5 minutes of clock skew) is refused. Default: now. */
   clock?: () => Date;
 }
-
-/** Clock skew tolerated between the TSA and this machine. */
-const MAX_SKEW_MS = 5 * 60_000;
 
 const malformed = (message: string): ScelleError => new ScelleError('MALFORMED_ASN1', message);
 
@@ -90,33 +87,6 @@ function layoutOf(signature: Uint8Array): SignedDataLayout {
   };
 }
 
-/**
- * The TimeStampToken from what a {@link TimestampTokenSource} returned, checked to cover `imprint`.
- * @throws ScelleError TIMESTAMP_REJECTED (a response with a refusal), TIMESTAMP_IMPRINT_MISMATCH
- *   (the TSA time-stamped something else), TIMESTAMP_INVALID (dated in the future), MALFORMED_ASN1.
- */
-function tokenOf(answer: Uint8Array, hash: TimestampHash, imprint: Uint8Array, who: string, now: Date): Uint8Array {
-  let token = answer;
-  // A TimeStampResp starts SEQUENCE { SEQUENCE { INTEGER …: a ContentInfo starts SEQUENCE { OID.
-  const top = parseBer(answer, 'time-stamp');
-  if (isTag(top.children[0], 'universal', UNIVERSAL.SEQUENCE)) {
-    const resp = parseTimeStampResp(answer);
-    if (resp.token === undefined || (resp.status !== PKI_STATUS.granted && resp.status !== PKI_STATUS.grantedWithMods)) {
-      const why = [...resp.statusStrings, ...(resp.failInfo.length > 0 ? [`failInfo ${resp.failInfo.join(', ')}`] : [])].join(', ');
-      throw new ScelleError('TIMESTAMP_REJECTED', `the TSA refused to time-stamp ${who}: status ${resp.status}${why === '' ? '' : ` (${why})`}`);
-    }
-    token = resp.token;
-  }
-  const tst = parseTimeStampToken(token).tstInfo;
-  if (tst.hash !== hash || !bytesEqual(tst.imprint, imprint)) {
-    throw new ScelleError('TIMESTAMP_IMPRINT_MISMATCH', `the TSA returned a time-stamp over other data than ${who}'s signature value: it is not added`);
-  }
-  // A token dated in the future would be refused by every verifier: refuse it now, not at verify.
-  if (tst.genTime.getTime() > now.getTime() + MAX_SKEW_MS) {
-    throw new ScelleError('TIMESTAMP_INVALID', `the TSA returned a time-stamp dated ${tst.genTime.toISOString()}, in the future (this machine says ${now.toISOString()}): it is not added; check the TSA's clock or this machine's`);
-  }
-  return token.slice();
-}
 
 /**
  * Upgrades a CAdES-B (or any CMS SignedData) signature to CAdES-T: for each SignerInfo, hashes
@@ -143,7 +113,7 @@ export async function addSignatureTimestamp(signature: Uint8Array, getToken: Tim
     const info = parseSignerInfo(node);
     const who = `signer ${sidText(info.sid)}`;
     const imprint = new Uint8Array(crypto.createHash(hash).update(info.signature).digest());
-    const token = tokenOf(await getToken(hash, imprint), hash, imprint, who, options.clock?.() ?? new Date());
+    const { token } = tokenFromAnswer(await getToken(hash, imprint), hash, imprint, `${who}'s signature value`, options.clock?.() ?? new Date());
     rebuilt.push(withTimestamp(node, token));
   }
   const signerInfos = layout.definite ? setOf(rebuilt) : tlv(TAG.SET, ...rebuilt);
