@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 import { runDemo, type DemoStep } from '../../src/index.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
+import { formatDate } from '../dates.js';
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 export function registerDemoCommand(program: Command): void {
   program.command('demo')
@@ -18,7 +21,9 @@ export function registerDemoCommand(program: Command): void {
       const onStep = (s: DemoStep): void => {
         n++;
         const mark = s.ok ? ctx.t('demo.ok') : ctx.t('demo.fail');
-        const text = ctx.t(`demo.step.${s.id}`, s.params);
+        // dates a person reads: local and in the reader's language (--json keeps ISO-8601 UTC)
+        const params = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, typeof v === 'string' && ISO_UTC.test(v) ? formatDate(new Date(v), ctx.lang, ctx.io.env) : v]));
+        const text = ctx.t(`demo.step.${s.id}`, params);
         ctx.line(`[${String(n).padStart(2)}] ${mark.padEnd(6)} ${text}${s.ok ? '' : ` — ${s.code}: ${s.error}`}`);
       };
       const result = await runDemo({ dir, onStep });

@@ -204,7 +204,7 @@ export const en: Record<string, string> = {
   'tsa.listening': 'TSA listening on {url} (policy {policy}, state {state}); Ctrl-C stops it',
   'tsa.stopped': 'TSA stopped after {count} requests',
   'demo.step.timestampLetter': 'signature timestamped by an in-process TSA (CAdES-T): {genTime}',
-  'demo.step.verifyTimestamp': 'signature time-stamp verified strictly (TSA {tsa}, EKU critical, its chain and CRL valid now): the signature is proven to exist at {genTime}',
+  'demo.step.verifyTimestamp': 'signature time-stamp verified strictly (TSA {tsa}, EKU critical, its chain and CRL valid now): the signature is proven to exist on {genTime}',
   'sig.tsVerified': 'verified (RFC 3161, TSA chain at genTime)',
   'sig.tsNotVerified': 'NOT verified',
   // encryption, backups, messaging

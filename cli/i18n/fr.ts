@@ -193,7 +193,7 @@ export const fr: Record<string, string> = {
   'tsa.listening': 'horodateur à l’écoute sur {url} (politique {policy}, état {state}) ; Ctrl-C pour l’arrêter',
   'tsa.stopped': 'horodateur arrêté après {count} requêtes',
   'demo.step.timestampLetter': 'signature horodatée par un horodateur local (CAdES-T) : {genTime}',
-  'demo.step.verifyTimestamp': 'horodatage de la signature vérifié strictement (TSA {tsa}, EKU critique, sa chaîne et sa CRL valides maintenant) : l’existence de la signature est prouvée au {genTime}',
+  'demo.step.verifyTimestamp': 'horodatage de la signature vérifié strictement (TSA {tsa}, EKU critique, sa chaîne et sa CRL valides maintenant) : l’existence de la signature est prouvée le {genTime}',
   'sig.tsVerified': 'vérifié (RFC 3161, chaîne de l’horodateur à genTime)',
   'sig.tsNotVerified': 'NON vérifié',
   // encryption, backups, messaging
