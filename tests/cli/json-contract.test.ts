@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../cli/main.js';
 import { allCommands, commandPath } from '../../cli/help/index.js';
 import { REPO, scelle } from '../helpers/cli.js';
+import { englishLines } from '../helpers/english.js';
 
 const io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: process.stdin, env: {}, cwd: REPO } as never;
 const runnable = allCommands(buildProgram(io, 'en')).filter((c) => c.parent !== null && c.commands.length === 0).map((c) => commandPath(c));
@@ -22,6 +23,10 @@ describe('one JSON envelope for every command', () => {
     // commander reports the first problem it meets: the unknown option, or a required option or argument missing
     expect(r.envelope().error.localized).toMatch(/option inconnue|il manque|est obligatoire|manquant/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // the person watching the script reads French on stderr: no English sentence in it
+    // (the command's own name, `scelle cert show`, is not prose)
+    expect(englishLines(r.stderr.replaceAll(`scelle ${path}`, 'scelle'))).toEqual([]);
+    expect(englishLines(r.envelope().error.localized)).toEqual([]);
   });
 
   it.each(runnable)('%s has a result schema in docs/json/commands/', (path) => {
