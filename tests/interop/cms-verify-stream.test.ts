@@ -12,7 +12,7 @@ import { createDemoPki, type DemoPki } from '../../src/crypto/demo-pki.js';
 import { formatPem } from '../../src/crypto/pem.js';
 import { havePeers, runPeer } from '../helpers/peers.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { REPO, readJsonOutput } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.js';
 
 const SIZE = 200 * 1024 * 1024;
 
@@ -67,7 +67,7 @@ describe.skipIf(!havePeers('openssl'))('streaming verification of a 200 MB attac
   const run = (sig: string): { ok: boolean; code?: string; sha256: string; level: string; ms: number; maxRssKiB: number } => {
     const r = spawnSync(process.execPath, [join(build, 'run.mjs'), sig, f('root.der'), f('crl.pem')], { encoding: 'utf8', timeout: 240_000 });
     if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-    return readJsonOutput(r.stdout);
+    return JSON.parse(r.stdout);
   };
 
   it('verifies with memory that does not grow with the content', () => {
