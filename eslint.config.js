@@ -10,7 +10,7 @@
 //   asic          → validation, crypto, timestamp, io, errors (ASiC containers)
 //   archive       → validation, crypto, timestamp, backup/destination, io, errors (long-term proofs,
 //                   the practice archive, its journal and retention)
-//   cli           → the public API (src/index.ts) only
+//   cli           → the public API (src/index.ts) and scelle/internal (src/internal.ts) only, no deeper src path
 //   src/**        → never process, console, commander, or exiting
 import tseslint from 'typescript-eslint';
 
@@ -41,7 +41,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('crypto imports only io, errors and its libraries', '**/timestamp/**', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js', '../internal.js', '../../internal.js')],
       }],
     },
   },
@@ -50,7 +50,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('timestamp imports crypto, io and errors — not the validation engine above it, backup or the CLI', '**/validation/**', '**/archive/**', '**/mss/**', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js', '../internal.js', '../../internal.js')],
       }],
     },
   },
@@ -59,7 +59,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/archive/**', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('the validation engine imports crypto, timestamp, io and errors — not its callers', '**/archive/**', '**/mss/**', '**/backup/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -68,7 +68,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('mss imports validation, crypto, timestamp, io and errors — not backup or the CLI', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js')],
+        patterns: [layer('mss imports validation, crypto, timestamp, io and errors — not backup or the CLI', '**/backup/**', '**/cli/**', '**/demo.js', '../index.js', '../../index.js', '../internal.js', '../../internal.js')],
       }],
     },
   },
@@ -86,7 +86,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('backup imports crypto, timestamp, destination, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('backup imports crypto, timestamp, destination, io and errors', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -95,7 +95,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('export imports crypto, timestamp, io and errors — not backup, mss or the CLI', '**/backup/**', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('export imports crypto, timestamp, io and errors — not backup, mss or the CLI', '**/backup/**', '**/mss/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -104,7 +104,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('pdf imports crypto, timestamp, io and errors — not the validation engine above it, backup, mss or the CLI', '**/validation/**', '**/backup/**', '**/mss/**', '**/export/**', '**/asic/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('pdf imports crypto, timestamp, io and errors — not the validation engine above it, backup, mss or the CLI', '**/validation/**', '**/backup/**', '**/mss/**', '**/export/**', '**/asic/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -113,7 +113,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('asic imports validation, crypto, timestamp, io and errors — not backup, mss, pdf or the CLI', '**/backup/**', '**/mss/**', '**/export/**', '**/pdf/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('asic imports validation, crypto, timestamp, io and errors — not backup, mss, pdf or the CLI', '**/backup/**', '**/mss/**', '**/export/**', '**/pdf/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -122,7 +122,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['commander', 'node:process', 'process'],
-        patterns: [layer('archive imports validation, crypto, timestamp, backup/destination, io and errors — not the backup repository, mss or the CLI', '**/backup/*.js', '!**/backup/destination/*.js', '**/mss/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js')],
+        patterns: [layer('archive imports validation, crypto, timestamp, backup/destination, io and errors — not the backup repository, mss or the CLI', '**/backup/*.js', '!**/backup/destination/*.js', '**/mss/**', '**/export/**', '**/cli/**', '**/demo.js', '../index.js', '../internal.js')],
       }],
     },
   },
@@ -139,7 +139,7 @@ export default tseslint.config(
     files: ['cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [layer('the CLI imports only the public API: ../src/index.js', '**/src/*', '**/src/**', '!**/src/index.js')],
+        patterns: [layer('the CLI imports only ../src/index.js (the public API) and ../src/internal.js (scelle/internal), no deeper src path', '**/src/*', '**/src/**', '!**/src/index.js', '!**/src/internal.js')],
       }],
     },
   },

@@ -10,7 +10,8 @@
  * process exits 130. A command that handles the signal itself (backup, tsa serve) is left to stop
  * gracefully until a second Ctrl-C.
  */
-import { ScelleError, removeLiveTemps, type TempScope } from '../src/index.js';
+import { ScelleError } from '../src/index.js';
+import { removeLiveTemps, type TempScope } from '../src/internal.js';
 import type { CliIo, StopSignal } from './io.js';
 
 /** What {@link guardRun} gives the run. */

@@ -3,7 +3,8 @@
  * Commands are thin: parse options → call the library → render text or --json.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ScelleError, createTempScope, fsError, runInTempScope } from '../src/index.js';
+import { ScelleError } from '../src/index.js';
+import { createTempScope, fsError, runInTempScope } from '../src/internal.js';
 import type { CliIo } from './io.js';
 import { ExitWith } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';

@@ -3,9 +3,10 @@ import { Command, Option } from 'commander';
 import { basename, resolve } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import {
-  ScelleError, readInputFile, loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity,
-  parseCertificateBundle, parseCrls, checkPassword, type Identity, type X509Cert, type Crl,
+  ScelleError, loadPkcs12Identity, loadKeyAndCertIdentity, openPkcs11Identity, parseCertificateBundle, parseCrls,
+  checkPassword, type Identity, type X509Cert, type Crl,
 } from '../src/index.js';
+import { readInputFile } from '../src/internal.js';
 import type { Ctx } from './context.js';
 import { readSecret, readNewSecret } from './secrets.js';
 import { parseUserDate } from './dates.js';

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { hostname, userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ArchiveStore, ScelleError, openDestination, type RenewalLimit, type RetentionRule } from '../../src/index.js';
+import { ScelleError, openDestination, type RenewalLimit, type RetentionRule } from '../../src/index.js';
+import { ArchiveStore } from '../../src/internal.js';
 import type { Ctx } from '../context.js';
 
 /** `--archive DIR|URL`. */

@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import {
-  ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore, readChain, witnessedHeads, updateState, readBackupConfig, stateDirOf,
-  type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain,
+  ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore,
+  readBackupConfig, type VerifyReport, type ConfiguredDestination,
 } from '../../src/index.js';
+import { readChain, witnessedHeads, updateState, stateDirOf, type KnownHead, type Chain } from '../../src/internal.js';
 import { action } from '../action.js';
 import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';

@@ -10,10 +10,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { ScelleError, parseDestinationUrl, type BackupConfig } from '../../src/index.js';
 import {
-  ScelleError, parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, stateDirOf, updateState, parseDestinationUrl,
-  type BackupConfig, type Schedule, type ScheduledCommand,
-} from '../../src/index.js';
+  parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, stateDirOf, updateState,
+  type Schedule, type ScheduledCommand,
+} from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { loadConfig, localDate, sealSigning } from './backup-common.js';

@@ -7,10 +7,11 @@ import { Command, Option } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
-  ScelleError, assertStrongPassword, stateDirOf, initBackup, runBackup, backupStatus, pruneRepository, repairDestinations, readState, kitOf, verifierKitText,
-  readInputFile, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate, nextRun,
+  ScelleError, assertStrongPassword, initBackup, runBackup, backupStatus, pruneRepository, repairDestinations,
+  kitOf, verifierKitText, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate,
   type BackupEvent, type InitWarning, type StatusReport, type Witness,
 } from '../../src/index.js';
+import { stateDirOf, readState, readInputFile, nextRun } from '../../src/internal.js';
 import { recordInJournal } from './journal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';

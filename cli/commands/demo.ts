@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runDemo, type DemoStep } from '../../src/index.js';
+import { runDemo, type DemoStep } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';

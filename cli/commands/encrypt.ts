@@ -6,9 +6,10 @@ import { Command } from 'commander';
 import { basename, dirname, join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import {
-  ScelleError, encryptFile, decryptFile, describeEnvelopeFile, parseCertificates, readInputFile, selectCertificate,
+  ScelleError, encryptFile, decryptFile, describeEnvelopeFile, parseCertificates, selectCertificate,
   summarizeCertificate, isScelleError, type EncryptInfo, type X509Cert, type RecipientCertificate, type Identity,
 } from '../../src/index.js';
+import { readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';

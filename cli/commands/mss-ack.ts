@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  readInputFile, readReceiptRequest, readMessage, buildMdn, buildIntegrationErrorMail, integrationError, selectCertificate,
+  readReceiptRequest, readMessage, buildMdn, buildIntegrationErrorMail, integrationError, selectCertificate,
   type Identity, type ReceiptRequest, type SubjectDocument, type ComposedMessage, type CdaHeader,
 } from '../../src/index.js';
+import { readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, type IdentityOptions } from '../options.js';

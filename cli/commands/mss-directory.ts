@@ -6,7 +6,8 @@
  */
 import { Option, type Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { importDirectory, lookupDirectory, sanitizeText, type DirectoryEntry } from '../../src/index.js';
+import { importDirectory, lookupDirectory, type DirectoryEntry } from '../../src/index.js';
+import { sanitizeText } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatWhen, usage } from './mss-common.js';

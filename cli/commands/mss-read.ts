@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  isScelleError, readInputFile, readMessage, parseMailUrl, fetchMessages, findSentRecord,
-  type Identity, type MessageReport, type ReadMessageOptions, type Crl,
+  isScelleError, readMessage, parseMailUrl, fetchMessages, type Identity, type MessageReport,
+  type ReadMessageOptions, type Crl,
 } from '../../src/index.js';
+import { readInputFile, findSentRecord } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';

@@ -3,7 +3,8 @@
  * zone, the text of the message made safe to print) or as JSON.
  */
 import { basename } from 'node:path';
-import { sanitizeText, saveAttachment, type CdaHeader, type MessageReport, type ScelleError, type SentRecord } from '../../src/index.js';
+import { saveAttachment, type CdaHeader, type MessageReport, type ScelleError } from '../../src/index.js';
+import { sanitizeText, type SentRecord } from '../../src/internal.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatWhen } from './mss-common.js';

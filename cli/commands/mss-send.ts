@@ -2,10 +2,10 @@
 import { Command, Option } from 'commander';
 import { basename, resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, readInputFile, parseCertificates, selectCertificate, composeMessage, appendSentRecord, mailboxesOf,
-  type DirectoryEntry,
+  ScelleError, isScelleError, parseCertificates, selectCertificate, composeMessage, type DirectoryEntry,
   type Identity, type IdentityEntry, type X509Cert, type Crl,
 } from '../../src/index.js';
+import { readInputFile, appendSentRecord, mailboxesOf } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, parseAt, type IdentityOptions } from '../options.js';

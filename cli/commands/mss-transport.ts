@@ -7,9 +7,10 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  writeFileAtomic, parseMailUrl, sendMessage, readInputFile, OAuthTokenSource,
-  type Identity, type MailServerUrl, type MailTlsOptions, type MailLogin, type ComposedMessage,
+  parseMailUrl, sendMessage, OAuthTokenSource, type Identity, type MailServerUrl, type MailTlsOptions,
+  type MailLogin, type ComposedMessage,
 } from '../../src/index.js';
+import { writeFileAtomic, readInputFile } from '../../src/internal.js';
 import type { Ctx } from '../context.js';
 import { addTrustOptions, readCrls } from '../options.js';
 import { clientCertOf, mailPassword, usage } from './mss-common.js';

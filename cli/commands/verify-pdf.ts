@@ -8,9 +8,10 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  isScelleError, verifyPdfFile, writeFileAtomic, buildValidationReport, formatEtsiReport,
-  type PdfVerdict, type PdfSignatureVerdict, type VerifySignatureOptions, type ReportInput, type ErrorCode, type RevisionChanges,
+  isScelleError, verifyPdfFile, buildValidationReport, formatEtsiReport, type PdfVerdict,
+  type PdfSignatureVerdict, type VerifySignatureOptions, type ReportInput, type ErrorCode, type RevisionChanges,
 } from '../../src/index.js';
+import { writeFileAtomic } from '../../src/internal.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';

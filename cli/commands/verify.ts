@@ -7,10 +7,11 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, verifySignatureFile, readFileChunks, summarizeCertificate, parseCertificates, readInputFile, writeFileAtomic,
-  buildValidationReport, formatEtsiReport,
-  type SignatureVerdict, type SignerVerdict, type VerifySignatureOptions, type X509Cert, type CertificateSummary, type ReportInput, type ErrorCode,
+  ScelleError, isScelleError, verifySignatureFile, readFileChunks, summarizeCertificate, parseCertificates,
+  buildValidationReport, formatEtsiReport, type SignatureVerdict, type SignerVerdict,
+  type VerifySignatureOptions, type X509Cert, type CertificateSummary, type ReportInput, type ErrorCode,
 } from '../../src/index.js';
+import { readInputFile, writeFileAtomic } from '../../src/internal.js';
 import { action } from '../action.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';

@@ -6,8 +6,9 @@
  */
 import { resolve } from 'node:path';
 import {
-  isScelleError, readInputFile, loadPkcs12Identity, readPkcs12Certificates, readPkcs12ClearCertificates, parseCertificates, X509Cert,
+  isScelleError, loadPkcs12Identity, readPkcs12Certificates, parseCertificates, X509Cert,
 } from '../../src/index.js';
+import { readInputFile, readPkcs12ClearCertificates } from '../../src/internal.js';
 import type { Ctx } from '../context.js';
 import { readTrust } from '../options.js';
 import { readSecret } from '../secrets.js';

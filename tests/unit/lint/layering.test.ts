@@ -13,6 +13,8 @@ const lint = async (file: string, code: string): Promise<string[]> => {
 describe('layering lint', () => {
   it.each([
     ['cli/commands/x.ts', "import { parsePem } from '../../src/crypto/pem.js'; parsePem('');", 'no-restricted-imports'],
+    ['cli/x.ts', "import { readInputFile } from '../src/io/read-file.js'; readInputFile('');", 'no-restricted-imports'],
+    ['src/crypto/x.ts', "import { fsError } from '../internal.js'; fsError;", 'no-restricted-imports'],
     ['src/crypto/x.ts', "import { a } from '../backup/repository.js'; a();", 'no-restricted-imports'],
     ['src/crypto/x509/x.ts', "import { a } from '../../timestamp/tsp.js'; a();", 'no-restricted-imports'],
     ['src/backup/destination/x.ts', "import { a } from '../../crypto/pem.js'; a();", 'no-restricted-imports'],
@@ -38,6 +40,8 @@ describe('layering lint', () => {
 
   it.each([
     ['cli/commands/x.ts', "import { parsePem } from '../../src/index.js'; parsePem('');"],
+    ['cli/commands/x.ts', "import { readInputFile } from '../../src/internal.js'; readInputFile('');"],
+    ['cli/x.ts', "import { fsError } from '../src/internal.js'; fsError;"],
     ['src/timestamp/x.ts', "import { parsePem } from '../crypto/pem.js'; parsePem('');"],
     ['src/validation/x.ts', "import { a } from '../crypto/cms/signed-data.js'; import { b } from '../timestamp/tsp.js'; a(); b();"],
     ['src/mss/x.ts', "import { verifySignature } from '../validation/verify-signature.js'; verifySignature;"],
