@@ -143,4 +143,18 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // commands return an outcome (cli/outcome.ts) or throw; only cli/action.ts and cli/main.ts turn
+    // them into exit codes (the man page's table of exit codes is the one exception: it prints them)
+    files: ['cli/commands/**/*.ts', 'cli/doctor/**/*.ts'],
+    ignores: ['cli/commands/self-help.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          layer('the CLI imports only ../src/index.js (the public API) and ../src/internal.js (scelle/internal), no deeper src path', '**/src/*', '**/src/**', '!**/src/index.js', '!**/src/internal.js'),
+          layer('commands return an outcome (../outcome.js) or throw: only cli/action.ts and cli/main.ts choose exit codes', '**/exit-codes.js', '**/main.js'),
+        ],
+      }],
+    },
+  },
 );

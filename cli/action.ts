@@ -7,6 +7,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { makeCtx, globalsOf, ExitWith, jsonReplacer, type Ctx } from './context.js';
+import { exitCodeOf } from './exit-codes.js';
+import type { Outcome } from './outcome.js';
 
 /** The version of the JSON envelope every `--json` output is wrapped in (docs/JSON.md). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -65,12 +67,13 @@ export function writeEnvelope(io: CliIo, envelope: Envelope, oneLine = streamed(
 }
 
 /**
- * Wraps a command handler: builds its context from the global options, and turns its return value
- * into the exit code — with --json, into the envelope holding the result it gave to `emitJson`.
- * A handler that throws is rendered by cli/main.ts (the error envelope).
+ * Wraps a command handler: builds its context from the global options, and turns the outcome it
+ * returns (what went wrong, by kind: cli/outcome.ts) into the exit code — with --json, into the
+ * envelope holding the result it gave to `emitJson`. A handler that throws is rendered by
+ * cli/main.ts (the error envelope). Handlers never choose an exit-code number.
  */
 export function action<A extends unknown[]>(
-  handler: (ctx: Ctx, ...args: A) => Promise<number | void>,
+  handler: (ctx: Ctx, ...args: A) => Promise<Outcome | void>,
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
@@ -89,7 +92,7 @@ export function action<A extends unknown[]>(
         run.io.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
       },
     });
-    const code = (await handler(ctx, ...args)) ?? 0;
+    const code = exitCodeOf(await handler(ctx, ...args));
     if (ctx.json) {
       writeEnvelope(run.io, { schemaVersion: JSON_SCHEMA_VERSION, ok: code === 0, command: run.command, exitCode: code, result: hasResult ? result : {} });
     }

@@ -3,6 +3,7 @@
  * each error code. Only the CLI's entry (cli/main.ts, cli/action.ts) turns errors into exit codes.
  */
 import type { ErrorCode } from '../src/index.js';
+import type { Finding, Outcome } from './outcome.js';
 
 /** The exit codes, one table: printed by --help and the README. */
 export const EXIT = {
@@ -121,4 +122,30 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
 /** Exit code for an error code. */
 export function exitCodeFor(code: ErrorCode): number {
   return EXIT_BY_CODE[code] ?? EXIT.FAILURE;
+}
+
+/** The exit code of each kind of finding that is not an error code. */
+const EXIT_BY_KIND: Record<'negative' | 'corrupt' | 'failed', number> = {
+  negative: EXIT.NEGATIVE,
+  corrupt: EXIT.CORRUPTION,
+  failed: EXIT.FAILURE,
+};
+
+/**
+ * Most serious first: when the items of one run end differently (one file tampered, another
+ * unreadable), the run's exit code is the first of this list that any of them gives.
+ */
+export const EXIT_PRECEDENCE: readonly number[] = [
+  EXIT.INTERRUPTED, EXIT.CORRUPTION, EXIT.NEGATIVE, EXIT.WRONG_SECRET, EXIT.LOCKED, EXIT.TARGET_MISSING, EXIT.USAGE, EXIT.FAILURE,
+];
+
+function exitCodeOfFinding(f: Finding): number {
+  return f === 'negative' || f === 'corrupt' || f === 'failed' ? EXIT_BY_KIND[f] : exitCodeFor(f);
+}
+
+/** The exit code of a command's outcome: 0 without findings, else the most serious of theirs. */
+export function exitCodeOf(o: Outcome | void): number {
+  if (o === undefined || o.findings.length === 0) return EXIT.OK;
+  const codes = new Set(o.findings.map(exitCodeOfFinding));
+  return EXIT_PRECEDENCE.find((c) => codes.has(c)) ?? EXIT.FAILURE;
 }

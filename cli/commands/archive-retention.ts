@@ -38,7 +38,7 @@ export function registerArchiveRetention(archive: Command): void {
         renderRows(ctx, rows);
         ctx.line(ctx.t('retention.summary', { due: rows.filter((r) => r.state.status === 'due').length, date: dayText(ctx, now) }));
       }
-      return 0;
+      return;
     }));
 
   addRuleOptions(addArchiveOption(retention.command('set').description('set the retention rule of items').argument('<item...>', 'item ids or file names')))
@@ -48,7 +48,7 @@ export function registerArchiveRetention(archive: Command): void {
       const ids = await withArchive(ctx, opts.archive, (store) => setRetention(store, refs, rule, actorOf(ctx)));
       if (ctx.json) ctx.emitJson({ ok: true, items: ids, rule });
       else ctx.line(ctx.t('retention.set', { n: ids.length, rule: ruleText(ctx, rule) }));
-      return 0;
+      return;
     }));
 
   addArchiveOption(retention.command('hold').description('place a legal hold (litigation): nothing it covers may be destroyed while it lasts')
@@ -59,7 +59,7 @@ export function registerArchiveRetention(archive: Command): void {
       const h = await withArchive(ctx, opts.archive, (store) => placeHold(store, { reason: opts.reason, ...(opts.since !== undefined ? { since: opts.since } : {}), ...(refs.length > 0 ? { items: refs } : {}) }, actorOf(ctx)));
       if (ctx.json) ctx.emitJson({ ok: true, hold: h });
       else ctx.line(ctx.t('retention.held', { id: h.id, scope: h.items === undefined ? ctx.t('retention.all') : h.items.join(', ') }));
-      return 0;
+      return;
     }));
 
   addArchiveOption(retention.command('release').description('lift a legal hold: the time it lasted is added to the delays it suspended')
@@ -69,7 +69,7 @@ export function registerArchiveRetention(archive: Command): void {
       const h = await withArchive(ctx, opts.archive, (store) => liftHold(store, id, actorOf(ctx), opts.until));
       if (ctx.json) ctx.emitJson({ ok: true, hold: h });
       else ctx.line(ctx.t('retention.released', { id: h.id, until: h.until ?? '' }));
-      return 0;
+      return;
     }));
 
   addIdentityOptions(addArchiveOption(archive.command('destroy')
@@ -94,7 +94,7 @@ export function registerArchiveRetention(archive: Command): void {
           for (const it of r.items) ctx.line(ctx.t(dry ? 'destroy.would' : 'destroy.done', { id: it.id, due: dayText(ctx, new Date(it.dueAt)) }));
           ctx.line(r.certificate !== undefined ? ctx.t('destroy.certificate', { n: r.items.length, id: r.certificate.id }) : ctx.t(dry ? 'destroy.dry' : 'destroy.nothing', { n: r.items.length }));
         }
-        return 0;
+        return;
       } finally {
         identity?.close();
       }

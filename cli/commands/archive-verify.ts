@@ -17,6 +17,7 @@ import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
 import { addArchiveOption, dayText, limitText, withArchive } from './archive-text.js';
+import { negativeIf, outcome } from '../outcome.js';
 
 const collect = (v: string, p: string[] = []): string[] => [...p, v];
 
@@ -49,13 +50,13 @@ export function registerArchiveVerify(archive: Command): void {
         const v = await verifyEvidenceRecord(ers, readFileChunks(file), base);
         if (ctx.json) ctx.emitJson(recordJson(items[0]!, v));
         else renderRecord(ctx, items[0]!, v);
-        return v.ok ? 0 : 3;
+        return negativeIf(!v.ok);
       }
       const report = await withArchive(ctx, opts.archive, (store) => verifyArchive(store, { ...base, ...(items.length > 0 ? { items } : {}) }));
       if (ctx.json) ctx.emitJson(archiveJson(report));
       else renderArchive(ctx, report);
-      if (report.ok) return 0;
-      return report.packs.problems.length > 0 || report.items.some((i) => i.code === 'ARCHIVE_CORRUPT') || !report.journal.ok ? 4 : 3;
+      if (report.ok) return;
+      return outcome([report.packs.problems.length > 0 || report.items.some((i) => i.code === 'ARCHIVE_CORRUPT') || !report.journal.ok ? 'corrupt' : 'negative']);
     }));
 }
 

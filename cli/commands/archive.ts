@@ -18,6 +18,7 @@ import { tsaTokenSource } from './timestamp.js';
 import { actorOf, addArchiveOption, addRuleOptions, archiveUrl, dayText, limitText, ruleOf, withArchive, type RuleOptions } from './archive-text.js';
 import { registerArchiveVerify } from './archive-verify.js';
 import { registerArchiveRetention } from './archive-retention.js';
+import { failedIf } from '../outcome.js';
 
 const collect = (v: string, p: string[] = []): string[] => [...p, v];
 
@@ -77,13 +78,13 @@ export function registerArchiveCommands(program: Command): void {
       }));
       if (ctx.json) {
         ctx.emitJson({ ok: true, batch: r.batch, genTime: r.genTime.toISOString(), tsa: r.tsa, requests: r.requests, validationData: r.validationData, ...(r.validationProblem !== undefined ? { validationProblem: r.validationProblem } : {}), items: r.items });
-        return 0;
+        return;
       }
       if (!ctx.quiet) for (const it of r.items) ctx.line(ctx.t('archive.added', { id: it.id, name: it.name }));
       ctx.line(ctx.t('archive.batch', { batch: r.batch, n: r.items.length, time: dayText(ctx, r.genTime) }));
       if (validation === undefined) ctx.log(ctx.t('archive.noValidation'));
       else if (r.validationProblem !== undefined) ctx.log(ctx.t('archive.validationProblem', { detail: r.validationProblem }));
-      return 0;
+      return;
     }));
 
   addValidationOptions(addArchiveOption(archive.command('renew')
@@ -100,7 +101,7 @@ export function registerArchiveCommands(program: Command): void {
       }));
       if (ctx.json) {
         ctx.emitJson({ ok: true, requests: r.requests, batches: r.batches.map((b) => ({ ...b, ...(b.limit !== undefined ? { limit: { ...b.limit, until: b.limit.until.toISOString() } } : {}), ...(b.genTime !== undefined ? { genTime: b.genTime.toISOString() } : {}) })) });
-        return 0;
+        return;
       }
       for (const b of r.batches) {
         const limit = b.limit !== undefined ? limitText(ctx, b.limit) : '';
@@ -108,7 +109,7 @@ export function registerArchiveCommands(program: Command): void {
         if (b.unchecked > 0) ctx.log(ctx.t('archive.renew.unchecked', { batch: b.batch, n: b.unchecked }));
       }
       if (validation === undefined) ctx.log(ctx.t('archive.noValidation'));
-      return 0;
+      return;
     }));
 
   addArchiveOption(archive.command('status')
@@ -120,7 +121,7 @@ export function registerArchiveCommands(program: Command): void {
       const s = await withArchive(ctx, opts.archive, (store) => archiveStatus(store, { now, horizonDays: Number(opts.horizon) || 180 }));
       if (ctx.json) ctx.emitJson(statusJson(s));
       else renderStatus(ctx, s);
-      return s.needsAction ? 1 : 0;
+      return failedIf(s.needsAction);
     }));
 
   addValidationOptions(addArchiveOption(archive.command('export')
@@ -135,7 +136,7 @@ export function registerArchiveCommands(program: Command): void {
       }));
       if (ctx.json) ctx.emitJson({ ok: true, exported: out });
       else for (const e of out) ctx.line(ctx.t('archive.exported', { id: e.id, document: e.document, record: e.record }));
-      return 0;
+      return;
     }));
 
   registerArchiveVerify(archive);

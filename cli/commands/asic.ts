@@ -10,13 +10,13 @@ import {
   type AsicVerdict, type VerifySignatureOptions, type ErrorCode,
 } from '../../src/index.js';
 import { action } from '../action.js';
-import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, hasIdentity, openIdentity, parseAt, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { jsonSigner, signerLines } from './verify.js';
 import { tsaTokenSource } from './timestamp.js';
 import { formatDate } from '../dates.js';
+import { fileError, outcome } from '../outcome.js';
 
 interface AsicCreateCli extends IdentityOptions {
   tsa?: string;
@@ -112,8 +112,8 @@ export function registerAsicCommands(program: Command): void {
       }
       const valid = results.filter((r) => r.verdict?.ok).length;
       if (ctx.json) ctx.emitJson({ ok: valid === results.length, valid, invalid: results.length - valid, results: results.map((r) => (r.verdict ? { file: r.file, ...json(r.verdict) } : { file: r.file, ok: false, error: r.error })) });
-      if (valid === results.length) return 0;
-      return results.some((r) => r.verdict !== undefined || (r.error !== undefined && exitCodeFor(r.error.code) === 3)) ? 3 : 1;
+      // a verdict that is not ok is negative; a file's error counts by its code (a damaged container is negative, an unreadable file a failure)
+      return outcome(results.map((r) => (r.verdict !== undefined ? !r.verdict.ok && 'negative' : r.error !== undefined && fileError(r.error.code))));
     }));
   asic.command('extract')
     .description('extract the documents of a container into a folder (existing files are not replaced); verify it first with asic verify')

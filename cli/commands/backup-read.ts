@@ -21,6 +21,7 @@ import {
   closeAll, collect, duration, expectations, expectedName, firstReachable, localDate, mib, openCopies, readKitFile, sealTrust, unlockWith, configPath,
   type Copies, type CopyOpts,
 } from './backup-common.js';
+import { corruptIf, negativeIf, outcome, type Outcome } from '../outcome.js';
 
 /** `--config`, `--from`, `--dest` and the unlock options. */
 export function withCopyOptions(c: Command, unlock: boolean): Command {
@@ -50,7 +51,7 @@ function sealLine(ctx: Ctx, s: { status: string; reason?: string; signer?: strin
 }
 
 /** Lists the sealed snapshots of one copy (no key needed; the kit or --repository binds it). */
-async function listCommand(ctx: Ctx, o: CopyOpts): Promise<number> {
+async function listCommand(ctx: Ctx, o: CopyOpts): Promise<Outcome> {
   const copies = await openCopies(ctx, o);
   try {
     const t = await firstReachable(copies);
@@ -62,7 +63,7 @@ async function listCommand(ctx: Ctx, o: CopyOpts): Promise<number> {
       if (snapshots.length === 0) ctx.line(ctx.t('backup.noSnapshot', { target: t.spec.name }));
       for (const p of chain.problems) ctx.log(`  [${p.code}] ${p.message}`);
     }
-    return chain.problems.length > 0 ? 3 : 0;
+    return negativeIf(chain.problems.length > 0);
   } finally {
     await closeAll(copies.destinations);
   }
@@ -94,7 +95,7 @@ function renderVerify(ctx: Ctx, r: VerifyReport): void {
 type VerifyOpts = CopyOpts & { readData?: boolean; key?: boolean; requireSignature?: boolean; expectAfter?: string };
 
 /** Verifies every reachable copy (or the one chosen); records each verdict in the local state. */
-async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<number> {
+async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<Outcome> {
   if (o.from === undefined && o.verifierKit !== undefined) {
     const k = await readKitFile(ctx, o.verifierKit);
     if (k.kind !== 'key') o = { ...o, repository: o.repository ?? k.kit.repository };
@@ -124,15 +125,18 @@ async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<number> {
   if (copies.stateDir !== undefined) await recordChecks(copies.stateDir, reports, o.key === false ? 'verify --no-key' : o.readData ? 'verify --read-data' : 'verify');
   if (ctx.json) ctx.emitJson({ ok: reports.every((r) => r.ok), reports });
   else for (const r of reports) renderVerify(ctx, r);
-  return verifyExit(reports, o.requireSignature === true);
+  return verifyOutcome(reports, o.requireSignature === true);
 }
 
-/** 0 when every verdict is ok (or only unsigned, unless a signature is required); 4 for damage; 3 otherwise. */
-function verifyExit(reports: VerifyReport[], requireSignature: boolean): number {
+/**
+ * Success when every verdict is ok (or only unsigned, unless a signature is required); damage
+ * found is corruption, anything else negative.
+ */
+function verifyOutcome(reports: VerifyReport[], requireSignature: boolean): Outcome {
   const fine = reports.every((r) => r.verdict === 'ok' || (r.verdict === 'unsigned' && !requireSignature));
-  if (fine) return 0;
+  if (fine) return outcome([]);
   const codes = reports.flatMap((r) => r.problems.map((p) => p.code));
-  return codes.some((c) => c === 'OBJECT_CORRUPT' || c === 'OBJECT_MISSING' || c === 'REPO_CORRUPT' || c === 'KEY_SLOT_CORRUPT') ? 4 : 3;
+  return outcome([codes.some((c) => c === 'OBJECT_CORRUPT' || c === 'OBJECT_MISSING' || c === 'REPO_CORRUPT' || c === 'KEY_SLOT_CORRUPT') ? 'corrupt' : 'negative']);
 }
 
 async function recordChecks(stateDir: string, reports: VerifyReport[], command: string): Promise<void> {
@@ -150,7 +154,7 @@ function defaultTo(ctx: Ctx): string {
 }
 
 /** Restores from one copy: the config's, or `--from URL` with the kit alone. */
-async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean; journal?: string }): Promise<number> {
+async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean; journal?: string }): Promise<Outcome> {
   const copies = await openCopies(ctx, o);
   try {
     const t = await firstReachable(copies);
@@ -169,14 +173,14 @@ async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpt
       ctx.line(sealLine(ctx, r.seal));
       for (const p of r.problems) ctx.line(`  [${p.code}] ${p.path}: ${p.message}`);
     }
-    return r.problems.length === 0 ? 0 : 4;
+    return corruptIf(r.problems.length > 0);
   } finally {
     await closeAll(copies.destinations);
   }
 }
 
 /** The restore drill from the config, from `--from` + kit, or rehearsed from the kit alone (`--from-kit`). */
-async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean }): Promise<number> {
+async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean }): Promise<Outcome> {
   if (o.fromKit !== undefined) return drillFromKit(ctx, o);
   const copies = await openCopies(ctx, o);
   try {
@@ -193,7 +197,7 @@ async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
       ctx.line(sealLine(ctx, r.seal));
       for (const p of r.problems) ctx.line(`  [${p.code}] ${p.path}: ${p.message}`);
     }
-    return r.ok ? 0 : 4;
+    return corruptIf(!r.ok);
   } finally {
     await closeAll(copies.destinations);
   }
@@ -204,7 +208,7 @@ async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
  * `scelle backup drill --from SPEC --recovery-file KIT` as a new process, from an empty HOME, an
  * empty folder and no config — exactly what the practitioner would type on a new computer.
  */
-async function drillFromKit(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean }): Promise<number> {
+async function drillFromKit(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean }): Promise<Outcome> {
   const cfgPath = await configPath(ctx, o);
   const kitPath = typeof o.fromKit === 'string' ? resolve(ctx.io.cwd, o.fromKit) : `${cfgPath}.kit-recuperation.txt`;
   const parsed = await readKitFile(ctx, kitPath);
@@ -227,7 +231,8 @@ async function drillFromKit(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
     await updateState(stateDirOf(cfg.path), (s) => { s.lastDrill = { time: new Date().toISOString(), snapshot: '', files: 0, ok, fromKit: true }; });
   }
   if (ctx.json) ctx.emitJson({ ok, kit: kitPath, results });
-  return results.every((r) => r.ok) && results.length > 0 ? 0 : ok ? 1 : 4;
+  // every copy restored: success; some: a failure to look at; none: the backups cannot be recovered
+  return outcome([results.every((r) => r.ok) && results.length > 0 ? false : ok ? 'failed' : 'corrupt']);
 }
 
 /** Runs scelle as a new process with an empty HOME and folder, no config, no inherited secrets. */

@@ -107,7 +107,7 @@ function warnEnvCredentials(ctx: Ctx, cfg: BackupConfig): void {
   if (s3.length > 0 && ctx.io.env.AWS_ACCESS_KEY_ID) ctx.log(ctx.t('backup.scheduleEnvCredentials', { targets: s3.map((d) => d.name).join(', ') }));
 }
 
-async function scheduleCommand(ctx: Ctx, o: ScheduleOpts): Promise<number> {
+async function scheduleCommand(ctx: Ctx, o: ScheduleOpts): Promise<void> {
   const cfg = await loadConfig(ctx, o);
   const stateDir = stateDirOf(cfg.path!);
   if (o.remove) {
@@ -118,7 +118,7 @@ async function scheduleCommand(ctx: Ctx, o: ScheduleOpts): Promise<number> {
     await updateState(stateDir, (s) => { delete s.schedule; });
     if (ctx.json) ctx.emitJson({ ok: true, removed: name });
     else ctx.line(ctx.t('backup.scheduleRemoved', { unit: name }));
-    return 0;
+    return;
   }
   if (o.weekly === o.daily) throw new ScelleError('USAGE', 'give --weekly or --daily', { params: { detail: 'give --weekly or --daily' } });
   const s = parseSchedule(o.daily ? 'daily' : 'weekly', o.at, o.day ?? 1);
@@ -133,7 +133,7 @@ async function scheduleCommand(ctx: Ctx, o: ScheduleOpts): Promise<number> {
   const next = nextRun(s, new Date());
   if (ctx.json) {
     ctx.emitJson({ ok: true, dryRun: o.dryRun === true, installedWith: kind, unit: command.name, next: next.toISOString(), ...(kind === 'systemd' ? systemdUnits(s, command) : { cron: cronLine(s, command) }), windows: windowsTask(s, command), launchd: launchdPlist(s, command) });
-    return 0;
+    return;
   }
   ctx.line(ctx.t(o.dryRun ? 'backup.scheduleDry' : 'backup.scheduleDone', { kind, unit: command.name, every: ctx.t(`backup.every.${s.every}`), at: s.at, next: localDate(ctx, next.toISOString()) }));
   if (o.dryRun) ctx.line(kind === 'systemd' ? `${systemdUnits(s, command).timer}\n${systemdUnits(s, command).service}` : cronLine(s, command));
@@ -143,7 +143,7 @@ async function scheduleCommand(ctx: Ctx, o: ScheduleOpts): Promise<number> {
   ctx.line(`  ${windowsTask(s, command)}`);
   ctx.line(ctx.t('backup.scheduleMac', { file: `~/Library/LaunchAgents/fr.scelle.${command.name}.plist` }));
   ctx.line(launchdPlist(s, command));
-  return 0;
+  return;
 }
 
 export function registerScheduleCommand(backup: Command): void {

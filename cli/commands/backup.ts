@@ -23,6 +23,7 @@ import {
 } from './backup-common.js';
 import { registerReadCommands, withCopyOptions } from './backup-read.js';
 import { registerScheduleCommand, scheduleInstalled } from './backup-schedule.js';
+import { corruptIf, failedIf, type Outcome } from '../outcome.js';
 
 /** Progress: a line on a TTY (stderr), NDJSON events with --json, notable events as log lines. */
 function progressSink(ctx: Ctx): { event: (e: BackupEvent) => void; end: () => void } {
@@ -78,7 +79,7 @@ async function sealingSubject(ctx: Ctx, o: InitOpts): Promise<string | undefined
   }
 }
 
-async function initCommand(ctx: Ctx, o: InitOpts): Promise<number> {
+async function initCommand(ctx: Ctx, o: InitOpts): Promise<Outcome | void> {
   const path = await configPath(ctx, o);
   const destinations = [...o.target, ...o.destination];
   const passphrase = await newPasswordReader(ctx, o.passFile, { key: 'prompt.newRepoPassphrase' })();
@@ -103,7 +104,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<number> {
   });
   if (ctx.json) {
     ctx.emitJson({ ok: true, config: r.configPath, repository: r.repositoryId, initialised: r.initialised, offline: r.offline, recoveryKit: r.recoveryKit, kdfLogN: kdfLogN ?? 17, signer: signer ?? null, warnings: r.warnings });
-    return 0;
+    return;
   }
   ctx.line(ctx.t('backup.initDone', { config: r.configPath, repository: r.repositoryId, targets: r.initialised.join(', ') }));
   for (const off of r.offline) ctx.line(ctx.t('backup.initOffline', { target: off.name, reason: off.reason }));
@@ -112,10 +113,10 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<number> {
   ctx.line(ctx.t('backup.kit', { html: r.recoveryKit.html, text: r.recoveryKit.text }));
   ctx.line(ctx.t('backup.kitTodo', { text: r.recoveryKit.text, config: r.configPath }));
   if (kdfLogN !== undefined && kdfLogN < 17) ctx.line(ctx.t('backup.weakKdf', { n: kdfLogN }));
-  return 0;
+  return;
 }
 
-async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string; journal?: string }): Promise<number> {
+async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: boolean; identityPassFile?: string; journal?: string }): Promise<Outcome | void> {
   const cfg = await loadConfig(ctx, o);
   if (cfg.repository.writeKey === undefined) throw new ScelleError('CONFIG_INVALID', 'the config has no write key (cle-ecriture): it is a verifier\'s copy', { params: { detail: 'no write key' } });
   const { signing, identity } = await sealSigning(ctx, cfg, o, false);
@@ -138,7 +139,7 @@ async function runCommand(ctx: Ctx, o: CopyOpts & { workers?: string; create?: b
       for (const t of r.destinations) ctx.line(`  ${t.name.padEnd(12)} ${ctx.t(`backup.target.${t.status}`)}${t.caughtUp ? ` (${ctx.t('backup.caughtUpShort', { objects: t.caughtUp })})` : ''}${t.reason && t.status === 'failed' ? ` — [${t.code}] ${t.reason}` : ''}`);
       ctx.line(ctx.t(r.seal.signed ? (r.seal.timestamped ? 'backup.sealTs' : 'backup.sealSigned2') : 'backup.sealUnsigned', { objects: r.seal.objects }));
     }
-    return r.fileErrors.length > 0 || r.destinations.some((t) => t.status === 'failed') ? 1 : 0;
+    return failedIf(r.fileErrors.length > 0 || r.destinations.some((t) => t.status === 'failed'));
   } catch (e) {
     sink.end();
     throw e;
@@ -167,13 +168,13 @@ function renderStatus(ctx: Ctx, r: StatusReport): void {
   ctx.line(r.ok ? ctx.t('backup.statusOk') : ctx.t('backup.statusBad', { rules: r.broken.join(', ') }));
 }
 
-async function statusCommand(ctx: Ctx, o: CopyOpts & { at?: string }): Promise<number> {
+async function statusCommand(ctx: Ctx, o: CopyOpts & { at?: string }): Promise<Outcome | void> {
   const cfg = await loadConfig(ctx, o);
   const at = parseAt(o.at, ctx) ?? new Date();
   const r = await backupStatus(cfg, { at, context: { env: ctx.io.env }, scheduleInstalled, nextRun: (s, from) => nextRun(s, from) });
   if (ctx.json) ctx.emitJson(r);
   else renderStatus(ctx, r);
-  return r.ok ? 0 : 1;
+  return failedIf(!r.ok);
 }
 
 /** The witnesses a seal of destination `name` records: this computer's heads of the others. */
@@ -182,7 +183,7 @@ async function witnessesOf(stateDir: string): Promise<(name: string) => Witness[
   return (name) => Object.entries(state.destinations).filter(([n, s]) => n !== name && s.head !== undefined).map(([n, s]) => ({ destination: n, sequence: s.head!.sequence, sha256: s.head!.sha256 }));
 }
 
-async function pruneCommand(ctx: Ctx, o: CopyOpts & { dryRun?: boolean; identityPassFile?: string }): Promise<number> {
+async function pruneCommand(ctx: Ctx, o: CopyOpts & { dryRun?: boolean; identityPassFile?: string }): Promise<Outcome | void> {
   const copies = await openCopies(ctx, o);
   const cfg = copies.cfg!;
   const { signing, identity } = o.dryRun ? {} : await sealSigning(ctx, cfg, o, true);
@@ -205,14 +206,14 @@ async function pruneCommand(ctx: Ctx, o: CopyOpts & { dryRun?: boolean; identity
         if (r.notDeleted > 0) ctx.line(ctx.t('backup.pruneNoDelete', { target: r.destination, objects: r.notDeleted }));
       }
     }
-    return 0;
+    return;
   } finally {
     identity?.close();
     await closeAll(copies.destinations);
   }
 }
 
-async function repairCommand(ctx: Ctx, o: CopyOpts): Promise<number> {
+async function repairCommand(ctx: Ctx, o: CopyOpts): Promise<Outcome | void> {
   const cfg = await loadConfig(ctx, o);
   const copies = await openCopies(ctx, { ...o, dest: undefined });
   try {
@@ -229,13 +230,13 @@ async function repairCommand(ctx: Ctx, o: CopyOpts): Promise<number> {
         for (const u of r.unrepairable) ctx.line(`  ! ${u.object}: ${u.reason}`);
       }
     }
-    return results.every((r) => r.ok) ? 0 : 4;
+    return corruptIf(!results.every((r) => r.ok));
   } finally {
     await closeAll(copies.destinations);
   }
 }
 
-async function verifierKitCommand(ctx: Ctx, o: CopyOpts & { out?: string }): Promise<number> {
+async function verifierKitCommand(ctx: Ctx, o: CopyOpts & { out?: string }): Promise<Outcome | void> {
   const cfg = await loadConfig(ctx, o);
   const anchors: Uint8Array[] = [];
   for (const f of [...(o.trust ?? []).map((x) => resolve(ctx.io.cwd, x)), ...cfg.seal.trust.map((x) => resolve(configDir(cfg, ctx), x))]) {
@@ -246,7 +247,7 @@ async function verifierKitCommand(ctx: Ctx, o: CopyOpts & { out?: string }): Pro
   if (ctx.json) ctx.emitJson({ ok: true, file: out, repository: cfg.repository.id, signers: cfg.seal.signers ?? [], trustAnchors: anchors.length });
   else ctx.line(ctx.t('backup.verifierKit', { file: out, anchors: anchors.length, signers: (cfg.seal.signers ?? []).join(', ') || '—' }));
   if (anchors.length === 0 && !ctx.json) ctx.log(ctx.t('backup.initWarn.no-trust'));
-  return 0;
+  return;
 }
 
 export function registerBackupCommands(program: Command): void {

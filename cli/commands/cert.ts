@@ -11,6 +11,7 @@ import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { addIdentityOptions, addTrustOptions, openIdentity, passwordReader, readTrust, readCrls, parseAt, purposeOption, type IdentityOptions } from '../options.js';
+import { negativeIf } from '../outcome.js';
 
 const isP12 = (file: string): boolean => /\.(p12|pfx)$/i.test(file);
 
@@ -90,7 +91,7 @@ export function registerCertCommands(program: Command): void {
       ...(opts.policy.length > 0 ? { policy: { initialPolicySet: opts.policy, requireExplicitPolicy: true } } : {}),
     });
     renderVerdict(ctx, leaf, verdict, purpose);
-    return verdict.ok ? 0 : 3;
+    return negativeIf(!verdict.ok);
   }));
 }
 

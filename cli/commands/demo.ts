@@ -7,6 +7,7 @@ import { runDemo, type DemoStep } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
+import { failedIf } from '../outcome.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -33,6 +34,6 @@ export function registerDemoCommand(program: Command): void {
       } else {
         ctx.line(failed === 0 ? ctx.t('demo.summary.ok', { n: result.steps.length }) : ctx.t('demo.summary.fail', { failed, n: result.steps.length }));
       }
-      return result.ok ? 0 : 1;
+      return failedIf(!result.ok);
     }));
 }

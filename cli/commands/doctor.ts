@@ -10,6 +10,7 @@ import { parseAt } from '../options.js';
 import type { Ctx } from '../context.js';
 import { runDoctor } from '../doctor/index.js';
 import { renderText, reportJson } from '../doctor/render.js';
+import { failedIf } from '../outcome.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -49,6 +50,6 @@ export function registerDoctorCommand(program: Command): void {
       }, parseAt(o.at, ctx) ?? new Date());
       if (ctx.json) ctx.emitJson(reportJson(ctx, report));
       else renderText(ctx, report);
-      return report.ok ? 0 : 1;
+      return failedIf(!report.ok);
     }));
 }

@@ -14,6 +14,7 @@ import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, parseAt, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';
+import { failedIf } from '../outcome.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -122,7 +123,7 @@ export function registerEncryptCommands(program: Command): void {
       for (const r of recipients) ctx.log(ctx.t('encrypt.recipient', { who: describeCert(r.certificate), file: r.name }));
       if (password !== undefined) ctx.log(ctx.t('encrypt.passwordRecipient'));
     }
-    return ok === results.length ? 0 : 1;
+    return failedIf(ok !== results.length);
   }));
 
   addIdentityOptions(
@@ -142,7 +143,7 @@ export function registerEncryptCommands(program: Command): void {
         ctx.line(ctx.t('decrypt.describe', { file, type: d.contentType, cipher: d.cipher, authenticated: ctx.t(d.authenticated ? 'decrypt.authenticated' : 'decrypt.unauthenticated') }));
         for (const r of d.recipients) ctx.line(`  - ${r.algorithm}${r.issuer ? ` — ${r.issuer} #${r.serialNumber}` : ''}${r.subjectKeyIdentifier ? ` — SKI ${r.subjectKeyIdentifier}` : ''}${r.kdf ? ` — ${r.kdf.prf} × ${r.kdf.iterations}` : ''}`);
       }
-      return 0;
+      return;
     }
     if (opts.password && hasIdentity(opts)) throw usage('give either an identity or --password, not both');
     if (!opts.password && !hasIdentity(opts)) throw usage('give your identity (--identity FILE.p12, --key/--cert) or --password');
@@ -167,7 +168,7 @@ export function registerEncryptCommands(program: Command): void {
     } finally {
       identity?.close();
     }
-    return 0;
+    return;
   }));
 }
 

@@ -85,14 +85,14 @@ export function registerExportCommands(program: Command): void {
       progress.done();
       if (ctx.json) {
         ctx.emitJson({ ok: true, ...r });
-        return 0;
+        return;
       }
       ctx.line(ctx.t('export.ok', { out: opts.out, files: r.files, dirs: r.directories, bytes: formatBytes(r.totalBytes), zip: formatBytes(r.archiveBytes) }));
       ctx.line(ctx.t('export.manifest', { name: r.manifest.name, files: r.manifest.files }));
       if (r.signature) ctx.line(ctx.t('export.signed', { name: r.signature.name, signer: r.signature.signer, rpps: r.signature.rpps ?? '—', ts: ctx.t(r.signature.timestamped ? 'export.timestamped' : 'export.notTimestamped') }));
       for (const s of r.skipped) ctx.log(ctx.t('export.skipped', { path: s.path, reason: s.reason }));
       ctx.log(ctx.t('export.passwordHint'));
-      return 0;
+      return;
     } finally {
       progress.done();
       identity?.close();
@@ -140,7 +140,7 @@ export function registerExportCommands(program: Command): void {
       }
       if (ctx.json) {
         ctx.emitJson({ ok: true, ...r });
-        return 0;
+        return;
       }
       ctx.line(ctx.t(r.verifyOnly ? 'import.verified' : 'import.ok', { file, out: opts.out ?? '', files: r.files, dirs: r.directories, bytes: formatBytes(r.totalBytes) }));
       ctx.line(r.manifest.present ? ctx.t('import.manifestOk', { files: r.manifest.files }) : ctx.t('import.noManifest'));
@@ -152,6 +152,6 @@ export function registerExportCommands(program: Command): void {
         }));
       }
       if (r.plainEntries.length > 0) ctx.log(ctx.t('import.plainEntries', { count: r.plainEntries.length, names: r.plainEntries.slice(0, 5).join(', ') }));
-      return 0;
+      return;
     }));
 }

@@ -9,13 +9,13 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { ScelleError, extendPdfFile, extendSignatureFile, isScelleError, readFileChunks, type ErrorCode, type ExtendSignatureResult } from '../../src/index.js';
 import { action } from '../action.js';
-import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
 import { limitText } from './archive-text.js';
 import { formatDate } from '../dates.js';
+import { outcome } from '../outcome.js';
 
 interface ExtendCliOptions {
   level: 'T' | 'LT' | 'LTA';
@@ -91,7 +91,7 @@ export function registerExtendCommand(program: Command): void {
             : { file: r.file, ok: false, error: { code: r.error!.code, message: r.error!.message } })),
         });
       }
-      return failed.length === 0 ? 0 : Math.max(...failed.map((f) => exitCodeFor(f.error!.code as ErrorCode)));
+      return outcome(failed.map((f) => f.error!.code as ErrorCode));
     }));
 }
 

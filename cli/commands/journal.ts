@@ -10,6 +10,7 @@ import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
 import { actorOf, addArchiveOption, withArchive } from './archive-text.js';
+import { corruptIf } from '../outcome.js';
 
 const collect = (v: string, p: string[] = []): string[] => [...p, v];
 
@@ -38,7 +39,7 @@ export function registerJournalCommands(program: Command): void {
       });
       if (ctx.json) ctx.emitJson({ ...report, sealsChecked: checkSeals, seals: report.seals.map((s) => ({ ...s, check: { ...s.check, genTime: s.check.genTime?.toISOString() } })) });
       else render(ctx, report, checkSeals);
-      return report.ok ? 0 : 4;
+      return corruptIf(!report.ok);
     }));
 
   addArchiveOption(journal.command('seal').description('seal the journal now: a time-stamp over its last entry')
@@ -48,7 +49,7 @@ export function registerJournalCommands(program: Command): void {
       if (e === undefined) throw new ScelleError('USAGE', 'the journal is empty: nothing to seal', { params: { detail: 'the journal is empty: nothing to seal' } });
       if (ctx.json) ctx.emitJson({ ok: true, seal: { seq: e.seq, time: e.time, covers: e.prev } });
       else ctx.line(ctx.t('journal.sealed', { seq: e.seq, time: e.time }));
-      return 0;
+      return;
     }));
 }
 

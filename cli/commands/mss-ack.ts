@@ -88,7 +88,7 @@ export function registerMssAck(mss: Command): void {
       const to = msg.envelope.to[0]!;
       if (ctx.json) ctx.emitJson({ ok: true, kind, messageId: msg.messageId, originalMessageId: request.originalMessageId, to, ...(error ? { error } : {}), layers: msg.layers, ...delivered });
       else ctx.line(ctx.t(`mss.ack.${kind}.${delivered.out !== undefined ? 'written' : 'sent'}`, { original: request.originalMessageId, to, file: String(delivered.out ?? ''), server: String(delivered.server ?? ''), code: error?.code ?? '' }));
-      return 0;
+      return;
     } finally {
       identity?.close();
     }

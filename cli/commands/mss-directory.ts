@@ -48,7 +48,7 @@ export function registerMssDirectory(mss: Command): void {
         if (r.listeRouge > 0) ctx.line(ctx.t('mss.directory.listeRouge', { n: r.listeRouge }));
         if (r.skipped > 0) ctx.line(ctx.t('mss.directory.skipped', { n: r.skipped, lines: r.skippedLines.join(', ') }));
       }
-      return 0;
+      return;
     }));
 
   mss.command('lookup')
@@ -63,12 +63,12 @@ export function registerMssDirectory(mss: Command): void {
       const r = await lookupDirectory(directoryPath(ctx, o.directory), words.join(' '), { limit, ...(o.type ? { types: [o.type] } : {}) });
       if (ctx.json) {
         ctx.emitJson({ ok: true, kind: r.kind, total: r.total, entries: r.entries, index: { source: r.index.source, generatedAt: r.index.generatedAt, importedAt: r.index.importedAt, entries: r.index.entries } });
-        return 0;
+        return;
       }
       if (r.total === 0) ctx.line(ctx.t('mss.lookup.none', { query: sanitizeText(words.join(' '), 200).text }));
       for (const e of r.entries) ctx.line(entryLines(ctx, e).join('\n'));
       if (r.total > r.entries.length) ctx.line(ctx.t('mss.lookup.more', { shown: r.entries.length, total: r.total }));
       ctx.log(ctx.t('mss.lookup.source', { source: r.index.source, date: formatWhen(ctx, new Date(r.index.importedAt)) }));
-      return 0;
+      return;
     }));
 }

@@ -13,6 +13,7 @@ import { addIgcSanteOptions, readMssTrust, type MssTrust } from './mss-trust.js'
 import { usage } from './mss-common.js';
 import { addAccessOptions, mailAccess, type AccessCliOptions } from './mss-transport.js';
 import { jsonReport, renderReport, saveAll, type ReadEntry } from './mss-render.js';
+import { outcome, type Outcome } from '../outcome.js';
 
 interface ReadCliOptions extends IdentityOptions, AccessCliOptions {
   imap?: string;
@@ -41,12 +42,10 @@ function readOptions(ctx: Ctx, trust: MssTrust, crls: Crl[], o: ReadCliOptions, 
   };
 }
 
-function exitCode(results: ReadEntry[]): number {
-  if (results.some((r) => r.report && !r.report.ok)) return 3;
-  const failed = results.filter((r) => r.error);
-  if (failed.length === 0) return 0;
+function readOutcome(results: ReadEntry[]): Outcome {
   // A message that could not be decrypted or verified at all is a negative verdict; one that could not be parsed is a failure.
-  return failed.some((r) => !['MIME_MALFORMED', 'IO_ERROR', 'INTERNAL'].includes(r.error!.code)) ? 3 : 1;
+  return outcome(results.map((r) => (r.report !== undefined && !r.report.ok ? 'negative'
+    : r.error !== undefined && (['MIME_MALFORMED', 'IO_ERROR', 'INTERNAL'].includes(r.error.code) ? 'failed' : 'negative'))));
 }
 
 export function registerMssRead(mss: Command): void {
@@ -110,10 +109,10 @@ export function registerMssRead(mss: Command): void {
     } finally {
       identity?.close();
     }
+    const verdict = readOutcome(results);
     if (ctx.json) {
-      const code = exitCode(results);
-      ctx.emitJson({ ok: code === 0, ...(login ? { login } : {}), messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), ...(r.sent !== undefined ? { sent: r.sent } : {}), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
+      ctx.emitJson({ ok: verdict.findings.length === 0, ...(login ? { login } : {}), messages: results.map((r) => (r.report ? { source: r.source, ...jsonReport(r.report), ...(r.sent !== undefined ? { sent: r.sent } : {}), saved: r.saved } : { source: r.source, ok: false, error: { code: r.error!.code, message: r.error!.message } })) });
     }
-    return exitCode(results);
+    return verdict;
   }));
 }

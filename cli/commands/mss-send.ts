@@ -186,7 +186,7 @@ export function registerMssSend(mss: Command): void {
         if (delivered.out !== undefined) ctx.line(ctx.t('mss.send.written', { id: msg.messageId, file: String(delivered.out), how }));
         else ctx.line(ctx.t('mss.send.sent', { id: msg.messageId, to: msg.envelope.to.join(', '), server: String(delivered.server), how }));
       }
-      return 0;
+      return;
     } finally {
       identity?.close();
     }

@@ -4,6 +4,7 @@ import { checkPassword, generatePassword, generatedPasswordBits } from '../../sr
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { passwordReader } from '../options.js';
+import { negativeIf } from '../outcome.js';
 
 export function registerPasswordCommands(program: Command): void {
   const pw = program.command('password').description('check a password against the policy (CNIL), or generate a strong one');
@@ -24,7 +25,7 @@ export function registerPasswordCommands(program: Command): void {
         for (const r of reasons) ctx.line(`  - ${r.message}`);
         ctx.line(ctx.t('hint.WEAK_PASSWORD'));
       }
-      return v.ok ? 0 : 3;
+      return negativeIf(!v.ok);
     }));
   pw.command('generate')
     .description('print a strong random password (16 characters, 4 classes) or passphrase (7 words)')

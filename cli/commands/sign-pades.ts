@@ -15,6 +15,7 @@ import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { tsaTokenSource } from './timestamp.js';
+import { failedIf, type Outcome } from '../outcome.js';
 
 /** The options of `sign` that PAdES uses. */
 export interface PadesCliOptions extends IdentityOptions {
@@ -69,7 +70,7 @@ function warn(ctx: Ctx, warnings: readonly PadesWarning[]): void {
 }
 
 /** Runs `sign --pades`: returns the exit code. */
-export async function runPadesSign(ctx: Ctx, files: string[], opts: PadesCliOptions): Promise<number> {
+export async function runPadesSign(ctx: Ctx, files: string[], opts: PadesCliOptions): Promise<Outcome> {
   const level = parsePadesLevel(opts.level, opts.tsa);
   const visible = parseVisible(opts.visible);
   if ((level === 'B-T' || level === 'B-LT' || level === 'B-LTA') && opts.tsa === undefined) throw usage(`PAdES ${level} needs a time-stamping authority: --tsa URL`);
@@ -131,7 +132,7 @@ export async function runPadesSign(ctx: Ctx, files: string[], opts: PadesCliOpti
   } else if (files.length > 1 || ok < outcomes.length) {
     ctx.log(ctx.t('pades.summary', { ok, total: outcomes.length }));
   }
-  return ok === outcomes.length ? 0 : 1;
+  return failedIf(ok !== outcomes.length);
 }
 
 interface ExtendCliOptions extends PadesCliOptions {
@@ -172,6 +173,6 @@ export function registerPdfCommands(program: Command): void {
         }
       }
       if (ctx.json) ctx.emitJson({ ok: failed === 0, results });
-      return failed === 0 ? 0 : 1;
+      return failedIf(failed !== 0);
     }));
 }

@@ -16,6 +16,7 @@ import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, readCrls, readTrust, type IdentityOptions } from '../options.js';
 import { runPadesSign, type PadesCliOptions } from './sign-pades.js';
 import { applyLevel, checkLevel, normalizeLevel } from './sign-levels.js';
+import { failedIf } from '../outcome.js';
 
 interface SignCliOptions extends IdentityOptions, PadesCliOptions {
   attached?: boolean;
@@ -124,7 +125,7 @@ export function registerSignCommand(program: Command): void {
       ctx.log(ctx.t('sign.summary', { ok: signed, total: outcomes.length }));
       if (untimestamped.size > 0) ctx.log(ctx.t('sign.summaryNotTimestamped', { count: untimestamped.size }));
     }
-    return complete === outcomes.length ? 0 : 1;
+    return failedIf(complete !== outcomes.length);
   }));
 }
 

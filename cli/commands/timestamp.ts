@@ -16,6 +16,7 @@ import { localizedMessage } from '../localize.js';
 import { formatDate } from '../dates.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, addTrustOptions, openIdentity, readTrust, readCrls, parseAt, type IdentityOptions } from '../options.js';
+import { negativeIf, outcome, type Outcome } from '../outcome.js';
 
 const isSignatureFile = (f: string): boolean => /\.(p7s|p7m)$/i.test(f);
 
@@ -85,9 +86,10 @@ export function registerTimestampCommands(program: Command): void {
       }
     }
     if (ctx.json) ctx.emitJson({ ok: failed === 0, results });
-    if (failed === 0) return 0;
+    if (failed === 0) return;
+    // the TSA or the file out of reach is a failure; a refused or invalid answer is negative
     const codes = results.map((r) => (r.error as { code?: string } | undefined)?.code);
-    return codes.some((c) => c === 'TSA_UNAVAILABLE' || c === 'FILE_NOT_FOUND' || c === 'IO_ERROR') ? 1 : 3;
+    return outcome(codes.map((c) => c !== undefined && (c === 'TSA_UNAVAILABLE' || c === 'FILE_NOT_FOUND' || c === 'IO_ERROR' ? 'failed' : 'negative')));
   }));
 
   const tsa = program.command('tsa').description('run a timestamping authority');
@@ -178,7 +180,7 @@ interface TimestampCliOptions {
 }
 
 /** `scelle timestamp verify FILE.tsr (--data FILE | --digest HEX) --trust T`. */
-async function verifyTsr(ctx: Ctx, tsr: string, opts: TimestampCliOptions): Promise<number> {
+async function verifyTsr(ctx: Ctx, tsr: string, opts: TimestampCliOptions): Promise<Outcome> {
     if (opts.trust.length === 0) throw new ScelleError('USAGE', 'timestamp verify needs --trust FILE', { params: { detail: 'timestamp verify needs --trust FILE' } });
     if ((opts.data === undefined) === (opts.digest === undefined)) throw new ScelleError('USAGE', 'give exactly one of --data FILE or --digest HEX', { params: { detail: 'give exactly one of --data FILE or --digest HEX' } });
     const der = await readInputFile(resolve(ctx.io.cwd, tsr));
@@ -198,5 +200,5 @@ async function verifyTsr(ctx: Ctx, tsr: string, opts: TimestampCliOptions): Prom
       ...(at ? { at } : {}), ...(opts.policy ? { policy: opts.policy } : {}), ...(extra.length ? { extraCertificates: extra } : {}),
     });
     renderTimestampVerdict(ctx, tsr, v);
-    return v.ok ? 0 : 3;
+    return negativeIf(!v.ok);
 }

@@ -12,11 +12,11 @@ import {
   type PdfSignatureVerdict, type VerifySignatureOptions, type ReportInput, type ErrorCode, type RevisionChanges,
 } from '../../src/index.js';
 import { writeFileAtomic } from '../../src/internal.js';
-import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { jsonSigner, signerLines } from './verify.js';
+import { fileError, outcome, type Outcome } from '../outcome.js';
 
 /** True when every file starts like a PDF (or is named .pdf). */
 export async function allPdfs(ctx: Ctx, files: readonly string[]): Promise<boolean> {
@@ -110,7 +110,7 @@ export interface VerifyPdfCliOptions {
 }
 
 /** Verifies PDFs for `scelle verify`; returns the exit code. */
-export async function verifyPdfFiles(ctx: Ctx, files: readonly string[], base: VerifySignatureOptions, opts: VerifyPdfCliOptions): Promise<number> {
+export async function verifyPdfFiles(ctx: Ctx, files: readonly string[], base: VerifySignatureOptions, opts: VerifyPdfCliOptions): Promise<Outcome> {
   const results: { file: string; verdict?: PdfVerdict; error?: { code: ErrorCode; message: string } }[] = [];
   for (const f of files) {
     try {
@@ -142,7 +142,6 @@ export async function verifyPdfFiles(ctx: Ctx, files: readonly string[], base: V
   } else if (files.length > 1) {
     ctx.line(ctx.t('sig.summary', { valid, total: results.length }));
   }
-  if (valid === results.length) return 0;
-  const negative = results.some((r) => r.verdict !== undefined) || results.some((r) => r.error !== undefined && exitCodeFor(r.error.code) === 3);
-  return negative ? 3 : 1;
+  // a negative or indeterminate verdict is negative; a file's error counts by its code
+  return outcome(results.map((r) => (r.verdict !== undefined ? !r.verdict.ok && 'negative' : r.error !== undefined && fileError(r.error.code))));
 }

@@ -13,12 +13,12 @@ import {
 } from '../../src/index.js';
 import { readInputFile, writeFileAtomic } from '../../src/internal.js';
 import { action } from '../action.js';
-import { exitCodeFor } from '../exit-codes.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';
 import { addTrustOptions, readTrust, readCrls, parseAt } from '../options.js';
 import { allPdfs, verifyPdfFiles } from './verify-pdf.js';
+import { fileError, outcome } from '../outcome.js';
 
 interface VerifyCliOptions {
   trust: string[];
@@ -120,10 +120,8 @@ export function registerVerifyCommand(program: Command): void {
     } else if (sigs.length > 1) {
       ctx.line(ctx.t('sig.summary', { valid, total: results.length }));
     }
-    if (valid === results.length) return 0;
-    // A negative or indeterminate verdict → 3; only operational errors (unreadable file, malformed) → 1.
-    const negative = results.some((r) => r.verdict !== undefined && !r.verdict.ok) || results.some((r) => r.error !== undefined && exitCodeFor(r.error.code as ErrorCode) === 3);
-    return negative ? 3 : 1;
+    // a negative or indeterminate verdict is negative; only operational errors (unreadable file, malformed) are failures
+    return outcome(results.map((r) => (r.verdict !== undefined ? !r.verdict.ok && 'negative' : r.error !== undefined && fileError(r.error.code as ErrorCode))));
   }));
 }
 

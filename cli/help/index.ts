@@ -32,6 +32,7 @@ import { helpFrMss } from './fr-mss.js';
 import { helpFrBackup } from './fr-backup.js';
 import { helpFrLongterm } from './fr-longterm.js';
 import { captureParseErrors } from './parse-errors.js';
+import { EXIT_PRECEDENCE } from '../exit-codes.js';
 
 /** French of every English help text, merged from the per-area files. */
 export const HELP_FR: Readonly<Record<string, string>> = { ...helpFrCore, ...helpFrData, ...helpFrMss, ...helpFrBackup, ...helpFrLongterm };
@@ -82,7 +83,8 @@ function examplesText(path: string, lang: Lang, t: Translate): string {
 export function exitCodesText(codes: readonly number[], lang: Lang): string {
   const t = translator(lang);
   const rows = codes.map((c) => `  ${String(c).padStart(3)}  ${typeset(t(`exit.${c}`), lang)}`);
-  return `\n${typeset(`${t('cli.exitCodes')}${lang === 'fr' ? ' :' : ':'}`, lang)}\n${rows.join('\n')}`;
+  const order = `  ${typeset(t('exit.precedence', { order: EXIT_PRECEDENCE.join(', ') }), lang)}`;
+  return `\n${typeset(`${t('cli.exitCodes')}${lang === 'fr' ? ' :' : ':'}`, lang)}\n${rows.join('\n')}\n${order}`;
 }
 
 /** Options of {@link applyHelp}. */

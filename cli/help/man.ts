@@ -7,6 +7,7 @@
 import { translator, type Lang } from '../i18n/index.js';
 import { flatten, type CommandDoc, type OptionDoc } from './model.js';
 import { typeset } from './index.js';
+import { EXIT_PRECEDENCE } from '../exit-codes.js';
 
 /** Escapes text for a roff text line or macro argument. */
 export function roffEscape(text: string): string {
@@ -77,6 +78,8 @@ export function renderMan(program: CommandDoc, options: ManOptions): string {
     ...commands.flatMap((c) => commandSection(c, lang)),
     `.SH ${roffEscape(t('man.exitStatus'))}`,
     ...options.exitCodes.flatMap((c) => ['.TP', `.B ${c}`, ts(`exit.${c}`)]),
+    '.PP',
+    line(typeset(t('exit.precedence', { order: EXIT_PRECEDENCE.join(', ') }), lang)),
     `.SH ${roffEscape(t('man.environment'))}`,
     ...['SCELLE_PASSWORD', 'SCELLE_PIN', 'SCELLE_IDENTITY_PASSWORD', 'SCELLE_MAIL_PASSWORD', 'SCELLE_BACKUP_CONFIG', 'LANG', 'TZ']
       .flatMap((v) => ['.TP', `.B ${roffEscape(v)}`, ts(`man.env.${v}`)]),

@@ -65,6 +65,7 @@ export const en: Record<string, string> = {
   'exit.11': 'locked',
   'exit.12': 'wrong key, password or PIN',
   'exit.130': 'interrupted',
+  'exit.precedence': 'When the files of one run end differently (one tampered, another unreadable), the most serious code wins, in this order: {order}.',
   'prompt.password': 'Password: ',
   'prompt.pin': 'PIN: ',
   'prompt.identityPassword': 'Password of the identity (p12 or key): ',

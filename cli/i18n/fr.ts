@@ -62,6 +62,7 @@ export const fr: Record<string, string> = {
   'exit.11': 'verrouillé',
   'exit.12': 'clé, mot de passe ou code PIN incorrect',
   'exit.130': 'interrompu',
+  'exit.precedence': 'Quand les fichiers d’une même commande aboutissent différemment (l’un altéré, l’autre illisible), le code le plus grave l’emporte, dans cet ordre : {order}.',
   'prompt.password': 'Mot de passe : ',
   'prompt.pin': 'Code PIN : ',
   'prompt.identityPassword': 'Mot de passe de l’identité (p12 ou clé) : ',
