@@ -4,18 +4,20 @@
  * the manifest, `openssl ts -verify` the ASiC-S time-stamp — and a changed document named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, scelle } from '../helpers/cli.js';
+import { scelle } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { makeDemoPki } from '../helpers/demo-pki.js';
+import { serveTsa, type ServedTsa } from '../helpers/tsa-serve.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
 
 const tmp = makeTempDir('scelle-asic-cli-');
 const pki = join(tmp.dir, 'pki');
 const f = (n: string): string => join(tmp.dir, n);
 let url = '';
-let server: ChildProcess;
+let tsa: ServedTsa | undefined;
 const id = (): string[] => ['--identity', join(pki, 'praticien.p12'), '--pass-file', f('praticien.pass')];
 const trust = (): string[] => ['--trust', join(pki, 'trust.pem'), '--crl', join(pki, 'crl.pem')];
 
@@ -35,25 +37,14 @@ with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, 'w') as zo:
 }
 
 beforeAll(async () => {
-  expect(scelle(['pki', 'demo', '--out', pki]).status).toBe(0);
-  const pw = Object.fromEntries(readFileSync(join(pki, 'PASSWORDS.txt'), 'utf8').trim().split('\n').map((l) => l.split(': ') as [string, string]));
-  writeFileSync(f('tsa.pass'), `${pw['tsa.p12']}\n`, { mode: 0o600 });
-  writeFileSync(f('praticien.pass'), `${pw['praticien.p12']}\n`, { mode: 0o600 });
+  makeDemoPki(pki, tmp.dir);
   writeFileSync(f('compte-rendu.txt'), 'Compte rendu de consultation : tension 12/8, glycémie normale.\n');
   writeFileSync(f('ordonnance.txt'), 'Ordonnance : amoxicilline 1 g, 2 fois par jour, 6 jours.\n');
-  url = await new Promise<string>((resolvePromise, reject) => {
-    server = spawn(process.execPath, [BIN, 'tsa', 'serve', '--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--port', '0', '--state', f('state')], { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolvePromise(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`tsa serve exited ${code}`)));
-  });
+  tsa = await serveTsa(['--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--state', f('state')]);
+  url = tsa.url;
 }, 60_000);
 afterAll(() => {
-  server?.kill('SIGTERM');
+  tsa?.stop();
   tmp.cleanup();
 });
 

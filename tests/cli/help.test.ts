@@ -78,7 +78,7 @@ describe('--help of every command', () => {
 
   it('the program help ends with the exit codes, French typography included', async () => {
     const r = await runIn(['--help'], FR);
-    expect(r.stdout).toMatch(/\nCodes de sortie\u00a0:\n {4}0 {2}succès\n[\s\S]*\n {2}130 {2}interrompu\n$/);
+    expect(r.stdout).toMatch(/\nCodes de sortie\u00a0:\n {4}0 {2}succès\n[\s\S]*\n {2}130 {2}interrompu\n {2}Quand les fichiers d’une même commande [^\n]* le code le plus grave l’emporte, dans cet ordre\u00a0: 130, 4, 3, 12, 11, 10, 2, 1\.\n$/);
   });
 });
 

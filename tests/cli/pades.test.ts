@@ -1,14 +1,15 @@
 /** `scelle sign --pades`, `scelle verify` of PDFs and `scelle pdf extend`, as run from a shell (English and French). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPadesSigner, extendPdf, formatPem } from '../../src/index.js';
 import { PdfDocument } from '../../src/pdf/document.js';
 import { PdfDict, PdfStream } from '../../src/pdf/objects.js';
 import { IncrementalUpdate } from '../../src/pdf/writer.js';
-import { BIN, scelle } from '../helpers/cli.js';
+import { scelle } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { makeDemoPki } from '../helpers/demo-pki.js';
+import { serveTsa, type ServedTsa } from '../helpers/tsa-serve.js';
 import { havePeers } from '../helpers/peers.js';
 import { letterPdf, qpdf } from '../helpers/pdf-fixtures.js';
 import { createLtvPki, DAY, YEAR } from '../helpers/ltv-pki.js';
@@ -17,29 +18,18 @@ const tmp = makeTempDir('scelle-pades-cli-');
 const pki = join(tmp.dir, 'pki');
 const f = (n: string): string => join(tmp.dir, n);
 let url = '';
-let server: ChildProcess;
+let tsa: ServedTsa | undefined;
 const id = (): string[] => ['--identity', join(pki, 'praticien.p12'), '--pass-file', f('praticien.pass')];
 const trust = (): string[] => ['--trust', join(pki, 'trust.pem'), '--crl', join(pki, 'crl.pem')];
 
 beforeAll(async () => {
-  expect(scelle(['pki', 'demo', '--out', pki]).status).toBe(0);
-  const pw = Object.fromEntries(readFileSync(join(pki, 'PASSWORDS.txt'), 'utf8').trim().split('\n').map((l) => l.split(': ') as [string, string]));
-  writeFileSync(f('tsa.pass'), `${pw['tsa.p12']}\n`, { mode: 0o600 });
-  writeFileSync(f('praticien.pass'), `${pw['praticien.p12']}\n`, { mode: 0o600 });
+  makeDemoPki(pki, tmp.dir);
   for (const n of ['a', 'b', 'c', 'lettre']) writeFileSync(f(`${n}.pdf`), letterPdf([`Lettre ${n}`]));
-  url = await new Promise<string>((resolvePromise, reject) => {
-    server = spawn(process.execPath, [BIN, 'tsa', 'serve', '--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--port', '0', '--state', f('state')], { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolvePromise(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`tsa serve exited ${code}`)));
-  });
+  tsa = await serveTsa(['--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--state', f('state')]);
+  url = tsa.url;
 }, 60_000);
 afterAll(() => {
-  server?.kill('SIGTERM');
+  tsa?.stop();
   tmp.cleanup();
 });
 
