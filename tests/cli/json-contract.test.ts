@@ -2,7 +2,8 @@
  * The --json contract (docs/JSON.md): every command answers with one envelope — here a usage
  * error provoked on each command of the program, `--version`, and an error raised by a command —
  * checked against docs/json/envelope.schema.json by the helper; and every command has its result
- * schema in docs/json/commands/ that lists its fields, and a row in docs/JSON.md naming those always present.
+ * schema in docs/json/commands/, which lists its fields, and a row in docs/JSON.md naming those
+ * always present.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
