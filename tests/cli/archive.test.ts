@@ -170,3 +170,39 @@ describe('archive and journal', () => {
     expect(j.stdout).toMatch(/JOURNAL ABÎMÉ/);
   });
 });
+
+describe('archive and journal --json', () => {
+  it('init, retention set, hold and release, status, renew, export, journal seal: each result as its schema says', () => {
+    const a = ['--archive', f('archive-json')];
+    const init = scelle(['archive', 'init', ...a, '--json']);
+    expect(init.status, init.stdout).toBe(0);
+    expect(init.json()).toMatchObject({ ok: true, archive: { id: expect.stringMatching(/^[0-9a-f]{16}$/), url: expect.stringContaining('archive-json') } });
+    const add = scelle(['archive', 'add', f('letters/courrier-0001.txt'), f('letters/courrier-0002.txt'), ...a, '--tsa', tsa.url, ...trust(), '--json']);
+    expect(add.status, add.stdout).toBe(0);
+    const set = scelle(['archive', 'retention', 'set', 'b1-1', ...a, '--retention', 'medical', '--last-care', '2020-01-02', '--birth', '2010-05-06', '--json']);
+    expect(set.json()).toEqual({ ok: true, items: ['b1-1'], rule: { kind: 'medical-record', lastCare: '2020-01-02', birthDate: '2010-05-06' } });
+    const hold = scelle(['archive', 'retention', 'hold', 'b1-2', ...a, '--reason', 'litige', '--since', '2026-01-05', '--json']);
+    const h = hold.json().hold;
+    expect(h).toEqual({ id: expect.stringMatching(/^hold-[0-9a-f]{6}$/), reason: 'litige', since: '2026-01-05', items: ['b1-2'] });
+    const release = scelle(['archive', 'retention', 'release', h.id, ...a, '--until', '2026-02-01', '--json']);
+    expect(release.json()).toEqual({ ok: true, hold: { ...h, until: '2026-02-01' } });
+    const status = scelle(['archive', 'status', ...a, '--json']);
+    expect(status.status, status.stdout).toBe(0);
+    expect(status.json()).toMatchObject({
+      ok: true, needsAction: false, items: { total: 2, present: 2, destroyed: 0 },
+      batches: [{ id: 'b1', items: 2, present: 2, chains: 1, timestamps: 1, state: 'ok', renewBefore: { until: expect.any(String), detail: expect.any(String) } }],
+      retention: { due: 0, kept: 1, unset: 1 }, holds: [{ id: h.id, until: '2026-02-01' }], journal: { ok: true },
+    });
+    const renew = scelle(['archive', 'renew', ...a, '--tsa', tsa.url, '--force', ...trust(), '--json']);
+    expect(renew.status, renew.stdout).toBe(0);
+    // one request for the batch, one for the journal's seal
+    expect(renew.json()).toMatchObject({ ok: true, requests: 2, batches: [{ batch: 'b1', action: 'timestamp', unchecked: 0 }] });
+    expect(Date.parse(renew.json().batches[0].genTime)).toBeGreaterThan(Date.parse(status.json().batches[0].lastTimestamp) - 1);
+    const exported = scelle(['archive', 'export', 'b1-1', ...a, '--out', f('export-json'), '--json']);
+    expect(exported.json()).toEqual({ ok: true, exported: [{ id: 'b1-1', document: f('export-json/courrier-0001.txt'), record: f('export-json/courrier-0001.txt.ers'), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
+    const seal = scelle(['journal', 'seal', ...a, '--tsa', tsa.url, '--json']);
+    expect(seal.status, seal.stdout).toBe(0);
+    expect(seal.json()).toMatchObject({ ok: true, seal: { seq: expect.any(Number), covers: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(scelle(['archive', 'status', ...a, '--json']).json()).toMatchObject({ journal: { lastSeal: seal.json().seal.time, unsealed: 0 }, batches: [{ timestamps: 2 }] });
+  }, 60_000);
+});

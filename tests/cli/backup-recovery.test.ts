@@ -95,6 +95,9 @@ describe('restore from the recovery kit alone', () => {
     const byKey = scelle(['backup', 'restore', '--from', `disque=file://${root}/disque`, '--recovery-file', 'cle.txt', '--to', 'R2', '--path', 'dossiers/patients/courrier-3.txt'], { env: bare, cwd: home });
     expect(byKey.status, byKey.stderr).toBe(0);
     expect(readFileSync(join(home, 'R2', 'dossiers', 'patients', 'courrier-3.txt')).equals(readFileSync(join(root, 'dossiers', 'patients', 'courrier-3.txt')))).toBe(true);
+    const json = scelle(['backup', 'restore', '--from', `disque=file://${root}/disque`, '--recovery-file', 'kit.txt', '--crl', 'crl.pem', '--to', 'R3', '--json'], { env: bare, cwd: home });
+    expect(json.status, json.stdout).toBe(0);
+    expect(json.json()).toMatchObject({ ok: true, snapshot: list.json().snapshots[0].snapshot, to: join(home, 'R3'), files: 25, destination: 'disque', seal: { status: 'valid', signer: expect.stringMatching(/^CN=/) }, problems: [] });
   }, 120_000);
 
   it('the kit binds the repository: another practice\'s destination is refused by name (exit 3)', () => {
@@ -177,6 +180,10 @@ describe('init', () => {
     expect(r.stderr).toMatch(/ATTENTION : aucune identité de scellement/);
     for (const rule of ['trop peu de copies', 'un seul type de support', 'aucune copie déconnectée', 'aucune copie hors du cabinet']) expect(r.stderr).toContain(rule);
     expect(r.stdout).toMatch(/imprimez .*kit-recuperation\.txt.*--from-kit/s);
+    const j = scelle(['backup', 'init', '--config', join(root, 'j.conf'), '--source', join(root, 'dossiers'), '--target', `d2=file://${root}/d2`, '--pass-file', join(tmp.dir, 'pass'), '--kdf-log-n', '12', '--json']);
+    expect(j.status, j.stdout).toBe(0);
+    expect(j.json()).toMatchObject({ ok: true, config: join(root, 'j.conf'), repository: expect.stringMatching(/^[0-9a-f]+$/), initialised: ['d2'], offline: [], kdfLogN: 12, signer: null, recoveryKit: { text: `${join(root, 'j.conf')}.kit-recuperation.txt` } });
+    expect(j.json().warnings).toEqual([{ kind: 'no-identity' }, ...['too-few-copies', 'one-media-kind', 'no-offline-copy', 'no-offsite-copy'].map((rule) => ({ kind: 'rule', rule, detail: expect.any(String) }))]);
   });
 });
 
@@ -222,9 +229,14 @@ describe('verdicts', () => {
     const st = scelle(['backup', 'status', '--config', cfg, '--json']);
     expect(st.status).toBe(1);
     expect(st.json().destinations.find((d: { name: string }) => d.name === 'nas').problems[0].code).toBe('ROLLBACK_DETECTED');
-    const rep = scelle(['backup', 'repair', '--config', cfg]);
+    const rep = scelle(['backup', 'repair', '--config', cfg, '--json']);
     expect(rep.status, rep.stdout).toBe(0);
-    expect(rep.stdout).toMatch(/nas: repaired/);
+    const nas = rep.json().results.find((x: { destination: string }) => x.destination === 'nas');
+    expect(nas).toMatchObject({ ok: true, unrepairable: [] });
+    expect(nas.repaired).toEqual(expect.arrayContaining([expect.stringMatching(/^seals\//)]));
+    const again = scelle(['backup', 'repair', '--config', cfg]);
+    expect(again.status, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/nas: repaired/);
     expect(scelle(['backup', 'verify', '--config', cfg, '--no-key']).status).toBe(0);
   }, 60_000);
 
@@ -238,11 +250,37 @@ describe('verdicts', () => {
     const text = readFileSync(join(root, 'kit-verification.txt'), 'utf8');
     expect(text).not.toMatch(/recovery-key|cle-ecriture/);
     expect(text).toMatch(/^signer CN=/m);
+    const kitJson = scelle(['backup', 'verifier-kit', '--config', cfg, '--out', join(root, 'kit-2.txt'), '--json']);
+    expect(kitJson.json()).toMatchObject({ ok: true, file: join(root, 'kit-2.txt'), repository: expect.stringMatching(/^[0-9a-f]+$/), signers: [expect.stringMatching(/^CN=/)], trustAnchors: 1 });
+    // the same kit but for its creation time
+    const noTime = (t: string): string => t.replace(/^created .*$/m, '');
+    expect(noTime(readFileSync(join(root, 'kit-2.txt'), 'utf8'))).toBe(noTime(text));
     const home = join(root, 'prestataire');
     mkdirSync(home);
     const v = scelle(['backup', 'verify', '--no-key', '--verifier-kit', join(root, 'kit-verification.txt'), '--from', 'disque', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--json'], { env: { HOME: home }, cwd: home });
     expect(v.status, v.stdout).toBe(0);
     expect(v.json().reports[0]).toMatchObject({ verdict: 'ok', destination: 'disque' });
+  }, 60_000);
+});
+
+describe('prune', () => {
+  it('--dry-run says what would go and changes nothing; then prune removes it (--json)', () => {
+    const root = join(tmp.dir, 'prune');
+    dataset(join(root, 'dossiers'), 3);
+    const { cfg } = init(root, [`d=file://${root}/d`]);
+    // two snapshots in the same week: the policy (one a week, a month, a year) keeps the newer
+    const first = scelle(['backup', 'run', '--config', cfg, '--json']);
+    writeFileSync(join(root, 'dossiers', 'nouveau.txt'), 'nouvelle consultation');
+    const second = scelle(['backup', 'run', '--config', cfg, '--json']);
+    expect(second.status).toBe(0);
+    const dry = scelle(['backup', 'prune', '--config', cfg, '--pass-file', join(tmp.dir, 'pass'), '--dry-run', '--json']);
+    expect(dry.status, dry.stdout).toBe(0);
+    expect(dry.json()).toMatchObject({ ok: true, dryRun: true, results: [{ destination: 'd', kept: [second.json().snapshot], removed: [first.json().snapshot], lockedKept: 0, notDeleted: 0 }] });
+    expect(dry.json().results[0].sealSequence).toBeUndefined();
+    const done = scelle(['backup', 'prune', '--config', cfg, '--pass-file', join(tmp.dir, 'pass'), '--json']);
+    expect(done.status, done.stdout).toBe(0);
+    expect(done.json()).toMatchObject({ ok: true, dryRun: false, results: [{ destination: 'd', kept: [second.json().snapshot], removed: [first.json().snapshot], sealSequence: expect.any(Number) }] });
+    expect(scelle(['backup', 'verify', '--config', cfg, '--no-key']).status).toBe(0);
   }, 60_000);
 });
 
@@ -253,6 +291,11 @@ describe.skipIf(!havePeers('crontab'))('schedule (cron where systemd does not ru
     const { cfg } = init(root, [`d=file://${root}/d`], signedArgs());
     const before = tryPeer('crontab', ['-l']);
     try {
+      const dry = scelle(['backup', 'schedule', '--config', cfg, '--daily', '--at', '07:15', '--cron', '--dry-run', '--pass-file', join(tmp.dir, 'idpass'), '--json'], { env: { HOME: root } });
+      expect(dry.status, dry.stdout).toBe(0);
+      expect(dry.json()).toMatchObject({ ok: true, dryRun: true, installedWith: 'cron', unit: expect.stringMatching(/^scelle-backup-/), cron: expect.stringMatching(/^15 7 \* \* \* /), windows: expect.stringMatching(/\/SC DAILY \/ST 07:15/), launchd: expect.stringContaining('<plist') });
+      expect(new Date(dry.json().next).getHours()).toBe(7);
+      expect(tryPeer('crontab', ['-l']).stdout).not.toContain('# scelle-backup-');
       const r = scelle(['backup', 'schedule', '--config', cfg, '--weekly', '--at', '19:30', '--day', 'vendredi', '--cron', '--pass-file', join(tmp.dir, 'idpass'), '--lang', 'fr'], { env: { HOME: root } });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/sauvegarde programmée avec cron .*chaque semaine à 19:30/);
@@ -270,8 +313,9 @@ describe.skipIf(!havePeers('crontab'))('schedule (cron where systemd does not ru
       const cmd = line.replace(/^(\S+\s+){5}/, '').replace(/ # scelle-backup-\w+$/, '');
       const ran = tryPeer('sh', ['-c', cmd], { cwd: '/', env: { PATH: '/usr/bin:/bin' } });
       expect(ran.status, ran.stderr).toBe(0);
-      const rm = scelle(['backup', 'schedule', '--config', cfg, '--remove', '--cron'], { env: { HOME: root } });
+      const rm = scelle(['backup', 'schedule', '--config', cfg, '--remove', '--cron', '--json'], { env: { HOME: root } });
       expect(rm.status).toBe(0);
+      expect(rm.json()).toEqual({ ok: true, removed: dry.json().unit });
       expect(tryPeer('crontab', ['-l']).stdout).not.toContain('# scelle-backup-');
       expect(existsSync(secret)).toBe(false);
       expect(scelle(['backup', 'status', '--config', cfg]).stdout).toMatch(/no scheduled backup/);

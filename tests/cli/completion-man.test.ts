@@ -145,6 +145,21 @@ describe.skipIf(!havePeers('fish'))('fish completion', () => {
   });
 });
 
+describe('--json', () => {
+  it('completion and man put what they print in the result (script, roff), with the shell and the language', () => {
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const r = scelle(['completion', shell, '--json']);
+      expect(r.status).toBe(0);
+      expect(r.json()).toEqual({ ok: true, shell, script: scelle(['completion', shell]).stdout });
+    }
+    for (const lang of ['fr', 'en']) {
+      const r = scelle(['man', '--lang', lang, '--json']);
+      expect(r.status).toBe(0);
+      expect(r.json()).toEqual({ ok: true, lang, roff: scelle(['man', '--lang', lang]).stdout });
+    }
+  });
+});
+
 describe.skipIf(!havePeers('groff', 'man'))('man page', () => {
   for (const [lang, env, heading] of [['en', { LANG: 'C.UTF-8' }, 'COMMANDS'], ['fr', { LANG: 'fr_FR.UTF-8' }, 'COMMANDES']] as const) {
     it(`${lang}: groff -ww finds nothing to warn about, man -l renders every command and its examples`, () => {

@@ -2,7 +2,8 @@
  * The --json contract (docs/JSON.md): every command answers with one envelope — here a usage
  * error provoked on each command of the program, `--version`, and an error raised by a command —
  * checked against docs/json/envelope.schema.json by the helper; and every command has its result
- * schema in docs/json/commands/.
+ * schema in docs/json/commands/, which lists its fields, and a row in docs/JSON.md naming those
+ * always present.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { englishLines } from '../helpers/english.js';
 
 const io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: process.stdin, env: {}, cwd: REPO } as never;
 const runnable = allCommands(buildProgram(io, 'en')).filter((c) => c.parent !== null && c.commands.length === 0).map((c) => commandPath(c));
+const jsonMd = readFileSync(join(REPO, 'docs', 'JSON.md'), 'utf8');
 
 describe('one JSON envelope for every command', () => {
   it.each(runnable)('%s --json with an unknown option: a USAGE envelope naming the command, exit 2', (path) => {
@@ -29,12 +31,21 @@ describe('one JSON envelope for every command', () => {
     expect(englishLines(r.envelope().error.localized)).toEqual([]);
   });
 
-  it.each(runnable)('%s has a result schema in docs/json/commands/', (path) => {
-    const file = join(REPO, 'docs', 'json', 'commands', `${path.replace(/ /g, '-')}.schema.json`);
+  it.each(runnable)('%s has a result schema in docs/json/commands/ that describes its fields, listed in docs/JSON.md', (path) => {
+    const name = `${path.replace(/ /g, '-')}.schema.json`;
+    const file = join(REPO, 'docs', 'json', 'commands', name);
     expect(existsSync(file), file).toBe(true);
-    const schema = JSON.parse(readFileSync(file, 'utf8')) as { title?: string; type?: string };
+    const schema = JSON.parse(readFileSync(file, 'utf8')) as { title?: string; type?: string; description?: string; properties?: Record<string, unknown>; required?: string[] };
     expect(schema.type).toBe('object');
     expect(schema.title).toContain(path);
+    // every result is an object with fields: a bare {"type":"object"} describes nothing
+    expect(Object.keys(schema.properties ?? {}).length, `${name} lists no field`).toBeGreaterThan(0);
+    expect(schema.description).not.toMatch(/not yet described/);
+    const required = [...(schema.required ?? [])].sort();
+    for (const r of required) expect(schema.properties, `${name}: required ${r} is not described`).toHaveProperty([r]);
+    // the table of docs/JSON.md names the fields always present (the first eight)
+    const cell = required.length === 0 ? '—' : `${required.slice(0, 8).map((r) => `\`${r}\``).join(', ')}${required.length > 8 ? ' …' : ''}`;
+    expect(jsonMd).toContain(`| \`${path}\` | [\`${name}\`](json/commands/${name}) | ${cell} |`);
   });
 
   it('--version --json, an unknown command, and an error raised by a command', () => {

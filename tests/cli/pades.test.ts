@@ -84,6 +84,14 @@ describe('scelle sign --pades / verify', () => {
     expect(viaExtend.status, viaExtend.stdout).toBe(0);
     expect(viaExtend.json().results[0]).toMatchObject({ ok: true, level: 'PAdES-B-LTA' });
     expect(scelle(['verify', f('t-lta2.pdf'), ...trust(), '--json']).json().results[0].signatures[0].format).toBe('PAdES-B-LTA');
+    // pdf extend --json over two PDFs: one extended in place, one refused (not signed), exit 1
+    writeFileSync(f('t-json.pdf'), readFileSync(f('t.pdf')));
+    const two = scelle(['pdf', 'extend', f('t-json.pdf'), f('lettre.pdf'), '--level', 'LT', '--crl', join(pki, 'crl.pem'), '--trust', join(pki, 'trust.pem'), '--json']);
+    expect(two.status, two.stdout).toBe(1);
+    expect(two.json()).toMatchObject({ ok: false, results: [
+      { file: f('t-json.pdf'), ok: true, output: f('t-json.pdf'), level: 'PAdES-B-LT', updates: ['dss'], warnings: [expect.objectContaining({ code: 'REVOCATION_DATA_BEFORE_TIMESTAMP', after: expect.any(String) })] },
+      { file: f('lettre.pdf'), ok: false, error: { code: expect.any(String), message: expect.any(String) } },
+    ] });
     // a PDF and a CMS signature in one verify: said plainly, exit 2
     writeFileSync(f('autre.p7s'), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]));
     const mixed = scelle(['verify', f('t-lta2.pdf'), f('autre.p7s'), ...trust(), '--json']);

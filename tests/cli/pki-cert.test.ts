@@ -1,6 +1,6 @@
 /** Real `scelle` invocations: stdout, stderr and exit codes of pki demo, cert show/verify, identity. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { scelle } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -37,6 +37,20 @@ describe('scelle pki demo', () => {
     const r = scelle(['pki', 'demo', '--out', pki]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--force');
+  });
+
+  it('--json: the files written, the practitioners with their address and RPPS, who is revoked', () => {
+    const dir = join(tmp.dir, 'pki-json');
+    const r = scelle(['pki', 'demo', '--out', dir, '--json']);
+    expect(r.status, r.stdout).toBe(0);
+    const j = r.json();
+    expect(j).toMatchObject({ ok: true, dir, revoked: ['revoque'] });
+    expect(j.files.map((x: { file: string }) => x.file).sort()).toEqual(readdirSync(dir).sort());
+    expect(j.identities).toEqual([
+      { name: 'praticien', email: 'praticien@demo.mssante.fr', rpps: '10101234567', p12: 'praticien.p12' },
+      { name: 'confrere', email: expect.stringMatching(/@demo\.mssante\.fr$/), rpps: expect.stringMatching(/^\d{11}$/), p12: 'confrere.p12' },
+      { name: 'revoque', email: expect.stringMatching(/@demo\.mssante\.fr$/), rpps: expect.stringMatching(/^\d{11}$/), p12: 'revoque.p12' },
+    ]);
   });
 
   it.runIf(havePeers('openssl'))('openssl reads the p12 with its password and fails with another', () => {

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { scelle, BIN } from '../helpers/cli.js';
+import { createServer, type AddressInfo } from 'node:net';
+import { scelle, BIN, readJsonOutput } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers, tryPeer } from '../helpers/peers.js';
 
@@ -136,6 +137,30 @@ describe('scelle timestamp and tsa serve', () => {
     expect(r.status).toBe(1);
     expect(r.json().results[0].error.code).toBe('TSA_UNAVAILABLE');
     expect(existsSync(f('x.txt.tsr'))).toBe(false);
+  });
+
+  it('tsa serve --json: the envelope comes once the server is stopped, with where it listened', async () => {
+    // with --json nothing is printed while it runs: pick the port here, and wait until it answers
+    const port = await new Promise<number>((res) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => res(p));
+      });
+    });
+    const child = spawn(process.execPath, [BIN, 'tsa', 'serve', '--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--port', String(port), '--state', f('state-json'), '--json'], { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let answered = false;
+    for (let i = 0; i < 200 && !answered; i++) {
+      answered = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+      if (!answered) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answered).toBe(true);
+    expect(out).toBe('');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(readJsonOutput(out)).toEqual({ ok: true, url: `http://127.0.0.1:${port}/`, policy: '1.3.6.1.4.1.99999.3161.1', state: f('state-json') });
   });
 
   it('a second server on the same state folder is refused: LOCKED, exit 11', () => {

@@ -3,6 +3,7 @@
  * up by name, RPPS and address; liste-rouge mailboxes never shown; `mss send --to-rpps`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importDirectory } from '../../../src/mss/directory.js';
@@ -111,6 +112,12 @@ describe('scelle mss directory import / lookup / send --to-rpps', () => {
     const imp = scelle(['mss', 'directory', 'import', p('Extraction_Correspondance_MSSante_202611230813.txt'), '--lang', 'fr'], { env });
     expect(imp.status, imp.stderr).toBe(0);
     expect(imp.stdout).toMatch(/3006 boîtes aux lettres MSSanté importées dans .*cli\.idx \(extraction du 2026-11-23T08:13\)/);
+    const impJson = scelle(['mss', 'directory', 'import', p('Extraction_Correspondance_MSSante_202611230813.txt'), '--directory', p('cli-json.idx'), '--json'], { env });
+    expect(impJson.status, impJson.stdout).toBe(0);
+    expect(impJson.json()).toEqual({
+      ok: true, index: p('cli-json.idx'), entries: 3006, skipped: expect.any(Number), skippedLines: expect.any(Array), listeRouge: expect.any(Number),
+      sourceSha256: createHash('sha256').update(readFileSync(p('Extraction_Correspondance_MSSante_202611230813.txt'))).digest('hex'), generatedAt: '2026-11-23T08:13',
+    });
     const look = scelle(['mss', 'lookup', 'durand', 'claire', '--lang', 'fr'], { env });
     expect(look.status, look.stderr).toBe(0);
     expect(look.stdout).toMatch(/DR CLAIRE DURAND — Médecin, Médecine générale — RPPS 10101234567\n {2}praticien@demo\.mssante\.fr \(personnelle\) — Cabinet du Dr Durand, 75015 PARIS/);
