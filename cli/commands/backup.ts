@@ -11,7 +11,7 @@ import {
   kitOf, verifierKitText, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate,
   type BackupEvent, type InitWarning, type StatusReport, type Witness,
 } from '../../src/index.js';
-import { stateDirOf, readState, readInputFile, nextRun } from '../../src/internal.js';
+import { stateDirOf, readState, readInputFile, nextRun, DEFAULT_KDF_LOG_N } from '../../src/internal.js';
 import { recordInJournal } from './journal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
@@ -103,7 +103,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<Outcome | void> {
     },
   });
   if (ctx.json) {
-    ctx.emitJson({ ok: true, config: r.configPath, repository: r.repositoryId, initialised: r.initialised, offline: r.offline, recoveryKit: r.recoveryKit, kdfLogN: kdfLogN ?? 17, signer: signer ?? null, warnings: r.warnings });
+    ctx.emitJson({ ok: true, config: r.configPath, repository: r.repositoryId, initialised: r.initialised, offline: r.offline, recoveryKit: r.recoveryKit, kdfLogN: kdfLogN ?? DEFAULT_KDF_LOG_N, signer: signer ?? null, warnings: r.warnings });
     return;
   }
   ctx.line(ctx.t('backup.initDone', { config: r.configPath, repository: r.repositoryId, targets: r.initialised.join(', ') }));
@@ -112,7 +112,7 @@ async function initCommand(ctx: Ctx, o: InitOpts): Promise<Outcome | void> {
   renderWarnings(ctx, r.warnings);
   ctx.line(ctx.t('backup.kit', { html: r.recoveryKit.html, text: r.recoveryKit.text }));
   ctx.line(ctx.t('backup.kitTodo', { text: r.recoveryKit.text, config: r.configPath }));
-  if (kdfLogN !== undefined && kdfLogN < 17) ctx.line(ctx.t('backup.weakKdf', { n: kdfLogN }));
+  if (kdfLogN !== undefined && kdfLogN < DEFAULT_KDF_LOG_N) ctx.line(ctx.t('backup.weakKdf', { n: kdfLogN }));
   return;
 }
 

@@ -116,13 +116,15 @@ export function registerTimestampCommands(program: Command): void {
           if (!ctx.quiet && !ctx.json) ctx.io.stderr.write(`${new Date().toISOString()} ${e.remote} ${e.httpStatus} ${e.bytes}B ${e.ms.toFixed(1)}ms\n`);
         },
       });
-      if (ctx.json) ctx.emitJson({ ok: true, url: server.url, policy: opts.policy, state: state.dir });
+      // --json: a script learns where it listens at once (an NDJSON event), the envelope comes when it stops
+      if (ctx.json) ctx.emitEvent({ type: 'listening', url: server.url, policy: opts.policy, state: state.dir });
       else ctx.line(ctx.t('tsa.listening', { url: server.url, policy: opts.policy, state: state.dir }));
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
       });
       await server.close();
+      if (ctx.json) ctx.emitJson({ ok: true, url: server.url, policy: opts.policy, state: state.dir, requests: count });
       ctx.log(ctx.t('tsa.stopped', { count }));
     } finally {
       await state.close();

@@ -4,7 +4,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { scelle, BIN, readJsonOutput } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers, tryPeer } from '../helpers/peers.js';
@@ -139,28 +138,23 @@ describe('scelle timestamp and tsa serve', () => {
     expect(existsSync(f('x.txt.tsr'))).toBe(false);
   });
 
-  it('tsa serve --json: the envelope comes once the server is stopped, with where it listened', async () => {
-    // with --json nothing is printed while it runs: pick the port here, and wait until it answers
-    const port = await new Promise<number>((res) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const p = (probe.address() as AddressInfo).port;
-        probe.close(() => res(p));
-      });
-    });
-    const child = spawn(process.execPath, [BIN, 'tsa', 'serve', '--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--port', String(port), '--state', f('state-json'), '--json'], { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('tsa serve --json: a `listening` event at once (port 0 works for scripts), the envelope once stopped, with the requests answered', async () => {
+    const child = spawn(process.execPath, [BIN, 'tsa', 'serve', '--identity', join(pki, 'tsa.p12'), '--pass-file', f('tsa.pass'), '--port', '0', '--state', f('state-json'), '--json'], { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const listening = new Promise<{ type: string; url: string }>((res) => child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n') && !out.startsWith('{"schemaVersion"')) res(JSON.parse(out.slice(0, out.indexOf('\n'))) as { type: string; url: string });
+    }));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    let answered = false;
-    for (let i = 0; i < 200 && !answered; i++) {
-      answered = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
-      if (!answered) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(answered).toBe(true);
-    expect(out).toBe('');
+    const event = await listening;
+    expect(event).toEqual({ type: 'listening', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), policy: '1.3.6.1.4.1.99999.3161.1', state: f('state-json') });
+    writeFileSync(f('serve-json.txt'), 'courrier horodaté\n');
+    const stamped = scelle(['timestamp', f('serve-json.txt'), '--tsa', event.url, ...trust()]);
+    expect(stamped.status, stamped.stderr).toBe(0);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(readJsonOutput(out)).toEqual({ ok: true, url: `http://127.0.0.1:${port}/`, policy: '1.3.6.1.4.1.99999.3161.1', state: f('state-json') });
+    expect(out.trim().split('\n')).toHaveLength(2);
+    expect(readJsonOutput(out)).toEqual({ ok: true, url: event.url, policy: '1.3.6.1.4.1.99999.3161.1', state: f('state-json'), requests: 1 });
   });
 
   it('a second server on the same state folder is refused: LOCKED, exit 11', () => {
