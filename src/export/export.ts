@@ -146,7 +146,7 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
   const progress = { read: 0, written: 0 };
   // A full medium: how much more the archive needed, from what it wrote and what is left to read.
   const expectedBytes = (): number => Math.ceil(progress.written + (totalBytes - progress.read) * (progress.read > 0 ? Math.min(1, progress.written / progress.read) : 1));
-  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, expectedBytes });
+  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, syncEveryBytes: 64 * 1024 * 1024, expectedBytes });
   // Large files, the manifest and its signature: their keys are derived ahead by the writer (small files' on the workers).
   const expectedFiles = items.filter((it) => !it.directory && it.size > SMALL_ENTRY).length + 1 + (options.signer !== undefined ? 1 : 0);
   const writer = new ZipWriter(async (c) => {
