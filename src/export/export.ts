@@ -199,6 +199,8 @@ interface Queued {
   item: ExportItem;
   /** A small file, encoded on a worker. */
   encoded?: Promise<EncodeResult>;
+  /** Bytes it holds against {@link AHEAD_BYTES}: its size until encoded, then its payload's. */
+  reserved?: number;
   /** A large file, streamed by the writer; `hash` sees its plaintext. */
   prepared?: PreparedEntry;
   hash?: Hash;
@@ -207,6 +209,12 @@ interface Queued {
 /**
  * Writes every file and folder in order, small files encoded ahead on the workers (within
  * {@link AHEAD_BYTES} and `concurrency` files), large ones streamed as their turn comes.
+ *
+ * The window counts what is held: a file's size while it is being encoded, its payload (deflated,
+ * often a third of a letter) once encoded; and it is refilled as each result arrives, not only
+ * between two entries. So while this thread streams the scans (seconds each), the workers encode
+ * the letters after them instead of stopping once 32 MiB of plaintext were handed out — measured
+ * one core idle for ~1.5 s of a 10 s export before.
  */
 async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: ExportOptions & { totalBytes: number; progress: { read: number } }): Promise<{ entries: ExportedEntry[]; manifest: ManifestFile[] }> {
   const entries: ExportedEntry[] = [];
@@ -215,16 +223,24 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
   const ahead = Math.max(1, o.concurrency ?? 4096);
   let cursor = 0;
   let aheadBytes = 0;
+  let stopped = false;
   const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
   const fill = (): void => {
-    while (cursor < items.length && queue.length < ahead && aheadBytes < AHEAD_BYTES) {
+    while (!stopped && cursor < items.length && queue.length < ahead && aheadBytes < AHEAD_BYTES) {
       const item = items[cursor++]!;
       if (item.directory) queue.push({ item });
       else if (item.size <= SMALL_ENTRY) {
-        const encoded = workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY });
-        encoded.catch(() => undefined);
+        const q: Queued = { item, reserved: item.size };
         aheadBytes += item.size;
-        queue.push({ item, encoded });
+        q.encoded = workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY });
+        q.encoded.then((r) => {
+          // (This runs before the loop below sees the result: it was attached first.)
+          if (q.reserved === undefined) return;
+          aheadBytes += r.payload.byteLength - q.reserved;
+          q.reserved = r.payload.byteLength;
+          fill();
+        }, () => undefined);
+        queue.push(q);
       } else {
         const hash = createHash('sha256');
         const tap = (c: Uint8Array): void => {
@@ -236,32 +252,39 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
       }
     }
   };
-  for (;;) {
-    fill();
-    const q = queue.shift();
-    if (q === undefined) break;
-    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
-    const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
-    if (q.item.directory) {
-      await writer.addDirectory(meta);
-      entries.push({ name: q.item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
-      continue;
+  try {
+    for (;;) {
+      fill();
+      const q = queue.shift();
+      if (q === undefined) break;
+      if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
+      const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
+      if (q.item.directory) {
+        await writer.addDirectory(meta);
+        entries.push({ name: q.item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
+        continue;
+      }
+      let sha256: string;
+      let w;
+      if (q.encoded !== undefined) {
+        const r = await q.encoded;
+        w = await writer.writeEncoded(meta, r);
+        // Held until written (the writer awaited its bytes).
+        aheadBytes -= q.reserved!;
+        delete q.reserved;
+        sha256 = r.sha256;
+        o.progress.read += r.size;
+        report(q.item);
+      } else {
+        w = await writer.writePrepared(q.prepared!);
+        sha256 = q.hash!.digest('hex');
+      }
+      entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
+      manifest.push({ name: q.item.name, size: w.size, sha256 });
     }
-    let sha256: string;
-    let w;
-    if (q.encoded !== undefined) {
-      const r = await q.encoded;
-      aheadBytes -= q.item.size;
-      w = await writer.writeEncoded(meta, r);
-      sha256 = r.sha256;
-      o.progress.read += r.size;
-      report(q.item);
-    } else {
-      w = await writer.writePrepared(q.prepared!);
-      sha256 = q.hash!.digest('hex');
-    }
-    entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
-    manifest.push({ name: q.item.name, size: w.size, sha256 });
+  } finally {
+    // After a failure, results still arriving start nothing more.
+    stopped = true;
   }
   return { entries, manifest };
 }
