@@ -9,7 +9,8 @@
  *
  * Speed: small files (up to 4 MiB: letters, documents) are read, hashed, deflated, given their
  * keys and encrypted on worker threads, one per core, far ahead of the one being written; large
- * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool. Memory is
+ * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool, whenever
+ * the next small file is not ready yet (so the archive's file order interleaves them). Memory is
  * bounded whatever the file sizes (at most 32 MiB prepared ahead) and whatever their number (the
  * entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
  * interruption leaves no archive and no temp file.
@@ -90,7 +91,11 @@ export interface ExportedEntry {
 /** What {@link exportZip} wrote. */
 export interface ExportResult {
   outPath: string;
-  /** Files and folders, in archive order (the manifest and its signature excluded). */
+  /**
+   * Files and folders, in archive order (the manifest and its signature excluded): the folders,
+   * then the files in listing order, the large ones (over 4 MiB) interleaved where they were
+   * streamed (docs/FORMAT.md, "USB export" §1).
+   */
   entries: ExportedEntry[];
   files: number;
   directories: number;
@@ -199,6 +204,8 @@ interface Queued {
   item: ExportItem;
   /** A small file, encoded on a worker. */
   encoded?: Promise<EncodeResult>;
+  /** Its result has arrived (the loop can write it without waiting). */
+  ready?: boolean;
   /** Bytes it holds against {@link AHEAD_BYTES}: its size until encoded, then its payload's. */
   reserved?: number;
   /** A large file, streamed by the writer; `hash` sees its plaintext. */
@@ -206,87 +213,116 @@ interface Queued {
   hash?: Hash;
 }
 
+/** Large files prepared (keys derived ahead) before their turn, at most. */
+const LARGE_AHEAD = 64;
+
+type Written = { entries: ExportedEntry[]; manifest: ManifestFile[] };
+type WriteOptions = ExportOptions & { totalBytes: number; progress: { read: number } };
+
 /**
- * Writes every file and folder in order, small files encoded ahead on the workers (within
- * {@link AHEAD_BYTES} and `concurrency` files), large ones streamed as their turn comes.
+ * Writes every folder, then every file: small files encoded ahead on the workers (within
+ * {@link AHEAD_BYTES} and `concurrency` files) and written in listing order; large files streamed
+ * here (SHA-256, AES, MAC on this thread) whenever the next small file is not encoded yet. So this
+ * thread streams the scans while the workers deflate the documents and derive the letters' keys,
+ * instead of each waiting for the other in listing order (measured one core idle for a third of
+ * an export). The archive order is therefore the folders, then the files with the large ones
+ * interleaved; the manifest and the result follow it, and readers do not depend on it.
  *
  * The window counts what is held: a file's size while it is being encoded, its payload (deflated,
- * often a third of a letter) once encoded; and it is refilled as each result arrives, not only
- * between two entries. So while this thread streams the scans (seconds each), the workers encode
- * the letters after them instead of stopping once 32 MiB of plaintext were handed out — measured
- * one core idle for ~1.5 s of a 10 s export before.
+ * often a third of a letter) once encoded; it is refilled as each result arrives.
  */
-async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: ExportOptions & { totalBytes: number; progress: { read: number } }): Promise<{ entries: ExportedEntry[]; manifest: ManifestFile[] }> {
-  const entries: ExportedEntry[] = [];
-  const manifest: ManifestFile[] = [];
-  const queue: Queued[] = [];
+async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: WriteOptions): Promise<Written> {
+  const out: Written = { entries: [], manifest: [] };
+  // Folders first: a large file written early is then never ahead of its folder's entry.
+  for (const item of items) {
+    if (!item.directory) continue;
+    await writer.addDirectory({ name: item.name, mtime: item.mtime, unixMode: item.mode });
+    out.entries.push({ name: item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
+  }
+  const small: Queued[] = [];
+  const large: Queued[] = [];
   const ahead = Math.max(1, o.concurrency ?? 4096);
-  let cursor = 0;
+  // Two cursors over the listing: the small files in order within the window, and the large ones
+  // as far ahead as LARGE_AHEAD (a large file listed after 100 MB of documents is ready to stream
+  // while they are being encoded).
+  let smallCursor = 0;
+  let largeCursor = 0;
   let aheadBytes = 0;
   let stopped = false;
   const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
+  const isLarge = (item: ExportItem): boolean => !item.directory && item.size > SMALL_ENTRY;
   const fill = (): void => {
-    while (!stopped && cursor < items.length && queue.length < ahead && aheadBytes < AHEAD_BYTES) {
-      const item = items[cursor++]!;
-      if (item.directory) queue.push({ item });
-      else if (item.size <= SMALL_ENTRY) {
-        const q: Queued = { item, reserved: item.size };
-        aheadBytes += item.size;
-        q.encoded = workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY });
-        q.encoded.then((r) => {
-          // (This runs before the loop below sees the result: it was attached first.)
-          if (q.reserved === undefined) return;
-          aheadBytes += r.payload.byteLength - q.reserved;
-          q.reserved = r.payload.byteLength;
-          fill();
-        }, () => undefined);
-        queue.push(q);
-      } else {
-        const hash = createHash('sha256');
-        const tap = (c: Uint8Array): void => {
-          hash.update(c);
-          o.progress.read += c.byteLength;
-          report(item);
-        };
-        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) });
-      }
+    while (!stopped && large.length < LARGE_AHEAD && largeCursor < items.length) {
+      const item = items[largeCursor++]!;
+      if (isLarge(item)) large.push(prepareLarge(item));
     }
+    while (!stopped && small.length < ahead && aheadBytes < AHEAD_BYTES && smallCursor < items.length) {
+      const item = items[smallCursor++]!;
+      if (!item.directory && !isLarge(item)) small.push(encodeAhead(item));
+    }
+  };
+  const encodeAhead = (item: ExportItem): Queued => {
+    const q: Queued = { item, reserved: item.size, encoded: workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY }) };
+    aheadBytes += item.size;
+    q.encoded!.then((r) => {
+      // (This runs before the loop sees the result: it was attached first.)
+      q.ready = true;
+      aheadBytes += r.payload.byteLength - q.reserved!;
+      q.reserved = r.payload.byteLength;
+      fill();
+    }, () => {
+      q.ready = true;
+    });
+    return q;
+  };
+  const prepareLarge = (item: ExportItem): Queued => {
+    const hash = createHash('sha256');
+    const tap = (c: Uint8Array): void => {
+      hash.update(c);
+      o.progress.read += c.byteLength;
+      report(item);
+    };
+    return { item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) };
   };
   try {
     for (;;) {
       fill();
-      const q = queue.shift();
+      // The next small file when it is ready (or when no large one is left to do meanwhile).
+      const q = small[0] !== undefined && (small[0].ready === true || large.length === 0) ? small.shift() : large.shift();
       if (q === undefined) break;
       if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
-      const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
-      if (q.item.directory) {
-        await writer.addDirectory(meta);
-        entries.push({ name: q.item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
-        continue;
-      }
-      let sha256: string;
-      let w;
-      if (q.encoded !== undefined) {
-        const r = await q.encoded;
-        w = await writer.writeEncoded(meta, r);
-        // Held until written (the writer awaited its bytes).
-        aheadBytes -= q.reserved!;
-        delete q.reserved;
-        sha256 = r.sha256;
-        o.progress.read += r.size;
+      await writeFile(writer, q, out, (held, size) => {
+        aheadBytes -= held;
+        o.progress.read += size;
         report(q.item);
-      } else {
-        w = await writer.writePrepared(q.prepared!);
-        sha256 = q.hash!.digest('hex');
-      }
-      entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
-      manifest.push({ name: q.item.name, size: w.size, sha256 });
+      });
     }
   } finally {
     // After a failure, results still arriving start nothing more.
     stopped = true;
   }
-  return { entries, manifest };
+  return out;
+}
+
+/**
+ * Writes one file entry (encoded on a worker, or streamed here, whose tap counts its progress);
+ * `written` gets the bytes an encoded one held and its size.
+ */
+async function writeFile(writer: ZipWriter, q: Queued, out: Written, written: (held: number, size: number) => void): Promise<void> {
+  const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
+  let sha256: string;
+  let w;
+  if (q.encoded !== undefined) {
+    const r = await q.encoded;
+    w = await writer.writeEncoded(meta, r);
+    sha256 = r.sha256;
+    written(q.reserved!, r.size);
+  } else {
+    w = await writer.writePrepared(q.prepared!);
+    sha256 = q.hash!.digest('hex');
+  }
+  out.entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
+  out.manifest.push({ name: q.item.name, size: w.size, sha256 });
 }
 
 /** A time-stamp source over HTTP (RFC 3161): the whole TimeStampResp is handed to CAdES-T. */
