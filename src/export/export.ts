@@ -222,11 +222,12 @@ type WriteOptions = ExportOptions & { totalBytes: number; progress: { read: numb
 /**
  * Writes every folder, then every file: small files encoded ahead on the workers (within
  * {@link AHEAD_BYTES} and `concurrency` files) and written in listing order; large files streamed
- * here (SHA-256, AES, MAC on this thread) whenever the next small file is not encoded yet. So this
- * thread streams the scans while the workers deflate the documents and derive the letters' keys,
- * instead of each waiting for the other in listing order (measured one core idle for a third of
- * an export). The archive order is therefore the folders, then the files with the large ones
- * interleaved; the manifest and the result follow it, and readers do not depend on it.
+ * here (SHA-256, AES, MAC on this thread) while the workers have room to encode ahead, the small
+ * ones written in between whenever that room runs out. So this thread streams the scans while the
+ * workers deflate the documents and derive the letters' keys, instead of each waiting for the
+ * other in listing order (measured one core idle for a third of an export). The archive order is
+ * therefore the folders, then the files with the large ones interleaved; the manifest and the
+ * result follow it, and readers do not depend on it.
  *
  * The window counts what is held: a file's size while it is being encoded, its payload (deflated,
  * often a third of a letter) once encoded; it is refilled as each result arrives.
@@ -287,8 +288,11 @@ async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: Expor
   try {
     for (;;) {
       fill();
-      // The next small file when it is ready (or when no large one is left to do meanwhile).
-      const q = small[0] !== undefined && (small[0].ready === true || large.length === 0) ? small.shift() : large.shift();
+      // A large file whenever the workers still have room to encode ahead (its seconds of work
+      // here then overlap theirs, and no scan is left for the end); the next small file once the
+      // window is full and it is ready, or when no large one is left.
+      const full = aheadBytes >= AHEAD_BYTES || small.length >= ahead;
+      const q = large.length > 0 && !(full && small[0]?.ready === true) ? large.shift() : small.shift();
       if (q === undefined) break;
       if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
       await writeFile(writer, q, out, (held, size) => {
