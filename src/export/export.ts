@@ -9,31 +9,30 @@
  *
  * Speed: small files (up to 4 MiB: letters, documents) are read, hashed, deflated, given their
  * keys and encrypted on worker threads, one per core, far ahead of the one being written; large
- * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool, whenever
- * the next small file is not ready yet (so the archive's file order interleaves them). Memory is
+ * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool, while the
+ * workers encode the small ones (so the archive's file order interleaves them). Memory is
  * bounded whatever the file sizes (at most 32 MiB prepared ahead) and whatever their number (the
  * entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
  * interruption leaves no archive and no temp file.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { openAtomicOutput } from '../io/atomic-output.js';
-import { readFileChunks } from '../io/file-chunks.js';
 import { sweepStaleTemps } from '../io/temp-files.js';
 import { assertStrongPassword } from '../crypto/password.js';
 import { signDetached, type SignOptions } from '../crypto/cms/sign.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
-import { ZipWriter, SMALL_ENTRY, type PreparedEntry } from '../crypto/zip/writer.js';
+import { ZipWriter, SMALL_ENTRY } from '../crypto/zip/writer.js';
 import { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
 import { assertNoDuplicates, safeSegments } from '../crypto/zip/names.js';
 import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
-import type { EncodeResult } from '../crypto/zip/entry-jobs.js';
 import { addSignatureTimestamp, type TimestampTokenSource } from '../timestamp/cades-t.js';
 import { requestTimestamp } from '../timestamp/client.js';
 import { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME, formatManifest, type ManifestFile } from './manifest.js';
 import { listInputs, type ExportItem } from './export-list.js';
+import { ExportQueue } from './export-queue.js';
 
 /** Progress of {@link exportZip}: plaintext bytes read so far, over all files. */
 export interface ExportProgress {
@@ -111,8 +110,6 @@ export interface ExportResult {
   skipped: { path: string; reason: string }[];
 }
 
-/** Small files prepared ahead, at most this many bytes in memory. */
-const AHEAD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Exports files and folders into an AES-256 zip at `outPath` (atomically). A folder is stored
@@ -200,133 +197,49 @@ async function signManifest(writer: ZipWriter, manifestBytes: Uint8Array, option
   return { name: MANIFEST_SIGNATURE_NAME, signer: s.holder.displayName, ...(s.rpps !== undefined ? { rpps: s.rpps } : {}), timestamped: source !== undefined };
 }
 
-interface Queued {
-  item: ExportItem;
-  /** A small file, encoded on a worker. */
-  encoded?: Promise<EncodeResult>;
-  /** Its result has arrived (the loop can write it without waiting). */
-  ready?: boolean;
-  /** Bytes it holds against {@link AHEAD_BYTES}: its size until encoded, then its payload's. */
-  reserved?: number;
-  /** A large file, streamed by the writer; `hash` sees its plaintext. */
-  prepared?: PreparedEntry;
-  hash?: Hash;
-}
-
-/** Large files prepared (keys derived ahead) before their turn, at most. */
-const LARGE_AHEAD = 64;
-
 type Written = { entries: ExportedEntry[]; manifest: ManifestFile[] };
 type WriteOptions = ExportOptions & { totalBytes: number; progress: { read: number } };
 
 /**
- * Writes every folder, then every file: small files encoded ahead on the workers (within
- * {@link AHEAD_BYTES} and `concurrency` files) and written in listing order; large files streamed
- * here (SHA-256, AES, MAC on this thread) while the workers have room to encode ahead, the small
- * ones written in between whenever that room runs out. So this thread streams the scans while the
- * workers deflate the documents and derive the letters' keys, instead of each waiting for the
- * other in listing order (measured one core idle for a third of an export). The archive order is
- * therefore the folders, then the files with the large ones interleaved; the manifest and the
- * result follow it, and readers do not depend on it.
- *
- * The window counts what is held: a file's size while it is being encoded, its payload (deflated,
- * often a third of a letter) once encoded; it is refilled as each result arrives.
+ * Writes every folder (first: a file written early is then never ahead of its folder's entry),
+ * then every file in the order of {@link ExportQueue}.
  */
 async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: WriteOptions): Promise<Written> {
   const out: Written = { entries: [], manifest: [] };
-  // Folders first: a large file written early is then never ahead of its folder's entry.
   for (const item of items) {
     if (!item.directory) continue;
     await writer.addDirectory({ name: item.name, mtime: item.mtime, unixMode: item.mode });
     out.entries.push({ name: item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
   }
-  const small: Queued[] = [];
-  const large: Queued[] = [];
-  const ahead = Math.max(1, o.concurrency ?? 4096);
-  // Two cursors over the listing: the small files in order within the window, and the large ones
-  // as far ahead as LARGE_AHEAD (a large file listed after 100 MB of documents is ready to stream
-  // while they are being encoded).
-  let smallCursor = 0;
-  let largeCursor = 0;
-  let aheadBytes = 0;
-  let stopped = false;
   const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
-  const isLarge = (item: ExportItem): boolean => !item.directory && item.size > SMALL_ENTRY;
-  const fill = (): void => {
-    while (!stopped && large.length < LARGE_AHEAD && largeCursor < items.length) {
-      const item = items[largeCursor++]!;
-      if (isLarge(item)) large.push(prepareLarge(item));
-    }
-    while (!stopped && small.length < ahead && aheadBytes < AHEAD_BYTES && smallCursor < items.length) {
-      const item = items[smallCursor++]!;
-      if (!item.directory && !isLarge(item)) small.push(encodeAhead(item));
-    }
-  };
-  const encodeAhead = (item: ExportItem): Queued => {
-    const q: Queued = { item, reserved: item.size, encoded: workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY }) };
-    aheadBytes += item.size;
-    q.encoded!.then((r) => {
-      // (This runs before the loop sees the result: it was attached first.)
-      q.ready = true;
-      aheadBytes += r.payload.byteLength - q.reserved!;
-      q.reserved = r.payload.byteLength;
-      fill();
-    }, () => {
-      q.ready = true;
-    });
-    return q;
-  };
-  const prepareLarge = (item: ExportItem): Queued => {
-    const hash = createHash('sha256');
-    const tap = (c: Uint8Array): void => {
-      hash.update(c);
-      o.progress.read += c.byteLength;
-      report(item);
-    };
-    return { item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) };
-  };
+  const queue = new ExportQueue(items, writer, workers, Math.max(1, o.concurrency ?? 4096), (item, chunk) => {
+    o.progress.read += chunk.byteLength;
+    report(item);
+  });
   try {
-    for (;;) {
-      fill();
-      // A large file whenever the workers still have room to encode ahead (its seconds of work
-      // here then overlap theirs, and no scan is left for the end); the next small file once the
-      // window is full and it is ready, or when no large one is left.
-      const full = aheadBytes >= AHEAD_BYTES || small.length >= ahead;
-      const q = large.length > 0 && !(full && small[0]?.ready === true) ? large.shift() : small.shift();
-      if (q === undefined) break;
+    for (let q = queue.next(); q !== undefined; q = queue.next()) {
       if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
-      await writeFile(writer, q, out, (held, size) => {
-        aheadBytes -= held;
-        o.progress.read += size;
+      const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
+      let sha256: string;
+      let w;
+      if (q.encoded !== undefined) {
+        const r = await q.encoded;
+        w = await writer.writeEncoded(meta, r);
+        queue.written(q);
+        sha256 = r.sha256;
+        o.progress.read += r.size;
         report(q.item);
-      });
+      } else {
+        w = await writer.writePrepared(q.prepared!);
+        sha256 = q.hash!.digest('hex');
+      }
+      out.entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
+      out.manifest.push({ name: q.item.name, size: w.size, sha256 });
     }
   } finally {
-    // After a failure, results still arriving start nothing more.
-    stopped = true;
+    queue.stop();
   }
   return out;
-}
-
-/**
- * Writes one file entry (encoded on a worker, or streamed here, whose tap counts its progress);
- * `written` gets the bytes an encoded one held and its size.
- */
-async function writeFile(writer: ZipWriter, q: Queued, out: Written, written: (held: number, size: number) => void): Promise<void> {
-  const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
-  let sha256: string;
-  let w;
-  if (q.encoded !== undefined) {
-    const r = await q.encoded;
-    w = await writer.writeEncoded(meta, r);
-    sha256 = r.sha256;
-    written(q.reserved!, r.size);
-  } else {
-    w = await writer.writePrepared(q.prepared!);
-    sha256 = q.hash!.digest('hex');
-  }
-  out.entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
-  out.manifest.push({ name: q.item.name, size: w.size, sha256 });
 }
 
 /** A time-stamp source over HTTP (RFC 3161): the whole TimeStampResp is handed to CAdES-T. */

@@ -52,7 +52,7 @@ describe('atomic streamed output', () => {
   it('syncEveryBytes: background syncs while writing change nothing of the bytes; an abort with one in flight leaves nothing', async () => {
     const d = fresh();
     const path = join(d, 'out.bin');
-    const out = await openAtomicOutput(path, { coalesceBytes: 64 * 1024, syncEveryBytes: 256 * 1024 });
+    const out = await openAtomicOutput(path, { coalesceBytes: 64 * 1024, syncEveryBytes: 1024 * 1024 });
     const parts = Array.from({ length: 40 }, (_, i) => randomBytes(50_000 + i));
     for (const p of parts) await out.write(p);
     await out.commit();
