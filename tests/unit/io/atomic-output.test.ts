@@ -53,7 +53,7 @@ describe('atomic streamed output', () => {
     const d = fresh();
     const path = join(d, 'out.bin');
     const out = await openAtomicOutput(path, { coalesceBytes: 64 * 1024, syncEveryBytes: 1024 * 1024 });
-    const parts = Array.from({ length: 40 }, (_, i) => randomBytes(50_000 + i));
+    const parts = Array.from({ length: 25 }, (_, i) => randomBytes(50_000 + i));
     for (const p of parts) await out.write(p);
     await out.commit();
     expect(readFileSync(path)).toEqual(Buffer.concat(parts));
