@@ -9,30 +9,30 @@
  *
  * Speed: small files (up to 4 MiB: letters, documents) are read, hashed, deflated, given their
  * keys and encrypted on worker threads, one per core, far ahead of the one being written; large
- * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool. Memory is
+ * files (scans) are streamed here in 1 MiB chunks, their deflate in libuv's thread pool, while the
+ * workers encode the small ones (so the archive's file order interleaves them). Memory is
  * bounded whatever the file sizes (at most 32 MiB prepared ahead) and whatever their number (the
  * entry cap, TOO_MANY_ENTRIES). The output is atomic (temp file, fsync, rename): a failure or an
  * interruption leaves no archive and no temp file.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { openAtomicOutput } from '../io/atomic-output.js';
-import { readFileChunks } from '../io/file-chunks.js';
 import { sweepStaleTemps } from '../io/temp-files.js';
 import { assertStrongPassword } from '../crypto/password.js';
 import { signDetached, type SignOptions } from '../crypto/cms/sign.js';
 import { summarizeCertificate } from '../crypto/cert-summary.js';
-import { ZipWriter, SMALL_ENTRY, type PreparedEntry } from '../crypto/zip/writer.js';
+import { ZipWriter, SMALL_ENTRY } from '../crypto/zip/writer.js';
 import { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
 import { assertNoDuplicates, safeSegments } from '../crypto/zip/names.js';
 import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
-import type { EncodeResult } from '../crypto/zip/entry-jobs.js';
 import { addSignatureTimestamp, type TimestampTokenSource } from '../timestamp/cades-t.js';
 import { requestTimestamp } from '../timestamp/client.js';
 import { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME, formatManifest, type ManifestFile } from './manifest.js';
 import { listInputs, type ExportItem } from './export-list.js';
+import { ExportQueue } from './export-queue.js';
 
 /** Progress of {@link exportZip}: plaintext bytes read so far, over all files. */
 export interface ExportProgress {
@@ -90,7 +90,11 @@ export interface ExportedEntry {
 /** What {@link exportZip} wrote. */
 export interface ExportResult {
   outPath: string;
-  /** Files and folders, in archive order (the manifest and its signature excluded). */
+  /**
+   * Files and folders, in archive order (the manifest and its signature excluded): the folders,
+   * then the files in listing order, the large ones (over 4 MiB) interleaved where they were
+   * streamed (docs/FORMAT.md, "USB export" §1).
+   */
   entries: ExportedEntry[];
   files: number;
   directories: number;
@@ -106,8 +110,6 @@ export interface ExportResult {
   skipped: { path: string; reason: string }[];
 }
 
-/** Small files prepared ahead, at most this many bytes in memory. */
-const AHEAD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Exports files and folders into an AES-256 zip at `outPath` (atomically). A folder is stored
@@ -146,7 +148,7 @@ export async function exportZip(paths: readonly string[], outPath: string, optio
   const progress = { read: 0, written: 0 };
   // A full medium: how much more the archive needed, from what it wrote and what is left to read.
   const expectedBytes = (): number => Math.ceil(progress.written + (totalBytes - progress.read) * (progress.read > 0 ? Math.min(1, progress.written / progress.read) : 1));
-  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, expectedBytes });
+  const output = await openAtomicOutput(out, { exclusive: options.force !== true, coalesceBytes: 1024 * 1024, syncEveryBytes: 64 * 1024 * 1024, expectedBytes });
   // Large files, the manifest and its signature: their keys are derived ahead by the writer (small files' on the workers).
   const expectedFiles = items.filter((it) => !it.directory && it.size > SMALL_ENTRY).length + 1 + (options.signer !== undefined ? 1 : 0);
   const writer = new ZipWriter(async (c) => {
@@ -195,75 +197,49 @@ async function signManifest(writer: ZipWriter, manifestBytes: Uint8Array, option
   return { name: MANIFEST_SIGNATURE_NAME, signer: s.holder.displayName, ...(s.rpps !== undefined ? { rpps: s.rpps } : {}), timestamped: source !== undefined };
 }
 
-interface Queued {
-  item: ExportItem;
-  /** A small file, encoded on a worker. */
-  encoded?: Promise<EncodeResult>;
-  /** A large file, streamed by the writer; `hash` sees its plaintext. */
-  prepared?: PreparedEntry;
-  hash?: Hash;
-}
+type Written = { entries: ExportedEntry[]; manifest: ManifestFile[] };
+type WriteOptions = ExportOptions & { totalBytes: number; progress: { read: number } };
 
 /**
- * Writes every file and folder in order, small files encoded ahead on the workers (within
- * {@link AHEAD_BYTES} and `concurrency` files), large ones streamed as their turn comes.
+ * Writes every folder (first: a file written early is then never ahead of its folder's entry),
+ * then every file in the order of {@link ExportQueue}.
  */
-async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: ExportOptions & { totalBytes: number; progress: { read: number } }): Promise<{ entries: ExportedEntry[]; manifest: ManifestFile[] }> {
-  const entries: ExportedEntry[] = [];
-  const manifest: ManifestFile[] = [];
-  const queue: Queued[] = [];
-  const ahead = Math.max(1, o.concurrency ?? 4096);
-  let cursor = 0;
-  let aheadBytes = 0;
-  const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
-  const fill = (): void => {
-    while (cursor < items.length && queue.length < ahead && aheadBytes < AHEAD_BYTES) {
-      const item = items[cursor++]!;
-      if (item.directory) queue.push({ item });
-      else if (item.size <= SMALL_ENTRY) {
-        const encoded = workers.encode({ path: item.path, maxBytes: 2 * SMALL_ENTRY });
-        encoded.catch(() => undefined);
-        aheadBytes += item.size;
-        queue.push({ item, encoded });
-      } else {
-        const hash = createHash('sha256');
-        const tap = (c: Uint8Array): void => {
-          hash.update(c);
-          o.progress.read += c.byteLength;
-          report(item);
-        };
-        queue.push({ item, hash, prepared: writer.prepareFile({ name: item.name, mtime: item.mtime, unixMode: item.mode }, () => readFileChunks(item.path), item.size, tap, { ownChunks: true }) });
-      }
-    }
-  };
-  for (;;) {
-    fill();
-    const q = queue.shift();
-    if (q === undefined) break;
-    if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
-    const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
-    if (q.item.directory) {
-      await writer.addDirectory(meta);
-      entries.push({ name: q.item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
-      continue;
-    }
-    let sha256: string;
-    let w;
-    if (q.encoded !== undefined) {
-      const r = await q.encoded;
-      aheadBytes -= q.item.size;
-      w = await writer.writeEncoded(meta, r);
-      sha256 = r.sha256;
-      o.progress.read += r.size;
-      report(q.item);
-    } else {
-      w = await writer.writePrepared(q.prepared!);
-      sha256 = q.hash!.digest('hex');
-    }
-    entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
-    manifest.push({ name: q.item.name, size: w.size, sha256 });
+async function writeEntries(writer: ZipWriter, workers: ZipWorkers, items: ExportItem[], o: WriteOptions): Promise<Written> {
+  const out: Written = { entries: [], manifest: [] };
+  for (const item of items) {
+    if (!item.directory) continue;
+    await writer.addDirectory({ name: item.name, mtime: item.mtime, unixMode: item.mode });
+    out.entries.push({ name: item.name, directory: true, size: 0, method: 'stored', compressedSize: 0 });
   }
-  return { entries, manifest };
+  const report = (item: ExportItem): void => o.onProgress?.({ file: item.name, bytes: o.progress.read, totalBytes: o.totalBytes });
+  const queue = new ExportQueue(items, writer, workers, Math.max(1, o.concurrency ?? 4096), (item, chunk) => {
+    o.progress.read += chunk.byteLength;
+    report(item);
+  });
+  try {
+    for (let q = queue.next(); q !== undefined; q = queue.next()) {
+      if (o.signal?.aborted === true) throw new ScelleError('INTERRUPTED', 'the export was interrupted: no archive was written', { params: { hintKey: 'hint.INTERRUPTED.clean' } });
+      const meta = { name: q.item.name, mtime: q.item.mtime, unixMode: q.item.mode };
+      let sha256: string;
+      let w;
+      if (q.encoded !== undefined) {
+        const r = await q.encoded;
+        w = await writer.writeEncoded(meta, r);
+        queue.written(q);
+        sha256 = r.sha256;
+        o.progress.read += r.size;
+        report(q.item);
+      } else {
+        w = await writer.writePrepared(q.prepared!);
+        sha256 = q.hash!.digest('hex');
+      }
+      out.entries.push({ name: q.item.name, directory: false, size: w.size, sha256, method: w.method === 8 ? 'deflate' : 'stored', compressedSize: w.compressedSize });
+      out.manifest.push({ name: q.item.name, size: w.size, sha256 });
+    }
+  } finally {
+    queue.stop();
+  }
+  return out;
 }
 
 /** A time-stamp source over HTTP (RFC 3161): the whole TimeStampResp is handed to CAdES-T. */

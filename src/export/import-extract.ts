@@ -7,14 +7,13 @@
  * batch of files, the renames done by a worker). The first failing entry's error is thrown; a
  * full disk says how much room the rest needed.
  */
-import { resolve } from 'node:path';
 import { ScelleError } from '../errors.js';
 import { DurableCommits, OrderedCommits, discard, type PendingFile } from '../io/durable-commits.js';
 import { fsError, freeBytes, mediumOf } from '../io/fs-errors.js';
 import { tempPathFor, trackTemp } from '../io/temp-files.js';
 import type { ZipEntry, ZipReader } from '../crypto/zip/reader.js';
 import { printable } from '../crypto/zip/names.js';
-import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
+import type { ZipWorkers } from '../crypto/zip/zip-pool.js';
 import { errorFromData, type DecodeJob, type DecodeResult } from '../crypto/zip/entry-jobs.js';
 import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
 import type { ManifestFile } from './manifest.js';
@@ -47,15 +46,13 @@ interface Planned {
   listed?: ManifestFile;
 }
 
-/** Step 4; see the module comment. */
-export async function extractAll(reader: ZipReader, plan: ImportPlan, o: ExtractOptions): Promise<ImportedEntry[]> {
-  const workers = startZipWorkers({ zipPath: resolve(reader.path), centralDirectoryOffset: reader.centralDirectoryOffset, ...(o.password ? { password: o.password } : {}) }, reader.entryReader, o.workers);
+/** Step 4, on `workers` (started on this archive by the caller, who closes them); see the module comment. */
+export async function extractAll(reader: ZipReader, plan: ImportPlan, o: ExtractOptions, workers: ZipWorkers): Promise<ImportedEntry[]> {
   const run = new Extraction(reader, plan, o, workers);
   try {
     await run.all();
   } finally {
     await run.finish();
-    await workers.close();
   }
   if (run.failure !== undefined) throw await withRoom(run.failure.error, o.outDir, plan.declared - run.committedBytes);
   return run.results;

@@ -13,7 +13,7 @@
  * The whole-buffer variant is {@link writeFileAtomic}; this one is for outputs too large to hold
  * in memory (an attached signature of a multi-gigabyte file).
  */
-import { close, fchmod, fsync, open as openFd, writev } from 'node:fs';
+import { close, fchmod, fdatasync, fsync, open as openFd, writev } from 'node:fs';
 import { open, rename, rm, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ScelleError } from '../errors.js';
@@ -44,6 +44,14 @@ export interface AtomicOutputOptions extends AtomicWriteOptions {
    * medium fills up): the error then says how much more room was needed.
    */
   expectedBytes?: number | (() => number);
+  /**
+   * Start an fdatasync in the background each time this many more bytes were written (default:
+   * none). For a large output (a zip of a gigabyte): the disk writes it while it is produced, and
+   * the fsync of {@link AtomicOutput.commit} waits for the last stretch only instead of the whole
+   * file (measured ~0.5 s at the end of a 730 MiB export). Durability is unchanged: commit still
+   * fsyncs before the rename.
+   */
+  syncEveryBytes?: number;
 }
 
 /** An output file being written; see {@link openAtomicOutput}. */
@@ -78,6 +86,7 @@ const fd = {
   writev: (handle: number, buffers: Uint8Array[]): Promise<number> =>
     new Promise((resolve, reject) => writev(handle, buffers, (e, n) => (e ? reject(e) : resolve(n)))),
   sync: (handle: number): Promise<void> => new Promise((resolve, reject) => fsync(handle, (e) => (e ? reject(e) : resolve()))),
+  datasync: (handle: number): Promise<void> => new Promise((resolve, reject) => fdatasync(handle, (e) => (e ? reject(e) : resolve()))),
   close: (handle: number): Promise<void> => new Promise((resolve, reject) => close(handle, (e) => (e ? reject(e) : resolve()))),
   chmod: (handle: number, mode: number): Promise<void> => new Promise((resolve, reject) => fchmod(handle, mode, (e) => (e ? reject(e) : resolve()))),
 };
@@ -149,7 +158,31 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
     await fd.close(handle);
   };
 
+  // The background fdatasync (syncEveryBytes): at most one at a time; its failure is thrown by the
+  // next write or the commit.
+  const syncEvery = options.syncEveryBytes ?? 0;
+  let syncedUpTo = 0;
+  let background: Promise<void> | undefined;
+  let backgroundError: unknown;
+  const startBackgroundSync = (): void => {
+    if (syncEvery <= 0 || background !== undefined || written - syncedUpTo < syncEvery) return;
+    syncedUpTo = written;
+    background = fd.datasync(handle).then(
+      () => undefined,
+      (e: unknown) => {
+        backgroundError ??= e;
+      },
+    ).finally(() => {
+      background = undefined;
+    });
+  };
+  const settleBackground = async (): Promise<void> => {
+    await background;
+    if (backgroundError !== undefined) throw backgroundError;
+  };
+
   const flush = async (): Promise<void> => {
+    if (backgroundError !== undefined) throw backgroundError;
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -169,12 +202,14 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
       }
       buffers = rest;
     }
+    startBackgroundSync();
   };
 
   const abort = async (): Promise<void> => {
     if (state !== 'open') return;
     state = 'aborted';
     pending = [];
+    await background;
     await closeOnce().catch(() => undefined);
     await rm(tempPath, { force: true }).catch(() => undefined);
     untrack();
@@ -205,6 +240,7 @@ export async function openAtomicOutput(path: string, options: AtomicOutputOption
       if (state !== 'open') throw new ScelleError('IO_ERROR', `${path}: commit after the output was ${state}`, { params: { file: path } });
       try {
         await flush();
+        await settleBackground();
         if (finalMode !== TEMP_MODE) await fd.chmod(handle, finalMode).catch(ignoreUnsupportedModes);
         await fd.sync(handle);
         await closeOnce();

@@ -8,11 +8,13 @@
  * data is on disk, and a crash leaves each final name complete or absent — never half written —
  * while the journal commits once per batch instead of once per file (each commit stalls the
  * threads writing the next files). Batches are committed in the background, in order, while the
- * caller writes the next ones; the folders are fsynced once each at the end, which makes the
- * renames durable.
+ * caller writes the next ones; at the end the renames are made durable by one more sync of the
+ * file system (every folder on the one synced) or, without it, by an fsync of each folder — on a
+ * folder of 200 letter folders that is one device flush instead of 200 (~2 ms each at the end of
+ * an import, when nothing else is left to overlap them).
  */
 import { close, fsync, open } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ScelleError } from '../errors.js';
 import { syncFolder } from './atomic-output.js';
@@ -46,6 +48,8 @@ export interface DurableCommitsOptions {
    * removed (default: here, one after another). An importer hands them to a worker thread.
    */
   rename?: (files: readonly PendingFile[]) => Promise<(unknown | null)[]>;
+  /** The file-system syncer (default: one started at the first batch). For tests. */
+  syncer?: FileSystemSyncer;
 }
 
 const openFd = (path: string): Promise<number> => new Promise((resolve, reject) => open(path, 'r+', (e, fd) => (e ? reject(e) : resolve(fd))));
@@ -120,9 +124,9 @@ export class DurableCommits {
   async finish(): Promise<void> {
     this.cut();
     await this.chain;
-    this.syncer?.close();
+    if (this.failure === undefined) await this.syncFolders();
+    this.closeSyncer();
     if (this.failure !== undefined) throw this.failure;
-    if (this.options.syncFolders !== false && this.volatile !== true) for (const d of this.folders) await syncFolder(d);
   }
 
   /**
@@ -132,8 +136,25 @@ export class DurableCommits {
   async settle(): Promise<void> {
     this.cut();
     await this.chain;
-    this.syncer?.close();
-    if (this.options.syncFolders !== false && this.volatile !== true) for (const d of this.folders) await syncFolder(d);
+    await this.syncFolders();
+    this.closeSyncer();
+  }
+
+  /** Ends the helper shell unless the caller gave its own syncer. */
+  private closeSyncer(): void {
+    if (this.options.syncer === undefined) this.syncer?.close();
+  }
+
+  /**
+   * Makes the renames durable: one more sync of the file system when the batches were synced
+   * that way and every folder is on that file system, else an fsync of each folder. Never throws
+   * (some file systems refuse fsync on a folder; the renames are still atomic).
+   */
+  private async syncFolders(): Promise<void> {
+    if (this.options.syncFolders === false || this.volatile === true || this.folders.size === 0) return;
+    const folders = [...this.folders];
+    if (this.syncfs === true && this.syncer !== undefined && (await sameFileSystem(folders)) && (await this.syncer.sync(folders[0]!))) return;
+    for (const d of folders) await syncFolder(d);
   }
 
   private wait(): Promise<void> {
@@ -159,7 +180,7 @@ export class DurableCommits {
     this.volatile ??= await isVolatileFileSystem(dir);
     if (this.volatile) return;
     if (this.syncfs !== false) {
-      this.syncer ??= startFileSystemSyncer();
+      this.syncer ??= this.options.syncer ?? startFileSystemSyncer();
       const ok = await this.syncer.sync(dir);
       this.syncfs ??= ok;
       if (ok) return;
@@ -193,6 +214,22 @@ export class DurableCommits {
       file.done?.();
     }
   }
+}
+
+/** True when every folder is on one file system (a stat each, a few at once; false when one fails). */
+async function sameFileSystem(folders: readonly string[]): Promise<boolean> {
+  let device: number | undefined;
+  let same = true;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (same && next < folders.length) {
+      const dev = (await stat(folders[next++]!).catch(() => undefined))?.dev;
+      if (dev === undefined || (device !== undefined && dev !== device)) same = false;
+      device ??= dev;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, folders.length) }, lane));
+  return same;
 }
 
 /** Renames one after another until one fails; the rest are then removed (not committed). */

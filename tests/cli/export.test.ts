@@ -68,6 +68,35 @@ describe('scelle export', () => {
     }
   }, 180_000);
 
+  it('letters and scans together (the scans streamed between letters encoded on the workers): each file once, every byte back through 7-Zip and import', () => {
+    const root = f('cabinet-mixte');
+    const sums = new Map<string, string>();
+    const put = (rel: string, b: Buffer): void => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), b);
+      sums.set(rel, createHash('sha256').update(b).digest('hex'));
+    };
+    put('a/scan-0.dcm', randomBytes(6 * (1 << 20) + 5));
+    for (let i = 0; i < 300; i++) put(`b/p${i % 9}/lettre-${i}.txt`, Buffer.from(`Courrier ${i}, suivi tensionnel. `.repeat(40 + (i % 50) * 20)));
+    put('c/scan-1.dcm', randomBytes(5 * (1 << 20) - 7));
+    put('c/compte-rendu.txt', Buffer.from('glycémie normale, traitement inchangé. '.repeat(200_000)));
+    for (let i = 0; i < 40; i++) put(`d/doc-${i}.pdf`, randomBytes(30_000 + i * 977));
+    for (const level of ['0', '1']) {
+      const zip = f(`mixte-${level}.zip`);
+      const r = scelle(['export', root, '--out', zip, '--level', level, '--json'], { env: env() });
+      expect(r.status, r.stderr).toBe(0);
+      const names = (r.json().entries as { name: string; directory: boolean }[]).filter((e) => !e.directory).map((e) => e.name);
+      expect([...names].sort()).toEqual([...sums.keys()].map((k) => `cabinet-mixte/${k}`).sort());
+      runPeer('7zz', ['x', `-p${PASSWORD}`, `-o${f(`mixte-7z-${level}`)}`, zip]);
+      const imp = scelle(['import', zip, '--out', f(`mixte-imp-${level}`)], { env: env() });
+      expect(imp.status, imp.stderr).toBe(0);
+      for (const [rel, sum] of sums) {
+        expect(createHash('sha256').update(readFileSync(f(`mixte-7z-${level}/cabinet-mixte/${rel}`))).digest('hex'), `7-Zip ${rel} level ${level}`).toBe(sum);
+        expect(createHash('sha256').update(readFileSync(f(`mixte-imp-${level}/cabinet-mixte/${rel}`))).digest('hex'), `import ${rel} level ${level}`).toBe(sum);
+      }
+    }
+  }, 180_000);
+
   it('refuses a weak password (exit 2) and an existing output (exit 1), writing nothing', () => {
     const w = scelle(['export', f('dossier'), '--out', f('weak.zip'), '--json'], { env: { SCELLE_PASSWORD: 'azerty2026' } });
     expect(w.status).toBe(2);

@@ -17,6 +17,7 @@ import { createCipheriv, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual, type C
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../../errors.js';
 import { pbkdf2Sha1Simd } from './pbkdf2-sha1-simd.js';
+import { xorSimd } from './xor-simd.js';
 
 /** AES strength code of the 0x9901 extra field: 1 = AES-128, 2 = AES-192, 3 = AES-256. */
 export type AesStrength = 1 | 2 | 3;
@@ -151,7 +152,8 @@ export class WinZipCtr {
       const count = Math.min(PIECE_BLOCKS, Math.ceil((n - off) / 16));
       const ks = this.keystream(count);
       const take = Math.min(count * 16, n - off);
-      xorInto(buf.subarray(off, off + take), ks.subarray(0, take));
+      const dst = buf.subarray(off, off + take);
+      if (!xorSimd(dst, ks)) xorInto(dst, ks.subarray(0, take));
       if (take < ks.byteLength) this.spare = ks.slice(take);
       off += take;
     }

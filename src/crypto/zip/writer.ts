@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { ScelleError } from '../../errors.js';
+import { releaseBuffersEvery } from '../../io/memory.js';
 import { DEFLATE_END, deflateChunk, deflateWhole } from './deflate.js';
 import {
   EXTRA, FLAG, LeWriter, MADE_BY_UNIX, METHOD, SIG, U16_MAX, U32_MAX, VERSION,
@@ -275,6 +276,13 @@ export class ZipWriter {
       compressedSize += o.byteLength;
       return o;
     };
+    // A large file allocates two fresh buffers per byte (its chunks, and the keystream OpenSSL
+    // returns) that only a collection frees; without one every few chunks the external memory
+    // grows until V8 runs full mark-compacts of the whole heap — measured 1.6 s of a 10 s export's
+    // main thread (50 of them); one minor collection every 4 chunks left ~16 (0.2 s). Not much
+    // more often: a chunk alive across two (read, the deflate queue, the write) is promoted to
+    // where only a full collection frees it.
+    const release = releaseBuffersEvery(2 * (DEFLATE_IN_FLIGHT + 1) * LARGE_CHUNK);
     async function* payload(): AsyncGenerator<Uint8Array> {
       if (crypt !== undefined && keys !== undefined) {
         compressedSize += crypt.salt.byteLength + 2;
@@ -296,6 +304,7 @@ export class ZipWriter {
         queue.push(p);
         previous = chunk;
         while (queue.length >= DEFLATE_IN_FLIGHT) yield emit(await queue.shift()!);
+        release(2 * chunk.byteLength);
       }
       while (queue.length > 0) yield emit(await queue.shift()!);
       if (method === METHOD.deflate) yield emit(DEFLATE_END.slice());

@@ -94,10 +94,14 @@ describe('export and import', () => {
     expect(r.files).toBe(4);
     expect(r.directories).toBe(4);
     expect(r.signature).toBeUndefined();
-    expect(r.entries.map((e) => e.name)).toEqual([
-      'Cabinet Médical/', 'Cabinet Médical/Patients/', 'Cabinet Médical/Patients/gros.txt', 'Cabinet Médical/Patients/scan.dcm',
-      'Cabinet Médical/Patients/Élodie/', 'Cabinet Médical/Patients/Élodie/compte rendu à relire.txt', 'Cabinet Médical/vide/', 'Cabinet Médical/vide.txt',
+    // Folders first, in listing order; then the files: the small ones in listing order, the large
+    // one (streamed while they were being encoded) somewhere among them.
+    const names = r.entries.map((e) => e.name);
+    expect(names.slice(0, 4)).toEqual(['Cabinet Médical/', 'Cabinet Médical/Patients/', 'Cabinet Médical/Patients/Élodie/', 'Cabinet Médical/vide/']);
+    expect(names.slice(4).filter((n) => !n.endsWith('gros.txt'))).toEqual([
+      'Cabinet Médical/Patients/scan.dcm', 'Cabinet Médical/Patients/Élodie/compte rendu à relire.txt', 'Cabinet Médical/vide.txt',
     ]);
+    expect(names.slice(4).filter((n) => n.endsWith('gros.txt'))).toEqual(['Cabinet Médical/Patients/gros.txt']);
     expect(r.entries.find((e) => e.name.endsWith('scan.dcm'))!.method).toBe('stored');
     expect(r.entries.find((e) => e.name.endsWith('gros.txt'))!.method).toBe('deflate');
     expect(progress.at(-1)).toBe(r.totalBytes);
@@ -118,6 +122,34 @@ describe('export and import', () => {
     expect(manifest).toContain(`${sha(readFileSync(join(src, 'vide.txt')))}  Cabinet Médical/vide.txt\n`);
     expect(manifest).toMatch(/# size: 200000\n[0-9a-f]{64} {2}Cabinet Médical\/Patients\/scan\.dcm\n/u);
     expect(tree(out).filter((p) => p.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.each([0, 1])('many letters and several large files (level %i): each written once, every byte back, small files in listing order', async (level) => {
+    const root = fresh('mixed');
+    const files = new Map<string, Buffer>();
+    const put = (rel: string, data: Buffer): void => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), data);
+      files.set(`${rel.split('/')[0]}/${rel.split('/').slice(1).join('/')}`, data);
+    };
+    // large files listed first, in the middle and last; a compressible one, and sizes around a chunk
+    put('cabinet/a-scan.dcm', randomBytes(5 * 1024 * 1024 + 3));
+    for (let i = 0; i < 150; i++) put(`cabinet/p${String(i % 7)}/lettre-${String(i).padStart(3, '0')}.txt`, Buffer.from(`Lettre ${i} : `.repeat(50 + i * 13)));
+    put('cabinet/m-compte-rendu.txt', Buffer.from('tension normale, traitement inchangé. '.repeat(150_000)));
+    for (let i = 0; i < 60; i++) put(`cabinet/q/doc-${String(i).padStart(2, '0')}.pdf`, randomBytes(20_000 + i * 1000));
+    put('cabinet/z-scan.dcm', randomBytes(6 * 1024 * 1024 - 1));
+    const zip = `${fresh()}.zip`;
+    const r = await exportZip([join(root, 'cabinet')], zip, { password: PASSWORD, level });
+    const written = r.entries.filter((e) => !e.directory).map((e) => e.name);
+    expect([...written].sort()).toEqual([...files.keys()].sort());
+    const listed = [...files.keys()].sort();
+    const small = (n: string): boolean => files.get(n)!.byteLength <= 4 * 1024 * 1024;
+    expect(written.filter(small)).toEqual(listed.filter(small));
+    expect(r.entries.findIndex((e) => !e.directory)).toBe(r.directories);
+    const out = fresh('out');
+    const i = await importZip(zip, { password: PASSWORD, outDir: out });
+    expect(i.manifest).toMatchObject({ present: true, files: files.size, ok: true });
+    for (const [name, data] of files) expect(readFileSync(join(out, name)).equals(data), name).toBe(true);
   });
 
   it('zip64 forced on small files imports the same', async () => {

@@ -49,6 +49,23 @@ describe('atomic streamed output', () => {
     await expect(out.write(new Uint8Array(1))).rejects.toSatisfy((e) => isScelleError(e, 'IO_ERROR'));
   });
 
+  it('syncEveryBytes: background syncs while writing change nothing of the bytes; an abort with one in flight leaves nothing', async () => {
+    const d = fresh();
+    const path = join(d, 'out.bin');
+    const out = await openAtomicOutput(path, { coalesceBytes: 64 * 1024, syncEveryBytes: 1024 * 1024 });
+    const parts = Array.from({ length: 25 }, (_, i) => randomBytes(50_000 + i));
+    for (const p of parts) await out.write(p);
+    await out.commit();
+    expect(readFileSync(path)).toEqual(Buffer.concat(parts));
+    expect(readdirSync(d)).toEqual(['out.bin']);
+
+    const d2 = fresh();
+    const aborted = await openAtomicOutput(join(d2, 'x.bin'), { coalesceBytes: 1, syncEveryBytes: 1 });
+    await aborted.write(randomBytes(300_000));
+    await aborted.abort();
+    expect(readdirSync(d2)).toEqual([]);
+  });
+
   it('writeStreamAtomic: a producer that throws mid-way leaves nothing and its error goes through', async () => {
     const d = fresh();
     const path = join(d, 'out.bin');

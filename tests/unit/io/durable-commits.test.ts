@@ -12,6 +12,8 @@ import { makeTempDir } from '../../helpers/tmp.js';
 
 const tmp = makeTempDir('scelle-durable-');
 afterAll(() => tmp.cleanup());
+/** On tmpfs nothing is synced at all (the sync tests then have nothing to observe). */
+const volatileTmp = await isVolatileFileSystem(tmp.dir);
 let n = 0;
 const fresh = (): string => join(tmp.dir, `case-${n++}`);
 const pending = (dir: string, name: string): PendingFile => {
@@ -54,6 +56,40 @@ describe('DurableCommits', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) await c.add(pending(dir, name)).catch(() => undefined);
     await expect(c.finish()).rejects.toSatisfy((e) => isScelleError(e, 'DISK_FULL'));
     expect(readdirSync(dir).sort()).toEqual(['a', 'b']);
+  });
+
+  it.skipIf(volatileTmp)('with a file-system sync, the renames are made durable by one more sync after the last of them (not an fsync per folder)', async () => {
+    const dir = fresh();
+    const folders = ['p1', 'p2', 'p3'].map((f) => join(dir, f));
+    for (const f of folders) mkdirSync(f, { recursive: true });
+    const syncs: { dir: string; inPlace: number }[] = [];
+    const files = folders.flatMap((f) => ['a', 'b'].map((name) => pending(f, name)));
+    const syncer = {
+      sync: async (d: string) => {
+        syncs.push({ dir: d, inPlace: files.filter((x) => existsSync(x.path)).length });
+        return true;
+      },
+      close: () => undefined,
+    };
+    const c = new DurableCommits({ batchFiles: 4, syncer });
+    for (const f of files) await c.add(f);
+    await c.finish();
+    // two batches (4 + 2 files), each synced before its renames, then one sync once all are in place
+    expect(syncs.map((x) => x.inPlace)).toEqual([0, 4, 6]);
+    expect(folders).toContain(syncs[2]!.dir);
+    expect(c.committed).toBe(6);
+  });
+
+  it.skipIf(volatileTmp)('without a file-system sync, every folder is still made durable (an fsync each) and the files are in place', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'q'), { recursive: true });
+    const calls: string[] = [];
+    const c = new DurableCommits({ syncer: { sync: async (d) => (calls.push(d), false), close: () => undefined } });
+    await c.add(pending(join(dir, 'q'), 'x'));
+    await c.finish();
+    // the batch asked once, found no syncfs, fsynced its file; the folders are then not asked again
+    expect(calls).toHaveLength(1);
+    expect(readdirSync(join(dir, 'q'))).toEqual(['x']);
   });
 
   it('settle() commits what was accepted and swallows nothing it should not', async () => {
