@@ -12,7 +12,8 @@ import { ScelleError } from '../errors.js';
 import type { FromReader, ToReader } from './read-worker.js';
 import type { Destination } from './destination/destination.js';
 import { LocalDestination } from './destination/local.js';
-import { PackReader, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
+import { PackBuffers, readLocalPack } from './pack-buffers.js';
+import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 export interface ReadPool {
   /** Number of readers (restore jobs name one, so that a pack is read by one reader). */
@@ -61,7 +62,11 @@ interface Reader {
 
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 8 * 1024 * 1024 }, fetch);
+  const cacheSize = 2;
+  const buffers = new PackBuffers(cacheSize + 2);
+  const local = init.local === undefined ? undefined : new LocalDestination(init.local.info, init.local.root);
+  const read = local === undefined ? fetch : (name: string) => readLocalPack(local, packKeyOf(name), buffers);
+  const reader = new PackReader({ ...init, cacheSize, gcEveryBytes: 8 * 1024 * 1024 }, read, undefined, buffers);
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = queue.then(f, f);

@@ -172,7 +172,7 @@ function inside(to: string, p: string): string {
 
 /**
  * Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this thread
- * reads the packs they ask for. Each reader gets the files whose packs it reads (restore-plan.ts).
+ * reads the packs they ask for (or the readers read a local folder themselves).
  */
 async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEntry[], to: string, result: RestoreResult, options: RestoreOptions): Promise<void> {
   const totalBytes = files.reduce((a, f) => a + (f.size ?? 0), 0);
@@ -213,13 +213,18 @@ async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEnt
       result.problems.push({ path: f.path, code: r.code, message: r.message });
     }
   };
-  // a few files queued per reader, so that it reads the next pack ahead
-  await Promise.all(planRestore(files, doc.packs, pool.size).map(async (list, n) => {
+  // each reader takes the next group while it has fewer than a few files queued (so that it reads
+  // the next pack ahead): the work spreads by how fast each reader goes (restore-plan.ts)
+  const groups = planRestore(files, doc.packs);
+  let next = 0;
+  await Promise.all(Array.from({ length: pool.size }, async (_, n) => {
     const inFlight = new Set<Promise<void>>();
-    for (const f of list) {
-      const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= 8) await Promise.race(inFlight);
+    while (next < groups.length) {
+      for (const f of groups[next++]!) {
+        const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 8) await Promise.race(inFlight);
+      }
     }
     await Promise.all(inFlight);
   }));
