@@ -42,6 +42,43 @@ function workerUrl(): URL | undefined {
   return import.meta.url.endsWith('.ts') ? undefined : new URL('./read-worker.js', import.meta.url);
 }
 
+/** A reader worker, with a small young generation: pack and chunk buffers are external memory, freed when V8 collects. */
+function newWorker(url: URL): Worker {
+  return new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+}
+
+/** Workers started ahead of their pool ({@link prewarmReadPool}), not keeping the process alive. */
+const spares: Worker[] = [];
+
+/**
+ * Starts the workers of a coming restore or verify now: a worker takes ~0.3 s of a core to start
+ * (Node's own modules compile again in each thread), which the command can spend deriving the key
+ * from the passphrase (scrypt, one core for ~0.5 s) instead of after it. A spare that is never used
+ * does not keep the process alive. Does nothing where workers are not available.
+ */
+export function prewarmReadPool(shape: PoolShape = defaultReaders()): void {
+  const url = workerUrl();
+  if (url === undefined) return;
+  while (spares.length < shape.workers) {
+    const w = newWorker(url);
+    w.unref();
+    w.on('error', () => undefined);
+    w.once('exit', () => {
+      const i = spares.indexOf(w);
+      if (i >= 0) spares.splice(i, 1);
+    });
+    spares.push(w);
+  }
+}
+
+/** A spare worker, or a new one. */
+function takeWorker(url: URL): Worker {
+  const w = spares.shift();
+  if (w === undefined) return newWorker(url);
+  w.ref();
+  return w;
+}
+
 /** `bytes` as an ArrayBuffer of its own (to transfer it). */
 function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
@@ -87,8 +124,7 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
 
 /** A worker reader; `fetch` serves the packs it asks for (when it does not read them itself). */
 function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  // a small young generation: pack and chunk buffers are external memory, freed when V8 collects
-  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = takeWorker(url);
   const pending = new Map<number, { res: (r: never) => void; rej: (e: unknown) => void }>();
   let seq = 0;
   let fatal: unknown;
