@@ -149,7 +149,11 @@ async function restoreLocked(d: Destination, options: RestoreOptions): Promise<R
   await mkdir(to, { recursive: true });
   const result: RestoreResult = { snapshot: listing.snapshot, time: listing.time, to, files: 0, bytes: 0, repository: config.id, destination, seal, problems: [] };
   const dirs = entries.filter((e) => e.type === 'dir');
-  for (const dir of dirs) await mkdir(join(to, dir.path), { recursive: true });
+  // the folder of a file is made when its first file comes (restoreFiles); all of them, empty ones
+  // included, one after another while the files are restored: hundreds of mkdir before the first
+  // file held the start back (one at a time: the pack reads share the same I/O threads)
+  const made = dirs.reduce<Promise<unknown>>((p, dir) => p.then(() => mkdir(join(to, dir.path), { recursive: true })), Promise.resolve());
+  made.catch(() => undefined);
   const files = entries.filter((e) => e.type === 'file');
   const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(d) }, packFetcher(d));
   try {
@@ -159,9 +163,19 @@ async function restoreLocked(d: Destination, options: RestoreOptions): Promise<R
   }
   const rankOf = new Map(files.map((f, i) => [f.path, i]));
   result.problems.sort((a, b) => (rankOf.get(a.path) ?? 0) - (rankOf.get(b.path) ?? 0));
+  await made;
   await finishTree(entries, dirs, to, result);
   return result;
 }
+
+/**
+ * Files queued per reader, and their bytes. A worker restores a letter in about a millisecond
+ * (creating the file is most of it) and this thread hands out the next files only between its own
+ * chunks: a longer queue keeps the worker from waiting for it (queued jobs hold no data). The bytes
+ * bound keeps a reader from queueing several large files the other reader would be free to take.
+ */
+const QUEUED = 32;
+const QUEUED_BYTES = 8 * 1024 * 1024;
 
 /** The absolute path of a snapshot path inside `to` (UNSAFE_PATH if it would leave it). */
 function inside(to: string, p: string): string {
@@ -219,11 +233,17 @@ async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEnt
   let next = 0;
   await Promise.all(Array.from({ length: pool.size }, async (_, n) => {
     const inFlight = new Set<Promise<void>>();
+    let bytes = 0;
     while (next < groups.length) {
       for (const f of groups[next++]!) {
-        const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
+        const size = f.size ?? 0;
+        bytes += size;
+        const p: Promise<void> = restoreOne(f, n).finally(() => {
+          inFlight.delete(p);
+          bytes -= size;
+        });
         inFlight.add(p);
-        if (inFlight.size >= 8) await Promise.race(inFlight);
+        if (inFlight.size >= QUEUED || bytes >= QUEUED_BYTES) await Promise.race(inFlight);
       }
     }
     await Promise.all(inFlight);
