@@ -22,7 +22,11 @@ export class PackBuffers {
   readonly #mine = new WeakSet<ArrayBuffer>();
   readonly #keep: number;
 
-  /** `keep`: free buffers kept at most (the others are left to the collector). */
+  /**
+   * `keep`: free buffers kept at most (the others are left to the collector). A buffer is free only
+   * between the eviction of a pack and the read of the next one: two are enough, more only adds
+   * to the peak memory.
+   */
   constructor(keep: number) {
     this.#keep = keep;
   }

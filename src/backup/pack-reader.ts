@@ -172,10 +172,31 @@ export class PackReader {
     if (!this.#packs.has(name)) this.#slot(name, false).bytes.catch(() => undefined);
   }
 
-  /** Starts reading the first pack of a queued job (it is usually the pack of the job before). */
-  prefetch(job: RestoreJob): void {
-    const first = job.chunks[0];
-    if (first !== undefined) this.#prefetchPack(first[1]);
+  readonly #queue: { job: RestoreJob; done: (r: JobResult) => void }[] = [];
+  #running = false;
+
+  /**
+   * Restores a file after the ones queued before it. While a job runs, the first pack that a
+   * queued job needs and the running one does not is read ahead: one pack, not the packs of every
+   * queued job (a few dozen letters queued from as many packs would evict each other's packs
+   * before use, read them twice and leave their buffers to the collector).
+   */
+  restore(job: RestoreJob): Promise<JobResult> {
+    return new Promise((done) => {
+      this.#queue.push({ job, done });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
+      const mine = new Set(q.job.chunks.map((c) => c[1]));
+      const ahead = this.#queue.find((n) => n.job.chunks[0] !== undefined && !mine.has(n.job.chunks[0][1]))?.job.chunks[0]?.[1];
+      if (ahead !== undefined) this.#prefetchPack(ahead);
+      q.done(await this.restoreFile(q.job).catch((e: unknown) => ({ ok: false as const, code: 'IO_ERROR', message: `${q.job.path}: ${(e as Error).message}` })));
+    }
+    this.#running = false;
   }
 
   /** Restores one file: every chunk authenticated, the whole file checked against its SHA-256. */

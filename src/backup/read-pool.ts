@@ -100,7 +100,7 @@ interface Reader {
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
   const cacheSize = 2;
-  const buffers = new PackBuffers(cacheSize + 2);
+  const buffers = new PackBuffers(2);
   const local = init.local === undefined ? undefined : new LocalDestination(init.local.info, init.local.root);
   const read = local === undefined ? fetch : (name: string) => readLocalPack(local, packKeyOf(name), buffers);
   const reader = new PackReader({ ...init, cacheSize, gcEveryBytes: 8 * 1024 * 1024 }, read, undefined, buffers);
@@ -112,7 +112,7 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
   };
   const self: Reader = {
     busy: 0,
-    restore: (job) => serial(() => reader.restoreFile(job)),
+    restore: (job) => reader.restore(job), // the reader runs its restore jobs in order
     check: (name, blobs) => {
       self.busy++;
       return serial(() => reader.checkPack(name, undefined, blobs)).finally(() => { self.busy--; });

@@ -36,12 +36,11 @@ if (parentPort !== null) {
   });
   let buffers: PackBuffers | undefined;
   const fetch = (name: string): Promise<Uint8Array> => (local !== undefined ? readLocalPack(local, packKeyOf(name), buffers!) : ask(name));
-  let queue: Promise<void> = Promise.resolve();
   port.on('message', (m: ToReader) => {
     if (m.type === 'init') {
       if (m.init.local !== undefined) local = new LocalDestination(m.init.local.info, m.init.local.root);
       const gc = exposedGc();
-      buffers = new PackBuffers((m.init.cacheSize ?? 4) + 2);
+      buffers = new PackBuffers(2);
       reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }), buffers);
     }
     else if (m.type === 'pack' || m.type === 'pack-error') {
@@ -50,10 +49,7 @@ if (parentPort !== null) {
       if (m.type === 'pack') w?.res(m.bytes);
       else w?.rej(new ScelleError(m.code as ErrorCode, m.message));
     } else if (m.type === 'restore') {
-      reader!.prefetch(m.job);
-      // the next job starts decrypting while the writes of this one complete
-      queue = queue.then(async () => {
-        const result = await reader!.restoreFile(m.job);
+      void reader!.restore(m.job).then((result) => {
         port.postMessage({ type: 'restored', seq: m.seq, result } satisfies FromReader);
       });
     } else if (m.type === 'check') {
