@@ -192,6 +192,9 @@ export class PackReader {
     this.#running = true;
     for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
       const mine = new Set(q.job.chunks.map((c) => c[1]));
+      // its first pack becomes the most recently used before another is read: never evicted by it
+      const first = q.job.chunks[0]?.[1];
+      if (first !== undefined) this.#slot(first, false).bytes.catch(() => undefined);
       const ahead = this.#queue.find((n) => n.job.chunks[0] !== undefined && !mine.has(n.job.chunks[0][1]))?.job.chunks[0]?.[1];
       if (ahead !== undefined) this.#prefetchPack(ahead);
       q.done(await this.restoreFile(q.job).catch((e: unknown) => ({ ok: false as const, code: 'IO_ERROR', message: `${q.job.path}: ${(e as Error).message}` })));

@@ -99,7 +99,7 @@ interface Reader {
 
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  const cacheSize = 2;
+  const cacheSize = 3;
   const buffers = new PackBuffers(2);
   const local = init.local === undefined ? undefined : new LocalDestination(init.local.info, init.local.root);
   const read = local === undefined ? fetch : (name: string) => readLocalPack(local, packKeyOf(name), buffers);
@@ -150,7 +150,8 @@ function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promi
   };
   worker.on('error', fail);
   worker.on('exit', () => fail(new ScelleError('INTERNAL', 'a restore worker stopped unexpectedly')));
-  worker.postMessage({ type: 'init', init: { ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
+  // three packs cached: the one being restored, the next of a large file, the next a queued file needs
+  worker.postMessage({ type: 'init', init: { cacheSize: 3, ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
   const call = <T>(msg: ToReader, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (fatal !== undefined) return Promise.reject(fatal);
     self.busy++;
