@@ -172,6 +172,22 @@ export class PackReader {
     if (!this.#packs.has(name)) this.#slot(name, false).bytes.catch(() => undefined);
   }
 
+  #sinceYield = 0;
+
+  /**
+   * Lets the thread's event loop run every 2 MiB restored. Packs read ahead are already there, so
+   * a large file would otherwise be restored from start to end in one go: in the caller's thread
+   * that starves the worker, whose next files this thread hands out (a 50 MiB scan left it idle
+   * for a fifth of a second); in a worker, the files sent meanwhile could not be queued and read
+   * ahead.
+   */
+  async #breathe(bytes: number): Promise<void> {
+    this.#sinceYield += bytes;
+    if (this.#sinceYield < 2 * 1024 * 1024) return;
+    this.#sinceYield = 0;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
   readonly #queue: { job: RestoreJob; done: (r: JobResult) => void }[] = [];
   #running = false;
 
@@ -230,6 +246,7 @@ export class PackReader {
         } finally {
           this.#unhold(slot);
         }
+        await this.#breathe(rawLength);
       }
       fchmodSync(fd, job.mode & 0o777);
       futimesSync(fd, job.mtime / 1000, job.mtime / 1000);
