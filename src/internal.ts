@@ -41,6 +41,7 @@ export { sourceLabels } from './backup/run.js';
 export { stateDirOf, defaultConfigPath, DEFAULT_CONFIG_NAME } from './backup/config.js';
 export { expectRepository, readSlots, DEFAULT_PACK_SIZE } from './backup/repository.js';
 export { loadIndex } from './backup/repo-index.js';
+export { prewarmReadPool } from './backup/read-pool.js';
 export type { RepoIndex, BlobLocation } from './backup/repo-index.js';
 export {
   newMasterSecret, deriveWriteKeys, writeKeysOf, makePassphraseSlot, makeRecoverySlot, makeCertificateSlot, openSlot,

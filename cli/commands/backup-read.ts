@@ -13,7 +13,7 @@ import {
   ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore,
   readBackupConfig, type VerifyReport, type ConfiguredDestination,
 } from '../../src/index.js';
-import { readChain, witnessedHeads, updateState, stateDirOf, type KnownHead, type Chain } from '../../src/internal.js';
+import { readChain, witnessedHeads, updateState, stateDirOf, prewarmReadPool, type KnownHead, type Chain } from '../../src/internal.js';
 import { action } from '../action.js';
 import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';
@@ -115,6 +115,7 @@ async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<Outcome> {
       const expect = { ...e, known };
       if (o.key === false) reports.push(await verifyWithoutKey(t.destination, expect));
       else {
+        if (master === undefined && o.readData === true) prewarmReadPool();
         master ??= await unlockWith(ctx, o, t, copies.repository);
         reports.push(await verifyRepository(t.destination, { ...expect, master, readData: o.readData === true }));
       }
@@ -159,6 +160,7 @@ async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpt
   try {
     const t = await firstReachable(copies);
     const name = expectedName(copies, t, o.from);
+    prewarmReadPool(); // its workers start while the key is derived
     const master = await unlockWith(ctx, o, t, copies.repository);
     const seal = await sealTrust(ctx, o, copies);
     const r = await restoreSnapshot(t.destination, {
@@ -186,6 +188,7 @@ async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
   try {
     const t = await firstReachable(copies);
     const name = expectedName(copies, t, o.from);
+    prewarmReadPool(); // its workers start while the key is derived
     const master = await unlockWith(ctx, o, t, copies.repository);
     const r = await drillRestore(t.destination, {
       master, seal: await sealTrust(ctx, o, copies), ...(copies.stateDir ? { stateDir: copies.stateDir } : {}),

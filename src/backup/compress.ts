@@ -44,8 +44,15 @@ export function compressChunk(chunk: Uint8Array, level = 1): { data: Uint8Array;
   return { data: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), z: 1 };
 }
 
-/** The chunk from its stored form. */
+/** Largest output buffer allocated ahead for a chunk (chunks are at most 8 MiB). */
+const MAX_OUT_AHEAD = 16 * 1024 * 1024;
+
+/**
+ * The chunk from its stored form. The output buffer is allocated at the chunk's size (plus room
+ * to see the end of the stream): zlib's default 16 KiB pieces, concatenated at the end, cost a
+ * quarter more CPU on restore and verify.
+ */
 export function decompressChunk(data: Uint8Array, z: number, rawLength: number): Uint8Array {
   if (z === 0) return data;
-  return gunzipSync(data, { maxOutputLength: Math.max(rawLength, 1) });
+  return gunzipSync(data, { maxOutputLength: Math.max(rawLength, 1), chunkSize: Math.min(Math.max(rawLength, 0), MAX_OUT_AHEAD) + 64 });
 }

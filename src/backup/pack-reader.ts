@@ -13,6 +13,7 @@ import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import { chunkId } from './keys.js';
 import { RELEASE_INTERVAL, releaseBuffersEvery } from '../io/memory.js';
 import type { DestinationInfo } from './destination/destination.js';
+import type { PackBuffers } from './pack-buffers.js';
 
 /** What a reader needs (plain data: it crosses to a worker). */
 export interface ReaderInit {
@@ -79,21 +80,32 @@ function writeAll(fd: number, data: Uint8Array): void {
   while (o < data.length) o += writeSync(fd, data, o, data.length - o);
 }
 
+/** A pack in a reader's cache; its buffer goes back to the pool once evicted and not held. */
+interface PackSlot {
+  bytes: Promise<Uint8Array>;
+  value?: Uint8Array;
+  holds: number;
+  evicted: boolean;
+}
+
 export class PackReader {
   readonly #init: ReaderInit;
   readonly #fetch: (name: string) => Promise<Uint8Array>;
   readonly #keys = new Map<string, Buffer>();
-  readonly #packs = new Map<string, Promise<Uint8Array>>();
+  readonly #packs = new Map<string, PackSlot>();
   readonly #release: (bytes: number) => void;
+  readonly #buffers: PackBuffers | undefined;
 
   /**
    * `gc`, when given, is a minor collection run every `init.gcEveryBytes` (default 1 MiB) of
    * chunks: each decrypted chunk is a fresh buffer, and freeing them at once lets the allocator
-   * hand the same pages back instead of faulting in new ones (src/io/memory.ts).
+   * hand the same pages back instead of faulting in new ones (src/io/memory.ts). `buffers`, when
+   * given, is where `fetch` takes pack buffers: they are given back when no job needs them.
    */
-  constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, gc?: () => void) {
+  constructor(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, gc?: () => void, buffers?: PackBuffers) {
     this.#init = init;
     this.#fetch = fetch;
+    this.#buffers = buffers;
     const every = init.gcEveryBytes ?? RELEASE_INTERVAL;
     if (gc === undefined) this.#release = releaseBuffersEvery(every);
     else {
@@ -118,24 +130,92 @@ export class PackReader {
     return key;
   }
 
-  #pack(name: string): Promise<Uint8Array> {
-    let p = this.#packs.get(name);
-    if (p !== undefined) {
-      this.#packs.delete(name);
-      this.#packs.set(name, p);
-      return p;
-    }
-    p = this.#fetch(name);
-    p.catch(() => this.#packs.delete(name));
-    this.#packs.set(name, p);
-    if (this.#packs.size > (this.#init.cacheSize ?? 4)) this.#packs.delete(this.#packs.keys().next().value!);
-    return p;
+  /** Gives the buffer of an evicted pack back once no job holds it. */
+  #recycle(slot: PackSlot): void {
+    if (!slot.evicted || slot.holds > 0 || slot.value === undefined) return;
+    this.#buffers?.give(slot.value);
+    slot.value = undefined;
   }
 
-  /** Starts reading the first pack of a queued job (it is usually the pack of the job before). */
-  prefetch(job: RestoreJob): void {
-    const first = job.chunks[0];
-    if (first !== undefined && !this.#packs.has(first[1])) this.#pack(first[1]).catch(() => undefined);
+  /** The cache slot of a pack (read if absent), most recently used; `hold` keeps its buffer. */
+  #slot(name: string, hold: boolean): PackSlot {
+    let slot = this.#packs.get(name);
+    if (slot !== undefined) this.#packs.delete(name);
+    else {
+      const s: PackSlot = { bytes: this.#fetch(name), holds: 0, evicted: false };
+      s.bytes.then((b) => {
+        s.value = b;
+        this.#recycle(s);
+      }, () => {
+        if (this.#packs.get(name) === s) this.#packs.delete(name);
+      });
+      slot = s;
+    }
+    this.#packs.set(name, slot);
+    if (hold) slot.holds++;
+    if (this.#packs.size > (this.#init.cacheSize ?? 4)) {
+      const [oldest, old] = this.#packs.entries().next().value!;
+      this.#packs.delete(oldest);
+      old.evicted = true;
+      this.#recycle(old);
+    }
+    return slot;
+  }
+
+  #unhold(slot: PackSlot): void {
+    slot.holds--;
+    this.#recycle(slot);
+  }
+
+  /** Starts reading a pack unless cached. */
+  #prefetchPack(name: string): void {
+    if (!this.#packs.has(name)) this.#slot(name, false).bytes.catch(() => undefined);
+  }
+
+  #sinceYield = 0;
+
+  /**
+   * Lets the thread's event loop run every 2 MiB restored. Packs read ahead are already there, so
+   * a large file would otherwise be restored from start to end in one go: in the caller's thread
+   * that starves the worker, whose next files this thread hands out (a 50 MiB scan left it idle
+   * for a fifth of a second); in a worker, the files sent meanwhile could not be queued and read
+   * ahead.
+   */
+  async #breathe(bytes: number): Promise<void> {
+    this.#sinceYield += bytes;
+    if (this.#sinceYield < 2 * 1024 * 1024) return;
+    this.#sinceYield = 0;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
+  readonly #queue: { job: RestoreJob; done: (r: JobResult) => void }[] = [];
+  #running = false;
+
+  /**
+   * Restores a file after the ones queued before it. While a job runs, the first pack that a
+   * queued job needs and the running one does not is read ahead: one pack, not the packs of every
+   * queued job (a few dozen letters queued from as many packs would evict each other's packs
+   * before use, read them twice and leave their buffers to the collector).
+   */
+  restore(job: RestoreJob): Promise<JobResult> {
+    return new Promise((done) => {
+      this.#queue.push({ job, done });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
+      const mine = new Set(q.job.chunks.map((c) => c[1]));
+      // its first pack becomes the most recently used before another is read: never evicted by it
+      const first = q.job.chunks[0]?.[1];
+      if (first !== undefined) this.#slot(first, false).bytes.catch(() => undefined);
+      const ahead = this.#queue.find((n) => n.job.chunks[0] !== undefined && !mine.has(n.job.chunks[0][1]))?.job.chunks[0]?.[1];
+      if (ahead !== undefined) this.#prefetchPack(ahead);
+      q.done(await this.restoreFile(q.job).catch((e: unknown) => ({ ok: false as const, code: 'IO_ERROR', message: `${q.job.path}: ${(e as Error).message}` })));
+    }
+    this.#running = false;
   }
 
   /** Restores one file: every chunk authenticated, the whole file checked against its SHA-256. */
@@ -148,19 +228,25 @@ export class PackReader {
       for (let i = 0; i < job.chunks.length; i++) {
         const [id, pack, offset, length, rawLength, z] = job.chunks[i]!;
         const key = packKeyOf(pack);
-        const bytes = await this.#pack(pack);
-        if (pack !== last) {
-          // a large file: read its next pack while this one is decrypted
-          last = pack;
-          const next = job.chunks.find((c, j) => j > i && c[1] !== pack)?.[1];
-          if (next !== undefined && !this.#packs.has(next)) this.#pack(next).catch(() => undefined);
+        const slot = this.#slot(pack, true);
+        try {
+          const bytes = await slot.bytes;
+          if (pack !== last) {
+            // a large file: read its next pack while this one is decrypted
+            last = pack;
+            const next = job.chunks.find((c, j) => j > i && c[1] !== pack)?.[1];
+            if (next !== undefined) this.#prefetchPack(next);
+          }
+          if (offset < headerLength('pack') || offset + length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', `${key} is shorter than the snapshot says: the object is corrupted`, { params: { object: key } });
+          const runKey = this.runKey(readHeader('pack', bytes, key)!);
+          const plain = decompressChunk(openBox(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
+          hash.update(plain);
+          writeAll(fd, plain);
+          this.#release(length + plain.length);
+        } finally {
+          this.#unhold(slot);
         }
-        if (offset < headerLength('pack') || offset + length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', `${key} is shorter than the snapshot says: the object is corrupted`, { params: { object: key } });
-        const runKey = this.runKey(readHeader('pack', bytes, key)!);
-        const plain = decompressChunk(openBox(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
-        hash.update(plain);
-        writeAll(fd, plain);
-        this.#release(length + plain.length);
+        await this.#breathe(rawLength);
       }
       fchmodSync(fd, job.mode & 0o777);
       futimesSync(fd, job.mtime / 1000, job.mtime / 1000);
@@ -187,6 +273,15 @@ export class PackReader {
     } catch (e) {
       return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
     }
+    try {
+      return this.#check(name, bytes, blobs);
+    } finally {
+      // nothing refers to the pack any more (every chunk was decrypted into a buffer of its own)
+      this.#buffers?.give(bytes);
+    }
+  }
+
+  #check(name: string, bytes: Uint8Array, blobs: CheckBlob[]): PackCheck {
     const size = bytes.length;
     // hashed here, in one pass over the bytes already in the cache (WebCrypto's digest would copy
     // the pack first); the pool's readers keep the cores busy

@@ -12,7 +12,8 @@ import { ScelleError } from '../errors.js';
 import type { FromReader, ToReader } from './read-worker.js';
 import type { Destination } from './destination/destination.js';
 import { LocalDestination } from './destination/local.js';
-import { PackReader, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
+import { PackBuffers, readLocalPack } from './pack-buffers.js';
+import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 export interface ReadPool {
   /** Number of readers (restore jobs name one, so that a pack is read by one reader). */
@@ -41,6 +42,43 @@ function workerUrl(): URL | undefined {
   return import.meta.url.endsWith('.ts') ? undefined : new URL('./read-worker.js', import.meta.url);
 }
 
+/** A reader worker, with a small young generation: pack and chunk buffers are external memory, freed when V8 collects. */
+function newWorker(url: URL): Worker {
+  return new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+}
+
+/** Workers started ahead of their pool ({@link prewarmReadPool}), not keeping the process alive. */
+const spares: Worker[] = [];
+
+/**
+ * Starts the workers of a coming restore or verify now: a worker takes ~0.3 s of a core to start
+ * (Node's own modules compile again in each thread), which the command can spend deriving the key
+ * from the passphrase (scrypt, one core for ~0.5 s) instead of after it. A spare that is never used
+ * does not keep the process alive. Does nothing where workers are not available.
+ */
+export function prewarmReadPool(shape: PoolShape = defaultReaders()): void {
+  const url = workerUrl();
+  if (url === undefined) return;
+  while (spares.length < shape.workers) {
+    const w = newWorker(url);
+    w.unref();
+    w.on('error', () => undefined);
+    w.once('exit', () => {
+      const i = spares.indexOf(w);
+      if (i >= 0) spares.splice(i, 1);
+    });
+    spares.push(w);
+  }
+}
+
+/** A spare worker, or a new one. */
+function takeWorker(url: URL): Worker {
+  const w = spares.shift();
+  if (w === undefined) return newWorker(url);
+  w.ref();
+  return w;
+}
+
 /** `bytes` as an ArrayBuffer of its own (to transfer it). */
 function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
@@ -61,7 +99,11 @@ interface Reader {
 
 /** A reader in this thread (jobs one at a time: the reader reuses its state). */
 function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  const reader = new PackReader({ ...init, cacheSize: 2, gcEveryBytes: 8 * 1024 * 1024 }, fetch);
+  const cacheSize = 3;
+  const buffers = new PackBuffers(2);
+  const local = init.local === undefined ? undefined : new LocalDestination(init.local.info, init.local.root);
+  const read = local === undefined ? fetch : (name: string) => readLocalPack(local, packKeyOf(name), buffers);
+  const reader = new PackReader({ ...init, cacheSize, gcEveryBytes: 8 * 1024 * 1024 }, read, undefined, buffers);
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = queue.then(f, f);
@@ -70,7 +112,7 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
   };
   const self: Reader = {
     busy: 0,
-    restore: (job) => serial(() => reader.restoreFile(job)),
+    restore: (job) => reader.restore(job), // the reader runs its restore jobs in order
     check: (name, blobs) => {
       self.busy++;
       return serial(() => reader.checkPack(name, undefined, blobs)).finally(() => { self.busy--; });
@@ -82,8 +124,7 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
 
 /** A worker reader; `fetch` serves the packs it asks for (when it does not read them itself). */
 function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>): Reader {
-  // a small young generation: pack and chunk buffers are external memory, freed when V8 collects
-  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const worker = takeWorker(url);
   const pending = new Map<number, { res: (r: never) => void; rej: (e: unknown) => void }>();
   let seq = 0;
   let fatal: unknown;
@@ -109,7 +150,8 @@ function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promi
   };
   worker.on('error', fail);
   worker.on('exit', () => fail(new ScelleError('INTERNAL', 'a restore worker stopped unexpectedly')));
-  worker.postMessage({ type: 'init', init: { ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
+  // three packs cached: the one being restored, the next of a large file, the next a queued file needs
+  worker.postMessage({ type: 'init', init: { cacheSize: 3, ...init, gcEveryBytes: 4 * 1024 * 1024 } } satisfies ToReader);
   const call = <T>(msg: ToReader, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (fatal !== undefined) return Promise.reject(fatal);
     self.busy++;

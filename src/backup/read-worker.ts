@@ -1,15 +1,14 @@
 /**
  * Worker thread of restore and verify: runs a {@link PackReader} on the jobs the caller's thread
  * sends. Restore jobs run one after another (each asks the caller's thread for the packs it lacks);
- * pack checks arrive with their bytes (transferred, not copied).
+ * pack checks arrive with their bytes (transferred, not copied) unless the worker reads a local
+ * folder itself, into reused buffers (pack-buffers.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { exposedGc } from '../io/memory.js';
-import { LIMITS } from './objects.js';
 import { ScelleError, type ErrorCode } from '../errors.js';
 import { LocalDestination } from './destination/local.js';
+import { PackBuffers, readLocalPack } from './pack-buffers.js';
 import { PackReader, packKeyOf, type CheckBlob, type JobResult, type PackCheck, type ReaderInit, type RestoreJob } from './pack-reader.js';
 
 /** Messages to the worker. */
@@ -26,36 +25,6 @@ export type FromReader =
   | { type: 'restored'; seq: number; result: JobResult }
   | { type: 'checked'; seq: number; result: PackCheck };
 
-/**
- * Reads a pack of a local folder into one buffer of its size (`LocalDestination.get` reads it, then
- * copies it: two fresh buffers, twice the page faults). Any problem (a missing pack, a drive gone)
- * is left to `LocalDestination.get`, which names it as the target does.
- */
-async function readLocalPack(local: LocalDestination, name: string): Promise<Uint8Array> {
-  const key = packKeyOf(name);
-  let bytes: Buffer | undefined;
-  try {
-    const h = await open(join(local.root, ...key.split('/')), 'r');
-    try {
-      const { size } = await h.stat();
-      if (size > LIMITS.pack) return local.get(key, { maxBytes: LIMITS.pack });
-      const buf = Buffer.allocUnsafeSlow(size);
-      let o = 0;
-      while (o < size) {
-        const { bytesRead } = await h.read(buf, o, size - o, o);
-        if (bytesRead === 0) break;
-        o += bytesRead;
-      }
-      if (o === size) bytes = buf;
-    } finally {
-      await h.close();
-    }
-  } catch {
-    bytes = undefined;
-  }
-  return bytes ?? local.get(key, { maxBytes: LIMITS.pack });
-}
-
 if (parentPort !== null) {
   const port = parentPort;
   let reader: PackReader | undefined;
@@ -65,13 +34,14 @@ if (parentPort !== null) {
     waiting.set(name, { res, rej });
     port.postMessage({ type: 'need', name } satisfies FromReader);
   });
-  const fetch = (name: string): Promise<Uint8Array> => (local !== undefined ? readLocalPack(local, name) : ask(name));
-  let queue: Promise<void> = Promise.resolve();
+  let buffers: PackBuffers | undefined;
+  const fetch = (name: string): Promise<Uint8Array> => (local !== undefined ? readLocalPack(local, packKeyOf(name), buffers!) : ask(name));
   port.on('message', (m: ToReader) => {
     if (m.type === 'init') {
       if (m.init.local !== undefined) local = new LocalDestination(m.init.local.info, m.init.local.root);
       const gc = exposedGc();
-      reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }));
+      buffers = new PackBuffers(2);
+      reader = new PackReader(m.init, fetch, gc === undefined ? undefined : () => gc({ type: 'minor' }), buffers);
     }
     else if (m.type === 'pack' || m.type === 'pack-error') {
       const w = waiting.get(m.name);
@@ -79,10 +49,7 @@ if (parentPort !== null) {
       if (m.type === 'pack') w?.res(m.bytes);
       else w?.rej(new ScelleError(m.code as ErrorCode, m.message));
     } else if (m.type === 'restore') {
-      reader!.prefetch(m.job);
-      // the next job starts decrypting while the writes of this one complete
-      queue = queue.then(async () => {
-        const result = await reader!.restoreFile(m.job);
+      void reader!.restore(m.job).then((result) => {
         port.postMessage({ type: 'restored', seq: m.seq, result } satisfies FromReader);
       });
     } else if (m.type === 'check') {

@@ -149,7 +149,11 @@ async function restoreLocked(d: Destination, options: RestoreOptions): Promise<R
   await mkdir(to, { recursive: true });
   const result: RestoreResult = { snapshot: listing.snapshot, time: listing.time, to, files: 0, bytes: 0, repository: config.id, destination, seal, problems: [] };
   const dirs = entries.filter((e) => e.type === 'dir');
-  for (const dir of dirs) await mkdir(join(to, dir.path), { recursive: true });
+  // the folder of a file is made when its first file comes (restoreFiles); all of them, empty ones
+  // included, one after another while the files are restored: hundreds of mkdir before the first
+  // file held the start back (one at a time: the pack reads share the same I/O threads)
+  const made = dirs.reduce<Promise<unknown>>((p, dir) => p.then(() => mkdir(join(to, dir.path), { recursive: true })), Promise.resolve());
+  made.catch(() => undefined);
   const files = entries.filter((e) => e.type === 'file');
   const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(d) }, packFetcher(d));
   try {
@@ -159,9 +163,19 @@ async function restoreLocked(d: Destination, options: RestoreOptions): Promise<R
   }
   const rankOf = new Map(files.map((f, i) => [f.path, i]));
   result.problems.sort((a, b) => (rankOf.get(a.path) ?? 0) - (rankOf.get(b.path) ?? 0));
+  await made;
   await finishTree(entries, dirs, to, result);
   return result;
 }
+
+/**
+ * Files queued per reader, and their bytes. A worker restores a letter in about a millisecond
+ * (creating the file is most of it) and this thread hands out the next files only between its own
+ * chunks: a longer queue keeps the worker from waiting for it (queued jobs hold no data). The bytes
+ * bound keeps a reader from queueing several large files the other reader would be free to take.
+ */
+const QUEUED = 32;
+const QUEUED_BYTES = 8 * 1024 * 1024;
 
 /** The absolute path of a snapshot path inside `to` (UNSAFE_PATH if it would leave it). */
 function inside(to: string, p: string): string {
@@ -172,7 +186,7 @@ function inside(to: string, p: string): string {
 
 /**
  * Decrypting, decompressing, hashing and writing run on worker threads (read-pool.ts); this thread
- * reads the packs they ask for. Each reader gets the files whose packs it reads (restore-plan.ts).
+ * reads the packs they ask for (or the readers read a local folder themselves).
  */
 async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEntry[], to: string, result: RestoreResult, options: RestoreOptions): Promise<void> {
   const totalBytes = files.reduce((a, f) => a + (f.size ?? 0), 0);
@@ -213,13 +227,24 @@ async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEnt
       result.problems.push({ path: f.path, code: r.code, message: r.message });
     }
   };
-  // a few files queued per reader, so that it reads the next pack ahead
-  await Promise.all(planRestore(files, doc.packs, pool.size).map(async (list, n) => {
+  // each reader takes the next group while it has fewer than a few files queued (so that it reads
+  // the next pack ahead): the work spreads by how fast each reader goes (restore-plan.ts)
+  const groups = planRestore(files, doc.packs);
+  let next = 0;
+  await Promise.all(Array.from({ length: pool.size }, async (_, n) => {
     const inFlight = new Set<Promise<void>>();
-    for (const f of list) {
-      const p: Promise<void> = restoreOne(f, n).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= 8) await Promise.race(inFlight);
+    let bytes = 0;
+    while (next < groups.length) {
+      for (const f of groups[next++]!) {
+        const size = f.size ?? 0;
+        bytes += size;
+        const p: Promise<void> = restoreOne(f, n).finally(() => {
+          inFlight.delete(p);
+          bytes -= size;
+        });
+        inFlight.add(p);
+        if (inFlight.size >= QUEUED || bytes >= QUEUED_BYTES) await Promise.race(inFlight);
+      }
     }
     await Promise.all(inFlight);
   }));
