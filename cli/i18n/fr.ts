@@ -168,7 +168,7 @@ export const fr: Record<string, string> = {
   'sign.picked': 'signature avec {subject} ({reason})',
   'sign.ok': 'signé : {file} → {out}',
   'sign.fail': 'NON signé : {file} — {message}',
-  'sign.summary': '{ok} fichier(s) signé(s) sur {total}',
+  'sign.summary': '{ok} {ok?fichier signé|fichiers signés} sur {total}',
   'demo.step.signLetter': 'courrier signé (CAdES-B, détachée) : {file}',
   'demo.step.verifyLetter': 'signature vérifiée : {name}, RPPS {rpps}, chaîne et CRL valides',
   'demo.step.tamperedLetter': 'courrier modifié refusé : {code}',

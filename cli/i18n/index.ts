@@ -28,12 +28,25 @@ export function pickLang(explicit: string | undefined, env: NodeJS.ProcessEnv): 
 /** A translator bound to one language. */
 export type Translate = (key: string, params?: Readonly<Record<string, string | number>>) => string;
 
-/** Returns the translator for `lang`; unknown keys fall back to English, then to the key itself. */
+/**
+ * Whether a count takes the singular: in French 0 and 1 do (« 0 fichier », « 1 fichier »), in
+ * English only 1 ("0 files").
+ */
+export function singular(lang: Lang, count: number): boolean {
+  return lang === 'fr' ? Math.abs(count) < 2 : count === 1;
+}
+
+/**
+ * Returns the translator for `lang`; unknown keys fall back to English, then to the key itself.
+ * A template names a value `{files}` and chooses a word by its count with `{files?fichier|fichiers}`.
+ */
 export function translator(lang: Lang): Translate {
   const cat = catalogs[lang];
   return (key, params = {}) => {
     const template = cat[key] ?? en[key] ?? key;
-    return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+    return template
+      .replace(/\{(\w+)\?([^|{}]*)\|([^{}]*)\}/g, (m, name: string, one: string, other: string) => (name in params ? (singular(lang, Number(params[name])) ? one : other) : m))
+      .replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
   };
 }
 

@@ -145,7 +145,7 @@ describe('entry caps keep memory bounded', () => {
     expect(r.stderr).toContain('--max-entries');
     const ok = scelle(['import', f('many.zip'), '--verify-only'], { env: fr });
     expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('5000 fichier(s)');
+    expect(ok.stdout).toContain('5000 fichiers');
   });
 
   it('600 000 entries: refused at once, the process stays small', () => {

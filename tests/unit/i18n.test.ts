@@ -62,3 +62,29 @@ describe('localized error messages', () => {
     expect(localizedMessage(weak, 'fr')).toContain('chiffres et caractères spéciaux');
   });
 });
+
+describe('counts and their words', () => {
+  it('French: 0 and 1 take the singular, English only 1', async () => {
+    const { translator, singular } = await import('../../cli/i18n/index.js');
+    expect([0, 1, 2, 1000].map((n) => singular('fr', n))).toEqual([true, true, false, false]);
+    expect([0, 1, 2].map((n) => singular('en', n))).toEqual([false, true, false]);
+    const fr = translator('fr');
+    const en = translator('en');
+    expect(fr('demo.step.backupRestore', { path: 'dossier', files: 1 })).toBe('un dossier restauré (dossier, 1 fichier) : identique à l’original');
+    expect(fr('demo.step.backupRestore', { path: 'dossier', files: 3 })).toBe('un dossier restauré (dossier, 3 fichiers) : identique à l’original');
+    expect(fr('sign.summary', { ok: 1, total: 2 })).toBe('1 fichier signé sur 2');
+    expect(fr('sign.summary', { ok: 2, total: 2 })).toBe('2 fichiers signés sur 2');
+    expect(en('demo.step.backupRestore', { path: 'folder', files: 0 })).toBe('one folder restored (folder, 0 files): identical to the original');
+    expect(en('demo.step.backupRestore', { path: 'folder', files: 1 })).toBe('one folder restored (folder, 1 file): identical to the original');
+    // a count not given leaves the template visible, as any missing value does
+    expect(fr('sign.summary', { total: 2 })).toContain('{ok?');
+  });
+
+  it('no catalog writes « (s) » any more where a count chooses the word', async () => {
+    const { ownMessage } = await import('../../cli/i18n/index.js');
+    for (const key of ['export.ok', 'import.ok', 'import.verified', 'export.manifest', 'import.manifestOk', 'sign.summary', 'backup.tempRemoved']) {
+      expect(ownMessage('fr', key), key).not.toMatch(/\(s\)/);
+      expect(ownMessage('en', key) ?? '', key).not.toMatch(/\(s\)/);
+    }
+  });
+});
