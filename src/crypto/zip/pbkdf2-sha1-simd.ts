@@ -16,35 +16,13 @@
  * OpenSSL ({@link pbkdf2Sha1Simd} returns undefined).
  */
 import { createHash } from 'node:crypto';
+import { WASM_HEADER, concatBytes, instantiate, leb, section, sleb, wasmName } from './wasm.js';
 
 const IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
 const K = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
 
 /** Linear memory layout (bytes): four lanes per 16-byte vector. */
 const MEM = { istate: 0, ostate: 80, block: 160, out: 416, ring: 512 } as const;
-
-const leb = (n: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    o.push(b);
-  } while (n !== 0);
-  return o;
-};
-const sleb = (n: number): number[] => {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 0x80);
-  }
-};
 
 /** A WebAssembly function body, emitted opcode by opcode (into a growing byte buffer). */
 class Body {
@@ -176,30 +154,19 @@ function buildModule(): Uint8Array {
   for (let i = 0; i < 5; i++) g.storeTo(MEM.out + i * 16, inner[i]!);
   g.end();
 
-  const cat = (parts: readonly (Uint8Array | number[])[]): Uint8Array => {
-    const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of parts) {
-      out.set(x, o);
-      o += x.length;
-    }
-    return out;
-  };
   // A function's code: its size, one group of v128 locals, its instructions.
   const code = (b: Body): Uint8Array => {
     const head = [1, ...leb(l.count), 0x7b];
-    return cat([leb(head.length + b.bytes.length), head, b.bytes]);
+    return concatBytes([leb(head.length + b.bytes.length), head, b.bytes]);
   };
-  const section = (id: number, content: Uint8Array | number[]): Uint8Array => cat([[id, ...leb(content.length)], content]);
-  const name = (s: string): number[] => [...leb(s.length), ...new TextEncoder().encode(s)];
-  return cat([
-    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  return concatBytes([
+    WASM_HEADER,
     // one type, (i32) → (), for both functions: their v128 locals then number from 1 alike
     section(1, [1, 0x60, 1, 0x7f, 0]),
     section(3, [2, 0, 0]),
     section(5, [1, 0, 1]), // one page of memory
-    section(7, [3, ...name('pbkdf2'), 0, 0, ...name('compress'), 0, 1, ...name('memory'), 2, 0]),
-    section(10, cat([[2], code(p), code(g)])),
+    section(7, [3, ...wasmName('pbkdf2'), 0, 0, ...wasmName('compress'), 0, 1, ...wasmName('memory'), 2, 0]),
+    section(10, concatBytes([[2], code(p), code(g)])),
   ]);
 }
 
@@ -209,20 +176,12 @@ interface Exports {
   memory: { buffer: ArrayBuffer };
 }
 
-/** The part of the WebAssembly JS API used here (Node's types do not declare it without the DOM lib). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
 /** The instance of this thread, compiled on first use (null: no WebAssembly SIMD here). */
 let instance: Exports | null | undefined;
 
 /** Compiles the module (once per thread). Exported for tests: the reason it may not compile. */
 export function compileSimdPbkdf2(): Exports {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) throw new Error('no WebAssembly in this runtime');
-  return new wasm.Instance(new wasm.Module(buildModule())).exports as Exports;
+  return instantiate(buildModule()) as Exports;
 }
 
 function exportsOf(): Exports | undefined {

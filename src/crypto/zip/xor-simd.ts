@@ -10,22 +10,10 @@
  * instance per thread (a worker has its own), used synchronously: no call can interleave.
  * Without WebAssembly SIMD, {@link xorSimd} returns false and the caller XORs in JavaScript.
  */
+import { WASM_HEADER, concatBytes, instantiate, leb, section, wasmName } from './wasm.js';
 
 /** Bytes per call at most: the two operands sit at 0 and PIECE in the module's memory. */
 export const XOR_PIECE = 64 * 1024;
-
-const leb = (n: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    o.push(b);
-  } while (n !== 0);
-  return o;
-};
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 
 /** `xor(dst, src, len)`: len a multiple of 16; dst[i] ^= src[i], 16 bytes at a time. */
 function moduleBytes(): Uint8Array {
@@ -47,20 +35,14 @@ function moduleBytes(): Uint8Array {
     0x0c, 0x00, // continue
     0x0b, 0x0b, 0x0b, // end loop, end block, end function
   ];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 3, I32, I32, I32, 0]), // type: (i32, i32, i32) → ()
-    ...section(3, [1, 0]), // one function of type 0
-    ...section(5, [1, 0x00, 2]), // memory: 2 pages (128 KiB), no maximum
-    ...section(7, [2, ...name('mem'), 0x02, 0, ...name('xor'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+  return concatBytes([
+    WASM_HEADER,
+    section(1, [1, 0x60, 3, I32, I32, I32, 0]), // type: (i32, i32, i32) → ()
+    section(3, [1, 0]), // one function of type 0
+    section(5, [1, 0x00, 2]), // memory: 2 pages (128 KiB), no maximum
+    section(7, [2, ...wasmName('mem'), 0x02, 0, ...wasmName('xor'), 0x00, 0]),
+    section(10, [1, ...leb(body.length), ...body]),
   ]);
-}
-
-/** The part of the WebAssembly JS API used here (Node's types do not declare it without the DOM lib). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
 }
 
 interface Instance {
@@ -72,10 +54,8 @@ interface Instance {
 let instance: Instance | null | undefined;
 
 function load(): Instance | null {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return null;
   try {
-    const exports = new wasm.Instance(new wasm.Module(moduleBytes())).exports as { mem: { buffer: ArrayBuffer }; xor: Instance['xor'] };
+    const exports = instantiate(moduleBytes()) as { mem: { buffer: ArrayBuffer }; xor: Instance['xor'] };
     return { mem: new Uint8Array(exports.mem.buffer), xor: exports.xor };
   } catch {
     return null;
