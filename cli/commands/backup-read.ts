@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import {
   ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore,
@@ -22,6 +21,7 @@ import {
   type Copies, type CopyOpts,
 } from './backup-common.js';
 import { corruptIf, negativeIf, outcome, type Outcome } from '../outcome.js';
+import { scelleBin } from '../self.js';
 
 /** `--config`, `--from`, `--dest` and the unlock options. */
 export function withCopyOptions(c: Command, unlock: boolean): Command {
@@ -244,7 +244,7 @@ function runIsolated(args: string[], home: string, ctx: Ctx): Promise<{ code: nu
   const env: Record<string, string> = { HOME: home };
   for (const k of keep) if (ctx.io.env[k] !== undefined) env[k] = ctx.io.env[k]!;
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin.js', import.meta.url)), ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [scelleBin(), ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.resume();

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ScelleError, parseDestinationUrl, type BackupConfig } from '../../src/index.js';
 import {
@@ -19,6 +18,7 @@ import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { loadConfig, localDate, sealSigning } from './backup-common.js';
 import { passwordReader } from '../options.js';
+import { scelleBin } from '../self.js';
 
 interface ScheduleOpts { config?: string; weekly?: boolean; daily?: boolean; at?: string; day?: string; passFile?: string; dryRun?: boolean; remove?: boolean; cron?: boolean }
 
@@ -82,7 +82,7 @@ async function uninstall(unit: string, kind: string): Promise<void> {
 /** The command the scheduler runs, and the secret file it reads (written 0600 when the seals are signed). */
 async function scheduledCommand(ctx: Ctx, cfg: BackupConfig, o: ScheduleOpts): Promise<{ command: ScheduledCommand; secret?: { path: string; value: string } }> {
   const stateDir = stateDirOf(cfg.path!);
-  const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
+  const bin = scelleBin();
   const argv = [process.execPath, bin, 'backup', 'run', '--quiet', '--config', cfg.path!];
   let secret: { path: string; value: string } | undefined;
   if (cfg.seal.identity !== undefined || cfg.seal.key !== undefined) {

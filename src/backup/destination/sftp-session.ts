@@ -6,7 +6,7 @@
  * TARGET_ERROR (host key refused, unusable key, anything else). No secret reaches a message.
  */
 import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { Client, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { ScelleError } from '../../errors.js';
 import { authFailed, destinationError, destinationOffline, errorText } from './common.js';
 import type { DestinationInfo } from './destination.js';
@@ -107,7 +107,9 @@ export async function openSession(info: DestinationInfo, o: SftpDestinationOptio
   const creds = await readCredentials(info, o);
   let hostKeyProblem: string | undefined;
   const config = connectConfig(o, creds, onHostKey, (p) => { hostKeyProblem = p; });
-  const client = new Client();
+  // ssh2 is loaded on first use: it takes ~70 ms to load, and most runs never open an SFTP session.
+  const { Client: SshClient } = await import('ssh2');
+  const client = new SshClient();
   return await new Promise<Session>((resolve, reject) => {
     let settled = false;
     const fail = (e: Error & { level?: string; code?: string }): void => {
