@@ -3,7 +3,8 @@
  * (identities and certificates, CAdES signing, signature and time-stamp verification with their
  * reports, the RFC 3161 client and TSA, CMS encryption, the USB AES export, 3-2-1 backups,
  * MSSanté, PAdES, ASiC, evidence records and the practice archive, passwords), their options and
- * results, and the errors. These names follow semantic versioning.
+ * results, and the errors. These names are the compatibility promise: a release may add to them;
+ * removing or changing one is a breaking change (a major version from 1.0).
  *
  * Parsers, builders, constants and helpers that only the CLI or the tests need are in
  * `scelle/internal` (src/internal.ts), with no stability promise.

@@ -1,5 +1,7 @@
 /**
- * scelle/internal — what the CLI needs beyond the public API, and the plumbing under it.
+ * scelle/internal — what the CLI, the tests and the benchmarks need beyond the public API: the
+ * parsers and builders of the structures, limits and constants, test-PKI builders, and the plumbing
+ * under the high-level operations (files, backup keys and state, MIME, schedules…).
  *
  * NOT a stable API: names here move, change or disappear between any two versions, without notice.
  * A library user imports from `scelle` (src/index.ts); `cli/**` imports from here and from there only.
