@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDemoPki, formatPem, writeDemoPki } from '../src/index.js';
+import { createDemoPki, formatPem, writeDemoPki } from '../src/internal.js';
 import { BIN, arg, lcg, measure, row, words, type Measure } from './util.js';
 
 const SERVER = fileURLToPath(new URL('./tsa-server.js', import.meta.url));

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createDemoPki, writeDemoPki } from '../src/index.js';
+import { createDemoPki, writeDemoPki } from '../src/internal.js';
 import { BIN, arg, lcg, measure, row, words } from './util.js';
 
 /** A one-page A4 letter (Helvetica, WinAnsi), hand-written with exact offsets. */

@@ -17,7 +17,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDemoPki, writeDemoPki, formatPem } from '../src/index.js';
+import { createDemoPki, writeDemoPki, formatPem } from '../src/internal.js';
 import { benchTsa } from './tsa.js';
 import { benchCms } from './cms.js';
 import { benchBackup } from './backup.js';

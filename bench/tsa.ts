@@ -16,7 +16,7 @@ import { Agent, request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCertificate, buildPkcs12, createDemoPki, formatPem } from '../src/index.js';
+import { buildCertificate, buildPkcs12, createDemoPki, formatPem } from '../src/internal.js';
 import { buildTimeStampReq, parseTimeStampResp } from '../src/timestamp/tsp.js';
 
 const SERVER = fileURLToPath(new URL('./tsa-server.js', import.meta.url));

@@ -20,7 +20,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatePassword, ZipWriter } from '../src/index.js';
+import { generatePassword } from '../src/index.js';
+import { ZipWriter } from '../src/internal.js';
 import { BIN, arg, measure, row, type Measure } from './util.js';
 import { createWriteStream } from 'node:fs';
 

@@ -1,9 +1,108 @@
 /**
- * scelle/internal — what the CLI needs beyond the public API, and the plumbing under it.
+ * scelle/internal — what the CLI, the tests and the benchmarks need beyond the public API: the
+ * parsers and builders of the structures, limits and constants, test-PKI builders, and the plumbing
+ * under the high-level operations (files, backup keys and state, MIME, schedules…).
  *
  * NOT a stable API: names here move, change or disappear between any two versions, without notice.
  * A library user imports from `scelle` (src/index.ts); `cli/**` imports from here and from there only.
  */
+
+/** Passwords: the policy's figures, the entropy of a generated password, a reason in words. */
+export { generatedPasswordBits, describePasswordReason, PASSWORD_POLICY } from './crypto/password.js';
+
+/** Encodings and keys: PEM, PKCS#8 and PKCS#12 files, private keys. */
+export { parsePem, formatPem, looksLikePem } from './crypto/pem.js';
+export type { PemBlock } from './crypto/pem.js';
+export { decryptPkcs8, encryptPkcs8 } from './crypto/pkcs8.js';
+export { parsePkcs12, buildPkcs12 } from './crypto/pkcs12.js';
+export type { Pkcs12Contents, Pkcs12Key, Pkcs12Cert, BuildPkcs12Options } from './crypto/pkcs12.js';
+export { loadPrivateKey, isEncryptedKey } from './crypto/private-key.js';
+export type { LoadPrivateKeyOptions } from './crypto/private-key.js';
+
+/** Certificates: the health-name tables (professions, national id kinds), EKU names; identity checks and roles. */
+export { describeHolder, parseIdNat, PROFESSIONS, ID_NAT_KINDS } from './crypto/health-name.js';
+export { EKU_NAMES } from './crypto/cert-summary.js';
+export { readPkcs12Certificates, certificateRoles, checkIdentityEntry } from './crypto/identity.js';
+export type { Pkcs12Certificate } from './crypto/identity.js';
+export { Pkcs11Session } from './crypto/pkcs11.js';
+export type { TokenCertificate, TokenPrivateKey, TokenIdentity } from './crypto/pkcs11.js';
+export { checkSignerCertificate } from './crypto/cms/signing-cert-check.js';
+export type { SignerCheckOptions, SignerCheck, SignerRefusal } from './crypto/cms/signing-cert-check.js';
+
+/** Test PKIs: certificate and CRL building, the demo PKI (CA, practitioners, TSA) of `scelle pki` and the tests. */
+export { buildCertificate, buildCrl, certificateSerial } from './crypto/cert-builder.js';
+export { KEY_USAGE_BITS } from './crypto/x509/certificate.js';
+export { CRL_REASON_NAMES } from './crypto/x509/crl.js';
+export type { CertificateTemplate, CrlTemplate, DnAttribute, KeyUsageBit } from './crypto/cert-builder.js';
+export { createDemoPki, writeDemoPki, randomDemoPassword } from './crypto/demo-pki.js';
+export type { DemoPki, DemoIdentity, DemoPkiOptions, DemoPkiFiles } from './crypto/demo-pki.js';
+
+/** Validation limits and policy: the largest PEM signature, algorithm deadlines, the report version, the chunk size of file reads. */
+export { MAX_PEM_SIGNATURE } from './validation/verify-signature.js';
+export { DIGEST_DEADLINES, RSA_DEADLINES, EC_DEADLINES } from './validation/algorithms.js';
+export { REPORT_VERSION } from './validation/report.js';
+export { FILE_CHUNK_SIZE } from './io/file-chunks.js';
+
+/** RFC 3161 structures: requests, responses, tokens and their media types; imprints from a digest; the demo TSA policy. */
+export {
+  buildTimeStampReq, parseTimeStampReq, buildTimeStampResp, parseTimeStampResp, parseTimeStampToken, parseTstInfo,
+  TSP_HASHES, TIMESTAMP_QUERY_TYPE, TIMESTAMP_REPLY_TYPE,
+} from './timestamp/tsp.js';
+export { DEMO_TSA_POLICY } from './timestamp/tsa.js';
+export { SERIAL_STATE_FILE } from './timestamp/serial-state.js';
+export { imprintFromDigest } from './timestamp/imprint.js';
+export { digestFile } from './io/digest-file.js';
+
+/** RFC 4998 evidence records: the structure, building one over a hash tree. */
+export { parseEvidenceRecord, encodeEvidenceRecord, MAX_EVIDENCE_RECORD } from './timestamp/ers/structure.js';
+export { timestampTree, evidenceRecordOf } from './timestamp/ers/generate.js';
+export type { ErsTimestampOptions, TimestampedTree } from './timestamp/ers/generate.js';
+
+/** CMS envelopes: a recipient certificate's check, an envelope in memory described, the password KDF's iterations. */
+export { checkRecipientCertificate } from './crypto/cms/envelope.js';
+export { describeEnvelope } from './crypto/cms/envelope-open.js';
+export { PWRI_ITERATIONS } from './crypto/cms/envelope-algorithms.js';
+
+/** USB export limits and names: the zip bomb bounds, the manifest's file names; AES zip reader and writer. */
+export { DEFAULT_MAX_TOTAL_BYTES, DEFAULT_MAX_RATIO, DEFAULT_RATIO_FLOOR, DEFAULT_MAX_ENTRIES } from './export/import.js';
+export { MANIFEST_NAME, MANIFEST_SIGNATURE_NAME } from './export/manifest.js';
+export { ZipReader } from './crypto/zip/reader.js';
+export type { ZipEntry, ZipReaderOptions, ReadEntryOptions } from './crypto/zip/reader.js';
+export { ZipWriter } from './crypto/zip/writer.js';
+export type { ZipWriterOptions, ZipEntryMeta, WrittenEntry, PreparedEntry } from './crypto/zip/writer.js';
+
+/** Backup setup and repositories: config text, init warnings, kits, key slots, recovery keys, snapshots, policy, destinations specs and drive labels. */
+export { initWarnings, kitOf } from './backup/setup.js';
+export { parseBackupConfig, formatBackupConfig } from './backup/config.js';
+export { initRepository, readRepoConfig, addKeySlot } from './backup/repository.js';
+export type { InitRepositoryResult } from './backup/repository.js';
+export { formatRecoveryKey, parseRecoveryKey } from './backup/keys.js';
+export { recoveryKitText, recoveryKitHtml, verifierKitText, parseKit } from './backup/kit.js';
+export type { ParsedKit } from './backup/kit.js';
+export { findSnapshot, readSnapshot } from './backup/snapshot.js';
+export type { SnapshotDoc, SnapshotEntry, ChunkRef } from './backup/snapshot.js';
+export { evaluateStatus, DEFAULT_POLICY } from './backup/policy.js';
+export { parseDestinationUrl, formatDestinationSpec, initRemovable, readDriveLabel, DRIVE_LABEL_FILE } from './backup/destination/index.js';
+export type { DriveLabel } from './backup/destination/index.js';
+
+/** MSSanté layers: the outer message, S/MIME, IHE XDM, CDA headers, MSSanté headers, MDN parsing, integration error codes, receipt links. */
+export { buildOuterMessage, isMssanteAddress, splitMessage, joinMessage } from './mss/compose.js';
+export type { OuterFields } from './mss/compose.js';
+export { signMimeEntity, encryptMimeEntity, verifyMultipartSigned, verifyOpaqueSigned, verifySignedLayer, decryptMimeEntity, smimeLayerOf, MICALG } from './mss/smime.js';
+export type { SignMimeOptions, EncryptMimeOptions, SignedLayer, SmimeLayerKind, VerifyLayerOptions } from './mss/smime.js';
+export { buildXdmPackage, checkXdmPackage, XDM_ATTACHMENT_NAME } from './mss/xdm.js';
+export { parseCdaHeader, validNirKey, INS_OIDS, CDA_NAMESPACE } from './mss/cda.js';
+export { mssHeadersFor, checkMssHeaders, isPatientAddress, hasQualifiedIns, MSS_HEADER, PATIENT_DOMAIN } from './mss/mss-headers.js';
+export { parseMdn, parseDisposition, isMdn } from './mss/mdn.js';
+export { INTEGRATION_ERRORS, integrationError, integrationSubject, xdmSubject, errorCodeOfSubject } from './mss/integration-errors.js';
+export { linkReceipt } from './mss/receipt-link.js';
+
+/** PDF and ASiC limits: the largest PDF read, a PDF's signature fields, the ASiC media types; the archive's largest document. */
+export { MAX_PDF_BYTES } from './pdf/document.js';
+export { listSignatures } from './pdf/signatures.js';
+export type { PdfSignatureEntry } from './pdf/signatures.js';
+export { ASIC_MIMETYPES } from './asic/create.js';
+export { MAX_DOCUMENT } from './archive/add.js';
 
 /** Files: atomic writes, temp-file scopes, bounded reads, and the errors of a failed file operation. */
 export { writeFileAtomic } from './io/atomic-write.js';
@@ -49,16 +148,13 @@ export {
 } from './backup/keys.js';
 export type { WriteKeys, KeySlot } from './backup/keys.js';
 export { readChain, checkHead, witnessedHeads } from './backup/chain.js';
-export type { Chain, ChainSeal, KnownHead } from './backup/chain.js';
 export { selectKept } from './backup/policy.js';
 export { formatSeal, parseSeal, signSeal, verifySealSignature } from './backup/seal.js';
-export type { SealedObject, SealSignatureVerdict } from './backup/seal.js';
+export type { SealSignatureVerdict } from './backup/seal.js';
 export { readState, writeState, updateState } from './backup/state.js';
-export type { BackupState, DestinationState, ScheduleState, HeadRecord } from './backup/state.js';
 export { acquireLock } from './backup/lock.js';
 export type { HeldLock, LockKind } from './backup/lock.js';
 export { Chunker, gearTable, DEFAULT_CHUNKER } from './backup/chunker.js';
-export type { ChunkerParams } from './backup/chunker.js';
 
 /** `scelle backup schedule`: schedule parsing, systemd/cron/Windows/launchd text. */
 export { parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, shellQuote } from './backup/schedule.js';
@@ -66,9 +162,8 @@ export type { Schedule, ScheduledCommand } from './backup/schedule.js';
 
 /** MSSanté internals: MIME parsing, text sanitizing, XDM slots, the sent log, directory index, transport helpers. */
 export { parseMimeEntity, parseContentType, parseParameters, decodeBody, headerValue, canonicalizeLineBreaks } from './mss/mime.js';
-export type { ContentType, MimeLimits, ParseEntityOptions } from './mss/mime.js';
+export type { ParseEntityOptions } from './mss/mime.js';
 export { sanitizeText, decodeHeaderlessText, MAX_TEXT_CHARS } from './mss/body.js';
-export type { TextSource } from './mss/body.js';
 export { SHA256_SLOT, FILE_NAME_SLOT } from './mss/xdm.js';
 export { tsToDtm } from './mss/cda.js';
 export { appendSentRecord, findSentRecord } from './mss/sent-log.js';
@@ -78,7 +173,7 @@ export { mailboxesOf, lookupKind } from './mss/directory-lookup.js';
 export { tlsOptions as mailTlsOptions } from './mss/transport.js';
 export { readTokenFile, jwtExpiry } from './mss/oauth.js';
 export { initialResponse as saslInitialResponse, decodeOAuthChallenge } from './mss/sasl.js';
-export type { SaslMechanism, OAuthChallenge } from './mss/sasl.js';
+export type { OAuthChallenge } from './mss/sasl.js';
 export { safeAttachmentName } from './mss/read.js';
 
 /** USB export internals: the manifest text, WinZip AES key derivation. */
@@ -98,6 +193,6 @@ export type { AsicManifest, ManifestReference } from './asic/manifest.js';
 /** Long-term internals: evidence-record renewal steps, the archive store, retention arithmetic, the journal head. */
 export { renewChainTimestamp, withRenewedTimestamp, renewHashTrees } from './timestamp/ers/generate.js';
 export type { HashRenewalEntry } from './timestamp/ers/generate.js';
-export { ArchiveStore, findItems } from './archive/store.js';
+export { findItems } from './archive/store.js';
 export { retentionState, parseDay, checkRule } from './archive/retention.js';
 export { JOURNAL_HEAD } from './archive/journal.js';

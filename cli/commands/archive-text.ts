@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import { hostname, userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ScelleError, openDestination, type RenewalLimit, type RetentionRule } from '../../src/index.js';
-import { ArchiveStore } from '../../src/internal.js';
+import { ScelleError, openDestination, type RenewalLimit, type RetentionRule, ArchiveStore } from '../../src/index.js';
 import type { Ctx } from '../context.js';
 
 /** `--archive DIR|URL`. */

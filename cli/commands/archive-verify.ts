@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, readFileChunks, verifyArchive, verifyEvidenceRecord, MAX_EVIDENCE_RECORD,
-  type ArchiveVerifyReport, type EvidenceRecordVerdict,
+  ScelleError, readFileChunks, verifyArchive, verifyEvidenceRecord, type ArchiveVerifyReport,
+  type EvidenceRecordVerdict,
 } from '../../src/index.js';
-import { readInputFile } from '../../src/internal.js';
+import { MAX_EVIDENCE_RECORD, readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';

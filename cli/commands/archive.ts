@@ -6,10 +6,10 @@
 import { Command, Option } from 'commander';
 import { basename, resolve } from 'node:path';
 import {
-  ScelleError, addToArchive, archiveStatus, createArchive, exportItems, openDestination, parseDestinationUrl,
-  renewArchive, MAX_DOCUMENT, type ArchiveStatusReport, type GatherOptions,
+  ScelleError, addToArchive, archiveStatus, createArchive, exportItems, openDestination, renewArchive,
+  type ArchiveStatusReport, type GatherOptions,
 } from '../../src/index.js';
-import { readInputFile } from '../../src/internal.js';
+import { parseDestinationUrl, MAX_DOCUMENT, readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { parseAt, readCrls, readTrust } from '../options.js';

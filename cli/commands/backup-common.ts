@@ -7,13 +7,15 @@ import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import {
-  ScelleError, readBackupConfig, openConfiguredDestinations, parseDestinationUrl, openDestination,
-  unlockRepository, parseKit, parseCertificates, parseCrls, loadPkcs12Identity, loadKeyAndCertIdentity,
-  selectCertificate, requestTimestamp, type BackupConfig, type ConfiguredDestination, type MasterSecret,
-  type Unlock, type X509Cert, type Crl, type Kit, type LockOwner, type SealSigning, type Identity,
-  type ParsedKit, type CopyExpectations, type VerifySealOptions,
+  ScelleError, readBackupConfig, openConfiguredDestinations, openDestination, unlockRepository,
+  parseCertificates, parseCrls, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate,
+  requestTimestamp, type BackupConfig, type ConfiguredDestination, type MasterSecret, type Unlock,
+  type X509Cert, type Crl, type Kit, type LockOwner, type SealSigning, type Identity, type CopyExpectations,
+  type VerifySealOptions,
 } from '../../src/index.js';
-import { defaultConfigPath, readInputFile, stateDirOf, readState } from '../../src/internal.js';
+import {
+  parseDestinationUrl, parseKit, type ParsedKit, defaultConfigPath, readInputFile, stateDirOf, readState,
+} from '../../src/internal.js';
 import type { Ctx } from '../context.js';
 import { parseAt, passwordReader } from '../options.js';
 import { readSecret } from '../secrets.js';

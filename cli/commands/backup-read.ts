@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import {
   ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore,
-  readBackupConfig, type VerifyReport, type ConfiguredDestination,
+  readBackupConfig, type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain,
 } from '../../src/index.js';
-import { readChain, witnessedHeads, updateState, stateDirOf, prewarmReadPool, type KnownHead, type Chain } from '../../src/internal.js';
+import { readChain, witnessedHeads, updateState, stateDirOf, prewarmReadPool } from '../../src/internal.js';
 import { action } from '../action.js';
 import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';

@@ -9,10 +9,10 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { ScelleError, parseDestinationUrl, type BackupConfig } from '../../src/index.js';
+import { ScelleError, type BackupConfig } from '../../src/index.js';
 import {
-  parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, stateDirOf, updateState,
-  type Schedule, type ScheduledCommand,
+  parseDestinationUrl, parseSchedule, systemdUnits, cronLine, windowsTask, launchdPlist, nextRun, stateDirOf,
+  updateState, type Schedule, type ScheduledCommand,
 } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';

@@ -8,10 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   ScelleError, assertStrongPassword, initBackup, runBackup, backupStatus, pruneRepository, repairDestinations,
-  kitOf, verifierKitText, parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate,
-  type BackupEvent, type InitWarning, type StatusReport, type Witness,
+  parseCertificates, loadPkcs12Identity, loadKeyAndCertIdentity, selectCertificate, type BackupEvent,
+  type InitWarning, type StatusReport, type Witness,
 } from '../../src/index.js';
-import { stateDirOf, readState, readInputFile, nextRun, DEFAULT_KDF_LOG_N } from '../../src/internal.js';
+import {
+  kitOf, verifierKitText, stateDirOf, readState, readInputFile, nextRun, DEFAULT_KDF_LOG_N,
+} from '../../src/internal.js';
 import { recordInJournal } from './journal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';

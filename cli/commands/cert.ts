@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, parseCertificateBundle, readPkcs12Certificates, summarizeCertificate,
-  verifyCertificateChain, selectCertificate, type X509Cert, type CertificateSummary, type ChainVerdict,
-  type CertificatePurpose, type Identity,
+  ScelleError, isScelleError, parseCertificateBundle, summarizeCertificate, verifyCertificateChain,
+  selectCertificate, type X509Cert, type CertificateSummary, type ChainVerdict, type CertificatePurpose,
+  type Identity,
 } from '../../src/index.js';
-import { chainConclusion, readInputFile } from '../../src/internal.js';
+import { readPkcs12Certificates, chainConclusion, readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { formatDate } from '../dates.js';

@@ -6,7 +6,10 @@
  */
 import { Command } from 'commander';
 import { basename, resolve } from 'node:path';
-import { ScelleError, exportZip, importZip, selectCertificate, checkSignerCertificate, type Identity, type SignOptions, type ImportResult } from '../../src/index.js';
+import {
+  ScelleError, exportZip, importZip, selectCertificate, type Identity, type SignOptions, type ImportResult,
+} from '../../src/index.js';
+import { checkSignerCertificate } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, newPasswordReader, openIdentity, passwordOf, passwordReader, readCrls, readTrust, type IdentityOptions } from '../options.js';

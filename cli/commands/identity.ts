@@ -1,9 +1,7 @@
 /** `scelle identity show` and `scelle identity check`: what an identity holds and whether it works. */
 import { Command, Option } from 'commander';
-import {
-  selectCertificate, checkIdentityEntry, summarizeCertificate, type IdentityPurpose, type Selection,
-} from '../../src/index.js';
-import { describeScheme } from '../../src/internal.js';
+import { selectCertificate, summarizeCertificate, type IdentityPurpose, type Selection } from '../../src/index.js';
+import { checkIdentityEntry, describeScheme } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, openIdentity, type IdentityOptions } from '../options.js';

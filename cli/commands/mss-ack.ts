@@ -6,10 +6,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  readReceiptRequest, readMessage, buildMdn, buildIntegrationErrorMail, integrationError, selectCertificate,
-  type Identity, type ReceiptRequest, type SubjectDocument, type ComposedMessage, type CdaHeader,
+  readReceiptRequest, readMessage, buildMdn, buildIntegrationErrorMail, selectCertificate, type Identity,
+  type ReceiptRequest, type SubjectDocument, type ComposedMessage, type CdaHeader,
 } from '../../src/index.js';
-import { readInputFile } from '../../src/internal.js';
+import { integrationError, readInputFile } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { addIdentityOptions, hasIdentity, openIdentity, readCrls, type IdentityOptions } from '../options.js';

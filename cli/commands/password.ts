@@ -1,6 +1,7 @@
 /** `scelle password check` (the candidate is read like a password) and `scelle password generate`. */
 import { Command, Option } from 'commander';
-import { checkPassword, generatePassword, generatedPasswordBits } from '../../src/index.js';
+import { checkPassword, generatePassword } from '../../src/index.js';
+import { generatedPasswordBits } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 import { passwordReader } from '../options.js';

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readdir } from 'node:fs/promises';
-import { ScelleError, createDemoPki, writeDemoPki } from '../../src/index.js';
+import { ScelleError } from '../../src/index.js';
+import { createDemoPki, writeDemoPki } from '../../src/internal.js';
 import { action } from '../action.js';
 import type { Ctx } from '../context.js';
 

@@ -7,9 +7,10 @@ import { Command, Option } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  ScelleError, createPadesSigner, selectCertificate, checkSignerCertificate, signPdfFiles, extendPdfFile,
-  type PadesLevel, type PadesWarning, type PdfSignOutcome, type VisiblePlacement, type ValidationDataOptions,
+  ScelleError, createPadesSigner, selectCertificate, signPdfFiles, extendPdfFile, type PadesLevel,
+  type PadesWarning, type PdfSignOutcome, type VisiblePlacement, type ValidationDataOptions,
 } from '../../src/index.js';
+import { checkSignerCertificate } from '../../src/internal.js';
 import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import type { Ctx } from '../context.js';

@@ -8,7 +8,10 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { selectCertificate, signFiles, upgradeSignatureFile, checkSignerCertificate, isScelleError, type ScelleError, type SignFileOutcome } from '../../src/index.js';
+import {
+  selectCertificate, signFiles, upgradeSignatureFile, isScelleError, type ScelleError, type SignFileOutcome,
+} from '../../src/index.js';
+import { checkSignerCertificate } from '../../src/internal.js';
 import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import { tsaTokenSource } from './timestamp.js';

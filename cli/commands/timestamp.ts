@@ -5,12 +5,13 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import {
-  ScelleError, isScelleError, digestFile, requestTimestamp, upgradeSignatureFile, parseCertificates,
-  verifyTimestampResponse, hashForTimestamp, imprintFromDigest, readFileChunks, parseTimeStampResp,
-  openSerialState, createTimeStampAuthority, startTsaServer, selectCertificate, DEMO_TSA_POLICY, type TspHash,
-  type TimestampVerdict, type TimestampTokenSource,
+  ScelleError, isScelleError, requestTimestamp, upgradeSignatureFile, parseCertificates,
+  verifyTimestampResponse, hashForTimestamp, readFileChunks, openSerialState, createTimeStampAuthority,
+  startTsaServer, selectCertificate, type TspHash, type TimestampVerdict, type TimestampTokenSource,
 } from '../../src/index.js';
-import { writeFileAtomic, readInputFile } from '../../src/internal.js';
+import {
+  digestFile, imprintFromDigest, parseTimeStampResp, DEMO_TSA_POLICY, writeFileAtomic, readInputFile,
+} from '../../src/internal.js';
 import { action } from '../action.js';
 import { localizedMessage } from '../localize.js';
 import { formatDate } from '../dates.js';

@@ -5,10 +5,8 @@
  * when it keeps them encrypted, doctor says it needs the password.
  */
 import { resolve } from 'node:path';
-import {
-  isScelleError, loadPkcs12Identity, readPkcs12Certificates, parseCertificates, X509Cert,
-} from '../../src/index.js';
-import { readInputFile, readPkcs12ClearCertificates } from '../../src/internal.js';
+import { isScelleError, loadPkcs12Identity, parseCertificates, X509Cert } from '../../src/index.js';
+import { readPkcs12Certificates, readInputFile, readPkcs12ClearCertificates } from '../../src/internal.js';
 import type { Ctx } from '../context.js';
 import { readTrust } from '../options.js';
 import { readSecret } from '../secrets.js';

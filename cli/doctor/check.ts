@@ -3,7 +3,8 @@
  * their values (cli/i18n/doctor.ts), so that the text and JSON outputs say the same thing.
  * A check that could not be made is `skipped` or a `warning`, never `ok`.
  */
-import { ScelleError, summarizeCertificate, certificateRoles, type X509Cert } from '../../src/index.js';
+import { ScelleError, summarizeCertificate, type X509Cert } from '../../src/index.js';
+import { certificateRoles } from '../../src/internal.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'skipped';
 

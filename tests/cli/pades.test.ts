@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPadesSigner, extendPdf, formatPem } from '../../src/index.js';
+import { createPadesSigner, extendPdf } from '../../src/index.js';
+import { formatPem } from '../../src/internal.js';
 import { PdfDocument } from '../../src/pdf/document.js';
 import { PdfDict, PdfStream } from '../../src/pdf/objects.js';
 import { IncrementalUpdate } from '../../src/pdf/writer.js';

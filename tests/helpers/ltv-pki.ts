@@ -5,7 +5,11 @@
  * issued whenever a test needs them (buildCrl takes any dates).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { buildCertificate, buildCrl, createTimeStampAuthority, loadKeyAndCertIdentity, openSerialState, parseCrls, X509Cert, type Crl, type IdentityEntry, type TimestampTokenSource } from '../../src/index.js';
+import {
+  createTimeStampAuthority, loadKeyAndCertIdentity, openSerialState, parseCrls, X509Cert, type Crl,
+  type IdentityEntry, type TimestampTokenSource,
+} from '../../src/index.js';
+import { buildCertificate, buildCrl } from '../../src/internal.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -7,7 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTimeStampAuthority, loadPkcs12Identity, openSerialState, selectCertificate, type DemoPki, type TimestampTokenSource } from '../../src/index.js';
+import {
+  createTimeStampAuthority, loadPkcs12Identity, openSerialState, selectCertificate, type TimestampTokenSource,
+} from '../../src/index.js';
+import { type DemoPki } from '../../src/internal.js';
 
 /** A one-page A4 PDF with `lines` of Helvetica text: header, objects, xref table, trailer. */
 export function letterPdf(lines: string[] = ['Docteur Claire DURAND', 'Cher confrère, je vous adresse Mme X.']): Uint8Array {

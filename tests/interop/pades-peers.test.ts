@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createDemoPki, createPadesSigner, formatPem, loadPkcs12Identity, parseCrls, selectCertificate, verifyPdf, X509Cert,
-  type DemoPki, type IdentityEntry, type TimestampTokenSource, type Crl,
+  createPadesSigner, loadPkcs12Identity, parseCrls, selectCertificate, verifyPdf, X509Cert,
+  type IdentityEntry, type TimestampTokenSource, type Crl,
 } from '../../src/index.js';
+import { createDemoPki, formatPem, type DemoPki } from '../../src/internal.js';
 import { PdfDocument } from '../../src/pdf/document.js';
 import { listSignatures, byteRangeChunks } from '../../src/pdf/signatures.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';

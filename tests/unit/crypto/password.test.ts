@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertStrongPassword, checkPassword, generatePassword, PASSWORD_POLICY } from '../../../src/index.js';
+import { assertStrongPassword, checkPassword, generatePassword } from '../../../src/index.js';
+import { PASSWORD_POLICY } from '../../../src/internal.js';
 import { caught, codeOf } from '../../helpers/errors.js';
 
 describe('password policy (CNIL: 12 characters of 4 classes, or a passphrase of 7 words)', () => {

@@ -5,9 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createDemoPki, createPadesSigner, extendPdf, loadPkcs12Identity, parseCrls, selectCertificate, verifyPdf, X509Cert,
-  type DemoPki, type IdentityEntry, type PadesSignOptions, type TimestampTokenSource, type Crl,
+  createPadesSigner, extendPdf, loadPkcs12Identity, parseCrls, selectCertificate, verifyPdf, X509Cert,
+  type IdentityEntry, type PadesSignOptions, type TimestampTokenSource, type Crl,
 } from '../../../src/index.js';
+import { createDemoPki, type DemoPki } from '../../../src/internal.js';
 import { PdfDocument } from '../../../src/pdf/document.js';
 import { PdfDict, PdfName, PdfString, PdfStream } from '../../../src/pdf/objects.js';
 import { listSignatures } from '../../../src/pdf/signatures.js';
