@@ -121,6 +121,71 @@ describe('round trips', () => {
   });
 });
 
+describe('one read per small entry (the header, name, extra fields and data read at once)', () => {
+  /** Reads with and without reused buffers, twice, in an order that jumps between entries. */
+  async function readTwice(r: ZipReader, expected: Buffer[]): Promise<void> {
+    const order = [1, 1, 0, 2, 2, 0, 0, 1].filter((i) => i < expected.length);
+    for (const reuseBuffers of [true, false]) {
+      for (const i of order) {
+        const parts: Buffer[] = [];
+        // a copy as it comes: with reused buffers a chunk is only valid until the next one
+        for await (const c of r.readEntry(r.entries[i]!, { password: PASSWORD, reuseBuffers })) parts.push(Buffer.from(c));
+        expect(Buffer.concat(parts).equals(expected[i]!), `entry ${i}, reuseBuffers ${reuseBuffers}`).toBe(true);
+      }
+    }
+  }
+
+  it('gives the same bytes on every read, however the entries are read', async () => {
+    // stored (random), deflated (text), and one that is small in the zip but inflates past 4 MiB
+    const big = Buffer.alloc(6 * 1024 * 1024, 'consultation ');
+    const data = [random, text, big];
+    const zip = await buildZip(data.map((d, i) => ({ name: `f${i}`, data: d })), { password: PASSWORD, level: 6 });
+    const r = await open(zip);
+    expect(r.entries[2]!.compressedSize).toBeLessThan(4 * 1024 * 1024);
+    await readTwice(r, data);
+    await r.close();
+  });
+
+  it('reads an entry whose local extra fields are longer than the room read after its name', async () => {
+    // A stored, unencrypted zip written by hand: local extra of 600 bytes (an unknown field id).
+    const name = Buffer.from('lettre.txt');
+    const body = Buffer.from('Bonjour docteur. '.repeat(40));
+    const extra = Buffer.alloc(600);
+    extra.writeUInt16LE(0xcafe, 0);
+    extra.writeUInt16LE(596, 2);
+    const crc = (await import('node:zlib')).crc32(body) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(SIG.localFile, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.byteLength, 18);
+    local.writeUInt32LE(body.byteLength, 22);
+    local.writeUInt16LE(name.byteLength, 26);
+    local.writeUInt16LE(extra.byteLength, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(SIG.centralFile, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(body.byteLength, 20);
+    central.writeUInt32LE(body.byteLength, 24);
+    central.writeUInt16LE(name.byteLength, 28);
+    const localPart = Buffer.concat([local, name, extra, body]);
+    const centralPart = Buffer.concat([central, name]);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(SIG.eocd, 0);
+    end.writeUInt16LE(1, 8);
+    end.writeUInt16LE(1, 10);
+    end.writeUInt32LE(centralPart.byteLength, 12);
+    end.writeUInt32LE(localPart.byteLength, 16);
+    const r = await open(Buffer.concat([localPart, centralPart, end]));
+    await readTwice(r, [body]);
+    await r.close();
+  });
+});
+
 describe('damaged and hostile archives', () => {
   const entries: BuildEntry[] = [
     { name: 'a.txt', data: text },
