@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { MemoryDestination } from './memory-destination.js';
 import { Chunker, gearTable } from '../../../src/backup/chunker.js';
-import { compressChunk, decompressChunk } from '../../../src/backup/compress.js';
+import { gunzipSync } from 'node:zlib';
+import { compressChunk, compressChunkParts, decompressChunk } from '../../../src/backup/compress.js';
+import { BOX_OVERHEAD, openBox, openBoxInto, sealBoxInto } from '../../../src/backup/envelope.js';
 import { initRepository, unlockRepository } from '../../../src/backup/repository.js';
 import { loadIndex } from '../../../src/backup/repo-index.js';
 import { packKey, encodeSealed } from '../../../src/backup/objects.js';
@@ -130,6 +132,8 @@ describe('chunker', () => {
 });
 
 describe('compression', () => {
+  const key32 = randomBytes(32);
+
   it('compresses text, stores random data raw, and round-trips mixed data', () => {
     const text = Buffer.from('patient consultation ordonnance '.repeat(10000));
     const rnd = randomBytes(300_000);
@@ -142,6 +146,33 @@ describe('compression', () => {
     const m = compressChunk(mixed);
     expect(m.z).toBe(1);
     expect(Buffer.from(decompressChunk(m.data, m.z, mixed.length)).equals(mixed)).toBe(true);
+  });
+
+  it('writes incompressible runs as stored deflate blocks any gunzip reads, without copying them', () => {
+    const text = Buffer.from('patient consultation ordonnance '.repeat(4000));
+    // stored runs of one region, of several blocks (65535 bytes at most each) and at the very end
+    const mixed = Buffer.concat([randomBytes(65536), text, randomBytes(3 * 65536 + 7), text, randomBytes(131072)]);
+    const s = compressChunkParts(mixed);
+    expect(s.z).toBe(1);
+    expect(s.parts.reduce((a, p) => a + p.length, 0)).toBe(s.size);
+    // the random bytes are views of the chunk, not copies
+    expect(s.parts.some((p) => p.buffer === mixed.buffer)).toBe(true);
+    expect(gunzipSync(Buffer.concat(s.parts)).equals(mixed)).toBe(true);
+    const box = Buffer.alloc(s.size + BOX_OVERHEAD + 10);
+    const n = sealBoxInto(key32, s.parts, box, 10);
+    expect(n).toBe(s.size + BOX_OVERHEAD);
+    expect(Buffer.from(decompressChunk(openBox(key32, box.subarray(10, 10 + n), 'chunk'), 1, mixed.length)).equals(mixed)).toBe(true);
+  });
+
+  it('opens a box into a reused buffer, and refuses a tampered one', () => {
+    const plain = randomBytes(300_000);
+    const box = Buffer.alloc(plain.length + BOX_OVERHEAD);
+    sealBoxInto(key32, plain, box, 0);
+    const out = Buffer.alloc(400_000);
+    expect(openBoxInto(key32, box, out, 'chunk').equals(plain)).toBe(true);
+    box[200_000]! ^= 1;
+    expect(() => openBoxInto(key32, box, out, 'chunk')).toThrow(/authentication failed/);
+    expect(() => openBoxInto(key32, box, Buffer.alloc(1000), 'chunk')).toThrow(RangeError);
   });
 });
 
