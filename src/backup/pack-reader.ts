@@ -9,7 +9,7 @@ import { closeSync, fchmodSync, futimesSync, openSync, renameSync, rmSync, write
 import { createHash } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { decompressChunk } from './compress.js';
-import { BOX_OVERHEAD, headerLength, openBoxInto, readHeader, runKeyFor } from './envelope.js';
+import { headerLength, openBox, readHeader, runKeyFor } from './envelope.js';
 import { chunkId } from './keys.js';
 import { RELEASE_INTERVAL, releaseBuffersEvery } from '../io/memory.js';
 import type { DestinationInfo } from './destination/destination.js';
@@ -117,20 +117,6 @@ export class PackReader {
         gc();
       };
     }
-  }
-
-  /** Where chunks are decrypted, reused from chunk to chunk (grown for a larger one). */
-  #plain: Buffer | undefined;
-
-  /**
-   * Decrypts a chunk's box into this reader's buffer: the plaintext is valid until the next call
-   * (a fresh chunk-sized buffer per chunk is memory the kernel maps and zeroes, then the collector
-   * frees, for every megabyte restored or checked).
-   */
-  #open(runKey: Uint8Array, box: Uint8Array, what: string): Buffer {
-    const need = Math.max(0, box.length - BOX_OVERHEAD);
-    if (this.#plain === undefined || this.#plain.length < need) this.#plain = Buffer.allocUnsafeSlow(Math.max(need, 1024 * 1024));
-    return openBoxInto(runKey, box, this.#plain, what);
   }
 
   /** The run key of a pack or snapshot (derived once per ephemeral key). */
@@ -253,7 +239,7 @@ export class PackReader {
           }
           if (offset < headerLength('pack') || offset + length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', `${key} is shorter than the snapshot says: the object is corrupted`, { params: { object: key } });
           const runKey = this.runKey(readHeader('pack', bytes, key)!);
-          const plain = decompressChunk(this.#open(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
+          const plain = decompressChunk(openBox(runKey, bytes.subarray(offset, offset + length), `${key} (chunk ${id.slice(0, 12)})`), z, rawLength);
           hash.update(plain);
           writeAll(fd, plain);
           this.#release(length + plain.length);
@@ -312,7 +298,7 @@ export class PackReader {
     for (const b of blobs) {
       try {
         if (b.offset < headerLength('pack') || b.offset + b.length > bytes.length) throw new ScelleError('OBJECT_CORRUPT', 'outside the pack');
-        const plain = decompressChunk(this.#open(runKey, bytes.subarray(b.offset, b.offset + b.length), `${key} chunk ${b.id.slice(0, 12)}`), b.z, b.rawLength);
+        const plain = decompressChunk(openBox(runKey, bytes.subarray(b.offset, b.offset + b.length), `${key} chunk ${b.id.slice(0, 12)}`), b.z, b.rawLength);
         if (plain.length !== b.rawLength || chunkId(idKey, createHash('sha256').update(plain).digest()).toString('hex') !== b.id) throw new ScelleError('OBJECT_CORRUPT', 'content does not match its id');
       } catch {
         bad++;
