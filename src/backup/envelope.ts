@@ -49,13 +49,6 @@ export function sealBox(key: Uint8Array, plain: Uint8Array): Buffer {
 }
 
 /**
- * Bytes given to the cipher at a time: its output is a fresh buffer per call, and pieces this size
- * stay in the CPU cache and in the allocator's free lists (a chunk-sized output per call is new
- * memory the kernel must map and zero, a third of the time of encrypting it).
- */
-const CIPHER_SLICE = 128 * 1024;
-
-/**
  * Encrypts `plain` (or the concatenation of its parts) into a sealed box written at
  * `out[offset…]` (no pack-sized copy afterwards); returns the box length. `out` must have room for
  * the plaintext's length + BOX_OVERHEAD bytes.
@@ -64,9 +57,7 @@ export function sealBoxInto(key: Uint8Array, plain: Uint8Array | readonly Uint8A
   randomFillSync(out, offset, NONCE_BYTES);
   const c = createCipheriv('aes-256-gcm', key, out.subarray(offset, offset + NONCE_BYTES));
   let n = offset + NONCE_BYTES;
-  for (const part of plain instanceof Uint8Array ? [plain] : plain) {
-    for (let p = 0; p < part.length; p += CIPHER_SLICE) n += c.update(part.subarray(p, p + CIPHER_SLICE)).copy(out, n);
-  }
+  for (const part of plain instanceof Uint8Array ? [plain] : plain) n += c.update(part).copy(out, n);
   n += c.final().copy(out, n);
   n += c.getAuthTag().copy(out, n);
   return n - offset;
@@ -89,28 +80,6 @@ export function openBox(key: Uint8Array, box: Uint8Array, what: string): Buffer 
   } catch (e) {
     throw new ScelleError('OBJECT_CORRUPT', `authentication failed on ${what}: the object is corrupted or was tampered with`, { cause: e, params: { object: what } });
   }
-}
-
-/**
- * Decrypts a sealed box into `out` (which needs room for the plaintext: the box's length less
- * BOX_OVERHEAD) instead of a fresh buffer; returns the plaintext, a view of `out`, once
- * authenticated. A reader reuses `out` from chunk to chunk.
- * @throws ScelleError OBJECT_CORRUPT (names `what`) when authentication fails.
- */
-export function openBoxInto(key: Uint8Array, box: Uint8Array, out: Buffer, what: string): Buffer {
-  if (box.length < BOX_OVERHEAD) throw new ScelleError('OBJECT_CORRUPT', `${what} is truncated: the data is corrupted`, { params: { object: what } });
-  if (out.length < box.length - BOX_OVERHEAD) throw new RangeError('openBoxInto: the output buffer is smaller than the plaintext');
-  const d = createDecipheriv('aes-256-gcm', key, box.subarray(0, NONCE_BYTES));
-  d.setAuthTag(box.subarray(box.length - TAG_BYTES));
-  const end = box.length - TAG_BYTES;
-  let n = 0;
-  try {
-    for (let p = NONCE_BYTES; p < end; p += CIPHER_SLICE) n += d.update(box.subarray(p, Math.min(end, p + CIPHER_SLICE))).copy(out, n);
-    n += d.final().copy(out, n);
-  } catch (e) {
-    throw new ScelleError('OBJECT_CORRUPT', `authentication failed on ${what}: the object is corrupted or was tampered with`, { cause: e, params: { object: what } });
-  }
-  return out.subarray(0, n);
 }
 
 /** An X25519 private key from its 32 raw bytes. */
