@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ScelleError } from '../errors.js';
+import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { FromWorker, ToWorker } from './chunk-worker.js';
 import { FileProcessor, type FileOut, type PackOut, type ProcessorInit } from './file-processor.js';
 
@@ -52,6 +53,7 @@ interface SaverWorker {
  * waits for its acknowledgement before it sends a third pack, so memory stays bounded.
  */
 export function startFileSaver(init: ProcessorInit, n: number, onPack: (p: PackOut) => Promise<void>, onBytes: (n: number) => void): FileSaver {
+  keepLargeBuffersMapped();
   const url = workerUrl();
   if (n <= 0 || url === undefined) return inThread(init, onPack, onBytes);
   const workers: SaverWorker[] = [];

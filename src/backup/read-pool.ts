@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../errors.js';
+import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { FromReader, ToReader } from './read-worker.js';
 import type { Destination } from './destination/destination.js';
 import { LocalDestination } from './destination/local.js';
@@ -57,6 +58,7 @@ const spares: Worker[] = [];
  * does not keep the process alive. Does nothing where workers are not available.
  */
 export function prewarmReadPool(shape: PoolShape = defaultReaders()): void {
+  keepLargeBuffersMapped();
   const url = workerUrl();
   if (url === undefined) return;
   while (spares.length < shape.workers) {
@@ -115,7 +117,11 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
     restore: (job) => reader.restore(job), // the reader runs its restore jobs in order
     check: (name, blobs) => {
       self.busy++;
-      return serial(() => reader.checkPack(name, undefined, blobs)).finally(() => { self.busy--; });
+      // read now, checked in turn: the read of a queued pack overlaps the check of the one before
+      // (this thread would otherwise wait for each read, then check, then wait again)
+      const bytes = read(name);
+      bytes.catch(() => undefined);
+      return serial(() => reader.checkPack(name, bytes, blobs)).finally(() => { self.busy--; });
     },
     close: async () => undefined,
   };
@@ -182,6 +188,7 @@ function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promi
  * unless `init.local` lets the readers read it).
  */
 export function startReadPool(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, shape: PoolShape = defaultReaders()): ReadPool {
+  keepLargeBuffersMapped();
   const url = workerUrl();
   const readers: Reader[] = [];
   if (url !== undefined) for (let i = 0; i < shape.workers; i++) readers.push(workerReader(url, init, fetch));
