@@ -265,11 +265,14 @@ export class PackReader {
     }
   }
 
-  /** Checks a pack: its SHA-256, and every blob decrypted, authenticated and checked against its id. */
-  async checkPack(name: string, given: Uint8Array | undefined, blobs: CheckBlob[]): Promise<PackCheck> {
+  /**
+   * Checks a pack: its SHA-256, and every blob decrypted, authenticated and checked against its id.
+   * `given`: its bytes, or their read already under way (else the pack is fetched).
+   */
+  async checkPack(name: string, given: Uint8Array | Promise<Uint8Array> | undefined, blobs: CheckBlob[]): Promise<PackCheck> {
     let bytes: Uint8Array;
     try {
-      bytes = given ?? await this.#fetch(name);
+      bytes = await (given ?? this.#fetch(name));
     } catch (e) {
       return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
     }
