@@ -75,7 +75,7 @@ export class FileProcessor {
     this.#chunker = new Chunker(gearTable(init.gearSeed), init.chunker);
     this.#known = new Set(init.known);
     this.#emit = emit;
-    this.#buf = Buffer.allocUnsafeSlow(init.chunker.max + Math.max(init.chunker.min, 1024 * 1024));
+    this.#buf = this.#chunker.readBuffer(init.chunker.max + Math.max(init.chunker.min, 1024 * 1024));
   }
 
   /**

@@ -113,6 +113,25 @@ describe('chunker', () => {
     expect(shared).toBeGreaterThanOrEqual(ib.size - 3);
   });
 
+  it('cuts the same in WebAssembly (its read buffer) as in JavaScript', () => {
+    const gear = gearTable(randomBytes(32));
+    const text = Buffer.from('patient consultation ordonnance '.repeat(40_000));
+    for (const params of [undefined, { min: 16, avg: 64, max: 256 }, { min: 64, avg: 64, max: 64 }, { min: 40, avg: 100, max: 1000 }]) {
+      const js = new Chunker(gear, params);
+      const wasm = new Chunker(gear, params);
+      const data = Buffer.concat([randomBytes(3_000_000), text, randomBytes(50_000)]);
+      const buf = wasm.readBuffer(data.length + 100);
+      data.copy(buf, 13);
+      const view = buf.subarray(13, 13 + data.length);
+      expect(wasm.split(view)).toEqual(js.split(data));
+      for (let k = 0; k < 40; k++) {
+        const start = (k * 104_729) % 2_000_000;
+        const end = start + ((k * 7_919) % 2_000_000);
+        expect(wasm.cut(view, start, end, k % 2 === 0)).toBe(js.cut(data, start, end, k % 2 === 0));
+      }
+    }
+  });
+
   it('respects min and max, and is fast', () => {
     const ch = new Chunker(gearTable(randomBytes(32)));
     const buf = randomBytes(48 * 1024 * 1024);
