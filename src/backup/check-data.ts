@@ -6,6 +6,7 @@
  * threads), its name checked, every chunk decrypted, authenticated and checked against its id.
  */
 import { ScelleError, type ErrorCode } from '../errors.js';
+import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { Destination } from './destination/destination.js';
 import { checkCopy, emptyReport, settle, type CopyExpectations, type VerifyReport } from './check.js';
 import type { Problem } from './chain.js';
@@ -135,6 +136,9 @@ async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, in
     l.push({ id, offset: loc.offset, length: loc.length, rawLength: loc.rawLength, z: loc.z });
   }
   const packs = [...new Set([...index.packs.keys(), ...ref.chunks.keys()])].filter((p) => data.has(packKey(p))).sort();
+  // chunk-sized buffers reused, not mapped anew (not for restore: the memory glibc then keeps took
+  // a restore's peak above 256 MB)
+  keepLargeBuffersMapped();
   // this thread reads the next packs while worker threads hash, decrypt and check the ones read
   const pool = startReadPool({ readKey: options.master.readKey, recipient: keys.recipient, idKey: keys.idKey, ...readerSource(d) }, (name) => d.get(packKey(name), { maxBytes: LIMITS.pack }));
   const found: Problem[][] = packs.map(() => []);

@@ -9,7 +9,6 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ScelleError } from '../errors.js';
-import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { FromReader, ToReader } from './read-worker.js';
 import type { Destination } from './destination/destination.js';
 import { LocalDestination } from './destination/local.js';
@@ -58,7 +57,6 @@ const spares: Worker[] = [];
  * does not keep the process alive. Does nothing where workers are not available.
  */
 export function prewarmReadPool(shape: PoolShape = defaultReaders()): void {
-  keepLargeBuffersMapped();
   const url = workerUrl();
   if (url === undefined) return;
   while (spares.length < shape.workers) {
@@ -188,7 +186,6 @@ function workerReader(url: URL, init: ReaderInit, fetch: (name: string) => Promi
  * unless `init.local` lets the readers read it).
  */
 export function startReadPool(init: ReaderInit, fetch: (name: string) => Promise<Uint8Array>, shape: PoolShape = defaultReaders()): ReadPool {
-  keepLargeBuffersMapped();
   const url = workerUrl();
   const readers: Reader[] = [];
   if (url !== undefined) for (let i = 0; i < shape.workers; i++) readers.push(workerReader(url, init, fetch));
