@@ -161,9 +161,9 @@ async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, in
     for (let i = 0; i < packs.length; i++) {
       const p: Promise<void> = checkOne(packs[i]!, i).finally(() => inFlight.delete(p));
       inFlight.add(p);
-      // two packs per reader: one checked, the next read meanwhile (this thread hands out packs
-      // only between its own checks, so a worker with one pack would wait for it)
-      if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+      // two packs per reader and one more: one checked, the next read meanwhile (this thread hands
+      // out packs only between its own checks, so a worker with fewer would wait for them)
+      if (inFlight.size >= 2 * pool.size + 1) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {

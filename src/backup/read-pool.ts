@@ -119,7 +119,12 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
       // (this thread would otherwise wait for each read, then check, then wait again)
       const bytes = read(name);
       bytes.catch(() => undefined);
-      return serial(() => reader.checkPack(name, bytes, blobs)).finally(() => { self.busy--; });
+      // the event loop runs before each check: with the reads done ahead, checks would follow one
+      // another in microtasks, and the worker's results (and its next packs) wait for all of them
+      return serial(async () => {
+        await new Promise<void>((r) => setImmediate(r));
+        return reader.checkPack(name, bytes, blobs);
+      }).finally(() => { self.busy--; });
     },
     close: async () => undefined,
   };

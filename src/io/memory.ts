@@ -55,11 +55,11 @@ export function exposedGc(): GcFunction | undefined {
 }
 
 /** The largest buffers glibc is to reuse rather than map anew (a chunk is at most 8 MiB, plus overhead). */
-const CHUNK_BUFFERS = 12 * 1024 * 1024;
+const CHUNK_BUFFERS = 9 * 1024 * 1024;
 let raised = false;
 
 /**
- * Lets glibc's allocator reuse the memory of chunk-sized buffers (up to 12 MiB) instead of
+ * Lets glibc's allocator reuse the memory of chunk-sized buffers (up to 9 MiB) instead of
  * mapping and zeroing fresh pages for each. glibc maps every allocation of 128 KiB or more on its
  * own and unmaps it when freed, until it frees a larger mapped one: then it raises that threshold
  * to the freed size (mallopt(3), M_MMAP_THRESHOLD, "dynamic adjustment"). Each decrypted or
