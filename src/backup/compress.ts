@@ -2,7 +2,7 @@
  * Compression of chunks: gzip (RFC 1952), so that `gunzip` reads a chunk by hand in 20 years.
  * Incompressible data (scans, JPEG, already-compressed PDFs, encrypted files) is never fed to
  * deflate, which crawls on it (~20 MiB/s): each 64 KiB region is classified by the byte entropy of
- * a sample, runs of compressible regions become gzip members (level 4 by default: 10 % smaller than level 1 on letters, at about the same speed here), and incompressible runs
+ * samples at its two ends (in 8 KiB pieces when they differ), runs of compressible regions become gzip members (level 4 by default: 10 % smaller than level 1 on letters, at about the same speed here), and incompressible runs
  * gzip members of stored deflate blocks, made here (block headers and a CRC; the bytes are not
  * copied, they are encrypted straight from the chunk). Concatenated members are one valid gzip stream
  * (RFC 1952 §2.2). A chunk that does not shrink by at least 1/16 is stored raw.
@@ -11,6 +11,11 @@ import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 
 const REGION = 64 * 1024;
 const SAMPLE = 4096;
+/** A region is sampled at both ends, half a sample each. */
+const HALF_SAMPLE = SAMPLE / 2;
+/** A region whose ends differ is classified in pieces this size, by a sample of each. */
+const SUBREGION = 8 * 1024;
+const SUBSAMPLE = 1024;
 /** Order-0 entropy (bits/byte) above which a sample is taken for incompressible. */
 const ENTROPY_LIMIT = 7.2;
 
@@ -69,12 +74,21 @@ function storedMember(data: Uint8Array, out: Uint8Array[]): number {
  */
 export function compressChunkParts(chunk: Uint8Array, level = 4): StoredChunk {
   const runs: { start: number; end: number; c: boolean }[] = [];
-  for (let p = 0; p < chunk.length; p += REGION) {
-    const end = Math.min(chunk.length, p + REGION);
-    const c = compressible(chunk, p, end);
+  const add = (start: number, end: number, c: boolean): void => {
     const last = runs[runs.length - 1];
     if (last !== undefined && last.c === c) last.end = end;
-    else runs.push({ start: p, end, c });
+    else runs.push({ start, end, c });
+  };
+  for (let p = 0; p < chunk.length; p += REGION) {
+    const end = Math.min(chunk.length, p + REGION);
+    const c = compressible(chunk, p, Math.min(end, p + HALF_SAMPLE));
+    if (end - p < 2 * HALF_SAMPLE || compressible(chunk, end - HALF_SAMPLE, end) === c) {
+      add(p, end, c);
+      continue;
+    }
+    // the two ends differ (a document's text then its embedded image): the region in small pieces,
+    // so that deflate is not fed the incompressible half of it
+    for (let q = p; q < end; q += SUBREGION) add(q, Math.min(end, q + SUBREGION), compressible(chunk, q, Math.min(end, q + SUBSAMPLE)));
   }
   const raw: StoredChunk = { parts: [chunk], size: chunk.length, z: 0 };
   if (!runs.some((r) => r.c)) return raw;

@@ -167,6 +167,17 @@ describe('compression', () => {
     expect(Buffer.from(decompressChunk(m.data, m.z, mixed.length)).equals(mixed)).toBe(true);
   });
 
+  it('stores the random half of a region whose two ends differ (text, then an embedded image)', () => {
+    const text = Buffer.from('patient consultation ordonnance '.repeat(1250)); // 40 000 bytes
+    const chunk = Buffer.concat([text, randomBytes(25_536)]); // one 64 KiB region
+    const s = compressChunkParts(chunk);
+    expect(s.z).toBe(1);
+    // at most one 8 KiB piece of random bytes deflated with the text: the rest is stored, as views
+    const stored = s.parts.filter((p) => p.buffer === chunk.buffer).reduce((a, p) => a + p.length, 0);
+    expect(stored).toBeGreaterThanOrEqual(25_536 - 8192);
+    expect(gunzipSync(Buffer.concat(s.parts)).equals(chunk)).toBe(true);
+  });
+
   it('writes incompressible runs as stored deflate blocks any gunzip reads, without copying them', () => {
     const text = Buffer.from('patient consultation ordonnance '.repeat(4000));
     // stored runs of one region, of several blocks (65535 bytes at most each) and at the very end
