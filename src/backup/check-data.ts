@@ -50,6 +50,13 @@ async function withKey(d: Destination, options: VerifyRepositoryOptions): Promis
   const problem = (code: ErrorCode, object: string | undefined, message: string): void => {
     report.problems.push({ code, ...(object !== undefined ? { object } : {}), message });
   };
+  // the packs are listed (256 folders) while the key slots and snapshots are read
+  const listing = (async () => {
+    const data = new Map<string, number>();
+    for await (const o of d.list('data/')) data.set(o.key, o.size);
+    return data;
+  })();
+  listing.catch(() => undefined);
   try {
     await readSlots(d);
   } catch (e) {
@@ -58,8 +65,7 @@ async function withKey(d: Destination, options: VerifyRepositoryOptions): Promis
   const recipient = Buffer.from(config.recipient, 'hex');
   const live = new Set(chain.live.map((c) => `snapshots/${c.seal.snapshot}`));
   const ref = await checkSnapshots(d, options.master, recipient, live, report);
-  const data = new Map<string, number>();
-  for await (const o of d.list('data/')) data.set(o.key, o.size);
+  const data = await listing;
   const index = await loadIndex(d, writeKeysOf(options.master).indexKey, (key, e) => problem(e.code, key, e.message));
   checkPacks(d, index, ref, data, report);
   if (options.readData) report.problems.push(...await readAllPacks(d, options, index, ref, data, report));
