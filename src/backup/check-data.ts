@@ -6,6 +6,7 @@
  * threads), its name checked, every chunk decrypted, authenticated and checked against its id.
  */
 import { ScelleError, type ErrorCode } from '../errors.js';
+import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { Destination } from './destination/destination.js';
 import { checkCopy, emptyReport, settle, type CopyExpectations, type VerifyReport } from './check.js';
 import type { Problem } from './chain.js';
@@ -49,6 +50,13 @@ async function withKey(d: Destination, options: VerifyRepositoryOptions): Promis
   const problem = (code: ErrorCode, object: string | undefined, message: string): void => {
     report.problems.push({ code, ...(object !== undefined ? { object } : {}), message });
   };
+  // the packs are listed (256 folders) while the key slots and snapshots are read
+  const listing = (async () => {
+    const data = new Map<string, number>();
+    for await (const o of d.list('data/')) data.set(o.key, o.size);
+    return data;
+  })();
+  listing.catch(() => undefined);
   try {
     await readSlots(d);
   } catch (e) {
@@ -57,8 +65,7 @@ async function withKey(d: Destination, options: VerifyRepositoryOptions): Promis
   const recipient = Buffer.from(config.recipient, 'hex');
   const live = new Set(chain.live.map((c) => `snapshots/${c.seal.snapshot}`));
   const ref = await checkSnapshots(d, options.master, recipient, live, report);
-  const data = new Map<string, number>();
-  for await (const o of d.list('data/')) data.set(o.key, o.size);
+  const data = await listing;
   const index = await loadIndex(d, writeKeysOf(options.master).indexKey, (key, e) => problem(e.code, key, e.message));
   checkPacks(d, index, ref, data, report);
   if (options.readData) report.problems.push(...await readAllPacks(d, options, index, ref, data, report));
@@ -135,6 +142,9 @@ async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, in
     l.push({ id, offset: loc.offset, length: loc.length, rawLength: loc.rawLength, z: loc.z });
   }
   const packs = [...new Set([...index.packs.keys(), ...ref.chunks.keys()])].filter((p) => data.has(packKey(p))).sort();
+  // chunk-sized buffers reused, not mapped anew (not for restore: the memory glibc then keeps took
+  // a restore's peak above 256 MB)
+  keepLargeBuffersMapped();
   // this thread reads the next packs while worker threads hash, decrypt and check the ones read
   const pool = startReadPool({ readKey: options.master.readKey, recipient: keys.recipient, idKey: keys.idKey, ...readerSource(d) }, (name) => d.get(packKey(name), { maxBytes: LIMITS.pack }));
   const found: Problem[][] = packs.map(() => []);
@@ -157,7 +167,9 @@ async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, in
     for (let i = 0; i < packs.length; i++) {
       const p: Promise<void> = checkOne(packs[i]!, i).finally(() => inFlight.delete(p));
       inFlight.add(p);
-      if (inFlight.size >= pool.size + 1) await Promise.race(inFlight);
+      // two packs per reader and one more: one checked, the next read meanwhile (this thread hands
+      // out packs only between its own checks, so a worker with fewer would wait for them)
+      if (inFlight.size >= 2 * pool.size + 1) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {

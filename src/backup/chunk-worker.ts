@@ -1,7 +1,8 @@
 /**
  * Worker thread of a backup run: runs a {@link FileProcessor} on the files the main thread sends,
  * and sends back packs (their bytes transferred, not copied) and per-file results. At most two
- * packs are in flight before it waits for the main thread to acknowledge one (bounded memory).
+ * packs are in flight before it waits for the main thread to acknowledge one (bounded memory); the
+ * acknowledgement gives the pack's buffer back, to be filled again.
  */
 import { parentPort } from 'node:worker_threads';
 import { releaseBuffersEvery } from '../io/memory.js';
@@ -11,7 +12,7 @@ import { FileProcessor, type PackOut, type ProcessorInit } from './file-processo
 export type ToWorker =
   | { type: 'init'; init: ProcessorInit }
   | { type: 'file'; seq: number; path: string }
-  | { type: 'ack' }
+  | { type: 'ack'; buffer?: ArrayBuffer }
   | { type: 'flush' };
 
 /** Messages from the worker. */
@@ -43,6 +44,7 @@ if (parentPort !== null) {
     }
     else if (m.type === 'ack') {
       inFlight--;
+      if (m.buffer !== undefined) processor?.recycle(m.buffer);
       const w = waiters;
       waiters = [];
       for (const f of w) f();

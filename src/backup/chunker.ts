@@ -6,10 +6,12 @@
  * The Gear table is derived from a per-repository secret (like restic's per-repository
  * polynomial), so chunk boundaries do not reveal which known file a repository holds.
  *
- * Speed: the inner loop is plain int32 arithmetic over a Uint8Array, two bytes per turn; nothing
- * is hashed before `min` (FastCDC's cut-point skipping), so a 1 MiB average costs about half a pass.
+ * Speed: the inner loop is plain int32 arithmetic over a Uint8Array, in WebAssembly for the
+ * buffer {@link Chunker.readBuffer} gives (gear-wasm.ts), in JavaScript otherwise; nothing is
+ * hashed before `min` (FastCDC's cut-point skipping), so a 1 MiB average costs about half a pass.
  */
 import { createHmac } from 'node:crypto';
+import { gearScan, type GearScan } from './gear-wasm.js';
 
 /** Chunk size bounds (bytes). */
 export interface ChunkerParams {
@@ -42,6 +44,7 @@ export class Chunker {
   readonly #gear: Int32Array;
   readonly #maskS: number;
   readonly #maskL: number;
+  #scan: GearScan | undefined;
 
   constructor(gear: Int32Array, params: ChunkerParams = DEFAULT_CHUNKER) {
     if (!(params.min > 0 && params.min <= params.avg && params.avg <= params.max)) throw new RangeError('chunker: need 0 < min ≤ avg ≤ max');
@@ -55,6 +58,16 @@ export class Chunker {
   }
 
   /**
+   * A buffer of `size` bytes to read data into and cut: this chunker scans it in WebAssembly
+   * (gear-wasm.ts) when the runtime has it, with the same cuts; any other buffer is scanned in
+   * JavaScript. The buffer of an earlier call is scanned in JavaScript from then on.
+   */
+  readBuffer(size: number): Buffer {
+    this.#scan = gearScan(this.#gear, size);
+    return this.#scan?.buffer ?? Buffer.allocUnsafeSlow(size);
+  }
+
+  /**
    * Length of the chunk starting at `start` in `buf[start, end)`. When `final` is false and no
    * cut is found before `end`, returns -1: give more data (unless `max` bytes are already there).
    */
@@ -65,22 +78,29 @@ export class Chunker {
     const gear = this.#gear;
     const limit = Math.min(n, max);
     const normal = Math.min(limit, avg);
-    let h = 0;
     let i = start + min - 32 > start ? start + min - 32 : start;
     // warm the hash over the 32 bytes before min so the first candidate has a full window
     const warmEnd = start + min;
-    for (; i < warmEnd; i++) h = ((h << 1) + gear[buf[i]!]!) | 0;
     const maskS = this.#maskS;
     const maskL = this.#maskL;
     const e1 = start + normal;
-    for (; i < e1; i++) {
-      h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskS) === 0) return i + 1 - start;
-    }
     const e2 = start + limit;
-    for (; i < e2; i++) {
-      h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskL) === 0) return i + 1 - start;
+    const scan = this.#scan;
+    if (scan !== undefined && buf.buffer === scan.buffer.buffer) {
+      const o = buf.byteOffset - scan.buffer.byteOffset;
+      const r = scan.cut(o + i, o + warmEnd, o + e1, o + e2, maskS, maskL);
+      if (r >= 0) return r - o - start;
+    } else {
+      let h = 0;
+      for (; i < warmEnd; i++) h = ((h << 1) + gear[buf[i]!]!) | 0;
+      for (; i < e1; i++) {
+        h = ((h << 1) + gear[buf[i]!]!) | 0;
+        if ((h & maskS) === 0) return i + 1 - start;
+      }
+      for (; i < e2; i++) {
+        h = ((h << 1) + gear[buf[i]!]!) | 0;
+        if ((h & maskL) === 0) return i + 1 - start;
+      }
     }
     if (limit === max) return max;
     return final ? n : -1;

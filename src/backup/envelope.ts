@@ -13,7 +13,7 @@
  */
 import {
   createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman,
-  generateKeyPairSync, hkdfSync, randomBytes, type KeyObject,
+  generateKeyPairSync, hkdfSync, randomBytes, randomFillSync, type KeyObject,
 } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 
@@ -49,15 +49,15 @@ export function sealBox(key: Uint8Array, plain: Uint8Array): Buffer {
 }
 
 /**
- * Encrypts `plain` into a sealed box written at `out[offset…]` (no pack-sized copy afterwards);
- * returns the box length. `out` must have room for `plain.length + BOX_OVERHEAD` bytes.
+ * Encrypts `plain` (or the concatenation of its parts) into a sealed box written at
+ * `out[offset…]` (no pack-sized copy afterwards); returns the box length. `out` must have room for
+ * the plaintext's length + BOX_OVERHEAD bytes.
  */
-export function sealBoxInto(key: Uint8Array, plain: Uint8Array, out: Buffer, offset: number): number {
-  const nonce = randomBytes(NONCE_BYTES);
-  const c = createCipheriv('aes-256-gcm', key, nonce);
-  nonce.copy(out, offset);
+export function sealBoxInto(key: Uint8Array, plain: Uint8Array | readonly Uint8Array[], out: Buffer, offset: number): number {
+  randomFillSync(out, offset, NONCE_BYTES);
+  const c = createCipheriv('aes-256-gcm', key, out.subarray(offset, offset + NONCE_BYTES));
   let n = offset + NONCE_BYTES;
-  n += c.update(plain).copy(out, n);
+  for (const part of plain instanceof Uint8Array ? [plain] : plain) n += c.update(part).copy(out, n);
   n += c.final().copy(out, n);
   n += c.getAuthTag().copy(out, n);
   return n - offset;

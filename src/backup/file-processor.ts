@@ -8,8 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { ScelleError } from '../errors.js';
 import { Chunker, gearTable, type ChunkerParams } from './chunker.js';
-import { compressChunk } from './compress.js';
-import { BOX_OVERHEAD, objectHeader, sealBoxInto } from './envelope.js';
+import { compressChunkParts } from './compress.js';
+import { BOX_OVERHEAD, headerLength, objectHeader, sealBoxInto } from './envelope.js';
 import { chunkId } from './keys.js';
 import { releaseBuffersEvery } from '../io/memory.js';
 
@@ -61,6 +61,8 @@ export class FileProcessor {
   #pack: Buffer | undefined;
   #packHash: Hash | undefined;
   #packBytes = 0;
+  /** Pack buffers handed back once written ({@link recycle}), to fill again. */
+  readonly #spare: ArrayBuffer[] = [];
   #blobs: BlobEntry[] = [];
 
   /**
@@ -73,7 +75,7 @@ export class FileProcessor {
     this.#chunker = new Chunker(gearTable(init.gearSeed), init.chunker);
     this.#known = new Set(init.known);
     this.#emit = emit;
-    this.#buf = Buffer.allocUnsafeSlow(init.chunker.max + Math.max(init.chunker.min, 1024 * 1024));
+    this.#buf = this.#chunker.readBuffer(init.chunker.max + Math.max(init.chunker.min, 1024 * 1024));
   }
 
   /**
@@ -142,25 +144,41 @@ export class FileProcessor {
   async #add(id: string, chunk: Uint8Array): Promise<void> {
     if (this.#pack === undefined) {
       const h = objectHeader('pack', this.#init.ephPub);
-      this.#pack = Buffer.allocUnsafeSlow(this.#init.packSize + h.length + 2 * this.#init.chunker.avg + BOX_OVERHEAD);
+      const spare = this.#spare.pop();
+      this.#pack = spare !== undefined ? Buffer.from(spare) : Buffer.allocUnsafeSlow(this.#packCapacity());
       h.copy(this.#pack, 0);
       this.#packHash = createHash('sha256').update(h);
       this.#packBytes = h.length;
     }
-    const { data, z } = compressChunk(chunk, this.#init.level ?? 4);
+    const { parts, size, z } = compressChunkParts(chunk, this.#init.level ?? 4);
     const start = this.#packBytes;
-    if (start + data.length + BOX_OVERHEAD > this.#pack.length) {
+    if (start + size + BOX_OVERHEAD > this.#pack.length) {
       // a large chunk: grow (rare; the usual size keeps the transferred buffer, which V8 counts
       // as external memory of the main thread, close to the pack's size)
-      const bigger = Buffer.allocUnsafeSlow(start + data.length + BOX_OVERHEAD);
+      const bigger = Buffer.allocUnsafeSlow(start + size + BOX_OVERHEAD);
       this.#pack.copy(bigger, 0, 0, start);
       this.#pack = bigger;
     }
-    const n = sealBoxInto(this.#init.runKey, data, this.#pack, start);
+    const n = sealBoxInto(this.#init.runKey, parts, this.#pack, start);
     this.#packHash!.update(this.#pack.subarray(start, start + n));
     this.#blobs.push([id, start, n, chunk.length, z]);
     this.#packBytes += n;
     if (this.#packBytes >= this.#init.packSize) await this.flush();
+  }
+
+  /** The usual size of a pack buffer. */
+  #packCapacity(): number {
+    return this.#init.packSize + headerLength('pack') + 2 * this.#init.chunker.avg + BOX_OVERHEAD;
+  }
+
+  /**
+   * Takes back the buffer of an emitted pack once it is written and nothing refers to it any
+   * more: the next pack is sealed into it. Filling fresh buffers costs a page fault per 4 KiB, and
+   * the dead ones wait for a collection (of the thread that received them) to be freed. Two are
+   * kept at most; a buffer of another size (a pack grown for a large chunk) is left to the collector.
+   */
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === this.#packCapacity() && this.#spare.length < 2 && !this.#spare.includes(buffer)) this.#spare.push(buffer);
   }
 
   /** Emits the pack being filled, if any. */

@@ -2,11 +2,13 @@
  * The file saver of a backup run (restic's `file_saver.go`): files go to {@link FileProcessor}s
  * on worker threads (chunk-worker.ts), one per core, which cut, name, compress, encrypt and pack
  * them; finished packs come back (their bytes transferred, not copied) to `onPack`, which uploads
- * them. When workers are not available (under a TypeScript runner) one processor runs in this
- * thread, a file at a time.
+ * them, and their buffers go back to the workers once uploaded (`onPack` must not keep the bytes).
+ * When workers are not available (under a TypeScript runner) one processor runs in this thread, a
+ * file at a time.
  */
 import { Worker } from 'node:worker_threads';
 import { ScelleError } from '../errors.js';
+import { keepLargeBuffersMapped } from '../io/memory.js';
 import type { FromWorker, ToWorker } from './chunk-worker.js';
 import { FileProcessor, type FileOut, type PackOut, type ProcessorInit } from './file-processor.js';
 
@@ -26,7 +28,10 @@ function workerUrl(): URL | undefined {
 
 /** A saver in this thread, one file at a time (the processor reuses its read buffer). */
 function inThread(init: ProcessorInit, onPack: (p: PackOut) => Promise<void>, onBytes: (n: number) => void): FileSaver {
-  const proc = new FileProcessor(init, onPack);
+  const proc: FileProcessor = new FileProcessor(init, async (p) => {
+    await onPack(p);
+    proc.recycle(p.data.buffer as ArrayBuffer);
+  });
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = queue.then(f, f);
@@ -48,6 +53,7 @@ interface SaverWorker {
  * waits for its acknowledgement before it sends a third pack, so memory stays bounded.
  */
 export function startFileSaver(init: ProcessorInit, n: number, onPack: (p: PackOut) => Promise<void>, onBytes: (n: number) => void): FileSaver {
+  keepLargeBuffersMapped();
   const url = workerUrl();
   if (n <= 0 || url === undefined) return inThread(init, onPack, onBytes);
   const workers: SaverWorker[] = [];
@@ -61,8 +67,10 @@ export function startFileSaver(init: ProcessorInit, n: number, onPack: (p: PackO
   };
   const onMessage = (w: SaverWorker, m: FromWorker): void => {
     if (m.type === 'pack') {
-      const pack = { ...m.pack, data: Buffer.from(m.pack.data.buffer, m.pack.data.byteOffset, m.pack.data.byteLength) };
-      const done = onPack(pack).then(() => w.worker.postMessage({ type: 'ack' } satisfies ToWorker), (e: unknown) => fail(w, e)).finally(() => writing.delete(done));
+      const buffer = m.pack.data.buffer as ArrayBuffer;
+      const pack = { ...m.pack, data: Buffer.from(buffer, m.pack.data.byteOffset, m.pack.data.byteLength) };
+      // once written, nothing refers to the pack: its buffer goes back to be filled again
+      const done = onPack(pack).then(() => w.worker.postMessage({ type: 'ack', buffer } satisfies ToWorker, [buffer]), (e: unknown) => fail(w, e)).finally(() => writing.delete(done));
       writing.add(done);
     } else if (m.type === 'bytes') onBytes(m.n);
     else if (m.type === 'file') {

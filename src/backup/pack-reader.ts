@@ -173,19 +173,22 @@ export class PackReader {
   }
 
   #sinceYield = 0;
+  #yielded = performance.now();
 
   /**
-   * Lets the thread's event loop run every 2 MiB restored. Packs read ahead are already there, so
-   * a large file would otherwise be restored from start to end in one go: in the caller's thread
-   * that starves the worker, whose next files this thread hands out (a 50 MiB scan left it idle
-   * for a fifth of a second); in a worker, the files sent meanwhile could not be queued and read
-   * ahead.
+   * Lets the thread's event loop run every 2 MiB restored or 2 ms spent. Packs read ahead are
+   * already there, so a large file would otherwise be restored from start to end in one go, and a
+   * queue of letters restored one after another in microtasks: in the caller's thread that starves
+   * the worker, whose next files this thread hands out (a 50 MiB scan left it idle for a fifth of
+   * a second; thousands of letters left it idle half the time); in a worker, the files sent
+   * meanwhile could not be queued and read ahead.
    */
   async #breathe(bytes: number): Promise<void> {
     this.#sinceYield += bytes;
-    if (this.#sinceYield < 2 * 1024 * 1024) return;
+    if (this.#sinceYield < 2 * 1024 * 1024 && performance.now() - this.#yielded < 2) return;
     this.#sinceYield = 0;
     await new Promise<void>((r) => setImmediate(r));
+    this.#yielded = performance.now();
   }
 
   readonly #queue: { job: RestoreJob; done: (r: JobResult) => void }[] = [];
@@ -214,6 +217,7 @@ export class PackReader {
       const ahead = this.#queue.find((n) => n.job.chunks[0] !== undefined && !mine.has(n.job.chunks[0][1]))?.job.chunks[0]?.[1];
       if (ahead !== undefined) this.#prefetchPack(ahead);
       q.done(await this.restoreFile(q.job).catch((e: unknown) => ({ ok: false as const, code: 'IO_ERROR', message: `${q.job.path}: ${(e as Error).message}` })));
+      await this.#breathe(0);
     }
     this.#running = false;
   }
@@ -265,11 +269,14 @@ export class PackReader {
     }
   }
 
-  /** Checks a pack: its SHA-256, and every blob decrypted, authenticated and checked against its id. */
-  async checkPack(name: string, given: Uint8Array | undefined, blobs: CheckBlob[]): Promise<PackCheck> {
+  /**
+   * Checks a pack: its SHA-256, and every blob decrypted, authenticated and checked against its id.
+   * `given`: its bytes, or their read already under way (else the pack is fetched).
+   */
+  async checkPack(name: string, given: Uint8Array | Promise<Uint8Array> | undefined, blobs: CheckBlob[]): Promise<PackCheck> {
     let bytes: Uint8Array;
     try {
-      bytes = given ?? await this.#fetch(name);
+      bytes = await (given ?? this.#fetch(name));
     } catch (e) {
       return { error: { code: (e as { code?: string }).code ?? 'OBJECT_MISSING', message: (e as Error).message }, size: 0, sha256: '', bad: 0 };
     }

@@ -115,7 +115,16 @@ function threadReader(init: ReaderInit, fetch: (name: string) => Promise<Uint8Ar
     restore: (job) => reader.restore(job), // the reader runs its restore jobs in order
     check: (name, blobs) => {
       self.busy++;
-      return serial(() => reader.checkPack(name, undefined, blobs)).finally(() => { self.busy--; });
+      // read now, checked in turn: the read of a queued pack overlaps the check of the one before
+      // (this thread would otherwise wait for each read, then check, then wait again)
+      const bytes = read(name);
+      bytes.catch(() => undefined);
+      // the event loop runs before each check: with the reads done ahead, checks would follow one
+      // another in microtasks, and the worker's results (and its next packs) wait for all of them
+      return serial(async () => {
+        await new Promise<void>((r) => setImmediate(r));
+        return reader.checkPack(name, bytes, blobs);
+      }).finally(() => { self.busy--; });
     },
     close: async () => undefined,
   };

@@ -243,7 +243,8 @@ async function restoreFiles(pool: ReadPool, doc: SnapshotDoc, files: SnapshotEnt
           bytes -= size;
         });
         inFlight.add(p);
-        if (inFlight.size >= QUEUED || bytes >= QUEUED_BYTES) await Promise.race(inFlight);
+        // one settled job (often a letter) does not make room for another large file: wait until under both bounds
+        while (inFlight.size >= QUEUED || bytes >= QUEUED_BYTES) await Promise.race(inFlight);
       }
     }
     await Promise.all(inFlight);

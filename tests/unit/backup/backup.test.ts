@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { makeTempDir } from '../../helpers/tmp.js';
 import { MemoryDestination } from './memory-destination.js';
 import { Chunker, gearTable } from '../../../src/backup/chunker.js';
-import { compressChunk, decompressChunk } from '../../../src/backup/compress.js';
+import { gunzipSync } from 'node:zlib';
+import { compressChunk, compressChunkParts, decompressChunk } from '../../../src/backup/compress.js';
+import { BOX_OVERHEAD, openBox, sealBoxInto } from '../../../src/backup/envelope.js';
 import { initRepository, unlockRepository } from '../../../src/backup/repository.js';
 import { loadIndex } from '../../../src/backup/repo-index.js';
 import { packKey, encodeSealed } from '../../../src/backup/objects.js';
@@ -111,6 +113,25 @@ describe('chunker', () => {
     expect(shared).toBeGreaterThanOrEqual(ib.size - 3);
   });
 
+  it('cuts the same in WebAssembly (its read buffer) as in JavaScript', () => {
+    const gear = gearTable(randomBytes(32));
+    const text = Buffer.from('patient consultation ordonnance '.repeat(40_000));
+    for (const params of [undefined, { min: 16, avg: 64, max: 256 }, { min: 64, avg: 64, max: 64 }, { min: 40, avg: 100, max: 1000 }]) {
+      const js = new Chunker(gear, params);
+      const wasm = new Chunker(gear, params);
+      const data = Buffer.concat([randomBytes(3_000_000), text, randomBytes(50_000)]);
+      const buf = wasm.readBuffer(data.length + 100);
+      data.copy(buf, 13);
+      const view = buf.subarray(13, 13 + data.length);
+      expect(wasm.split(view)).toEqual(js.split(data));
+      for (let k = 0; k < 40; k++) {
+        const start = (k * 104_729) % 2_000_000;
+        const end = start + ((k * 7_919) % 2_000_000);
+        expect(wasm.cut(view, start, end, k % 2 === 0)).toBe(js.cut(data, start, end, k % 2 === 0));
+      }
+    }
+  });
+
   it('respects min and max, and is fast', () => {
     const ch = new Chunker(gearTable(randomBytes(32)));
     const buf = randomBytes(48 * 1024 * 1024);
@@ -130,6 +151,8 @@ describe('chunker', () => {
 });
 
 describe('compression', () => {
+  const key32 = randomBytes(32);
+
   it('compresses text, stores random data raw, and round-trips mixed data', () => {
     const text = Buffer.from('patient consultation ordonnance '.repeat(10000));
     const rnd = randomBytes(300_000);
@@ -142,6 +165,33 @@ describe('compression', () => {
     const m = compressChunk(mixed);
     expect(m.z).toBe(1);
     expect(Buffer.from(decompressChunk(m.data, m.z, mixed.length)).equals(mixed)).toBe(true);
+  });
+
+  it('stores the random half of a region whose two ends differ (text, then an embedded image)', () => {
+    const text = Buffer.from('patient consultation ordonnance '.repeat(1250)); // 40 000 bytes
+    const chunk = Buffer.concat([text, randomBytes(25_536)]); // one 64 KiB region
+    const s = compressChunkParts(chunk);
+    expect(s.z).toBe(1);
+    // at most one 8 KiB piece of random bytes deflated with the text: the rest is stored, as views
+    const stored = s.parts.filter((p) => p.buffer === chunk.buffer).reduce((a, p) => a + p.length, 0);
+    expect(stored).toBeGreaterThanOrEqual(25_536 - 8192);
+    expect(gunzipSync(Buffer.concat(s.parts)).equals(chunk)).toBe(true);
+  });
+
+  it('writes incompressible runs as stored deflate blocks any gunzip reads, without copying them', () => {
+    const text = Buffer.from('patient consultation ordonnance '.repeat(4000));
+    // stored runs of one region, of several blocks (65535 bytes at most each) and at the very end
+    const mixed = Buffer.concat([randomBytes(65536), text, randomBytes(3 * 65536 + 7), text, randomBytes(131072)]);
+    const s = compressChunkParts(mixed);
+    expect(s.z).toBe(1);
+    expect(s.parts.reduce((a, p) => a + p.length, 0)).toBe(s.size);
+    // the random bytes are views of the chunk, not copies
+    expect(s.parts.some((p) => p.buffer === mixed.buffer)).toBe(true);
+    expect(gunzipSync(Buffer.concat(s.parts)).equals(mixed)).toBe(true);
+    const box = Buffer.alloc(s.size + BOX_OVERHEAD + 10);
+    const n = sealBoxInto(key32, s.parts, box, 10);
+    expect(n).toBe(s.size + BOX_OVERHEAD);
+    expect(Buffer.from(decompressChunk(openBox(key32, box.subarray(10, 10 + n), 'chunk'), 1, mixed.length)).equals(mixed)).toBe(true);
   });
 });
 
