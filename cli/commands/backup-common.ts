@@ -153,6 +153,17 @@ export function expectedName(copies: Copies, t: ConfiguredDestination, from: str
   return copies.kit?.destinations.some((d) => d.name === t.spec.name) || from.includes('=') ? t.spec.name : undefined;
 }
 
+/**
+ * {@link unlockWith} started now and not awaited, so that the keyless checks of a restore or a
+ * verify run while scrypt derives the key (~0.6 s). The promise is marked handled at once: its
+ * error (a wrong passphrase) reaches whoever awaits it, never the process as an unhandled rejection.
+ */
+export function unlockAhead(ctx: Ctx, o: CopyOpts, t: ConfiguredDestination, repository: string | undefined): Promise<MasterSecret> {
+  const master = unlockWith(ctx, o, t, repository);
+  master.catch(() => undefined);
+  return master;
+}
+
 /** Opens the repository with the kit's recovery key, a recovery file, a certificate, or the passphrase. */
 export async function unlockWith(ctx: Ctx, o: CopyOpts, t: ConfiguredDestination, repository: string | undefined): Promise<MasterSecret> {
   let unlock: Unlock;

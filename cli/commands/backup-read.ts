@@ -10,14 +10,14 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import {
   ScelleError, listSnapshots, verifyWithoutKey, verifyRepository, restoreSnapshot, drillRestore,
-  readBackupConfig, type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain,
+  readBackupConfig, type VerifyReport, type ConfiguredDestination, type KnownHead, type Chain, type MasterSecret,
 } from '../../src/index.js';
 import { readChain, witnessedHeads, updateState, stateDirOf, prewarmReadPool } from '../../src/internal.js';
 import { action } from '../action.js';
 import { recordInJournal } from './journal.js';
 import type { Ctx } from '../context.js';
 import {
-  closeAll, collect, duration, expectations, expectedName, firstReachable, localDate, mib, openCopies, readKitFile, sealTrust, unlockWith, configPath,
+  closeAll, collect, duration, expectations, expectedName, firstReachable, localDate, mib, openCopies, readKitFile, sealTrust, unlockAhead, configPath,
   type Copies, type CopyOpts,
 } from './backup-common.js';
 import { corruptIf, negativeIf, outcome, type Outcome } from '../outcome.js';
@@ -108,7 +108,7 @@ async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<Outcome> {
     else for (const t of copies.destinations) if ((await t.destination.probe().catch(() => ({ online: false }))).online) reachable.push(t);
     if (reachable.length === 0) throw new ScelleError('TARGET_OFFLINE', 'no backup destination is reachable', { hint: 'plug in a backup drive or check the network' });
     const witnessed = await crossWitnesses(copies, reachable);
-    let master;
+    let master: Promise<MasterSecret> | undefined;
     for (const t of reachable) {
       const e = await expectations(ctx, o, copies, t);
       const known = [...(e.known ?? []), ...(witnessed.get(t.spec.name) ?? [])];
@@ -116,8 +116,11 @@ async function verifyCommand(ctx: Ctx, o: VerifyOpts): Promise<Outcome> {
       if (o.key === false) reports.push(await verifyWithoutKey(t.destination, expect));
       else {
         if (master === undefined && o.readData === true) prewarmReadPool();
-        master ??= await unlockWith(ctx, o, t, copies.repository);
-        reports.push(await verifyRepository(t.destination, { ...expect, master, readData: o.readData === true }));
+        // the keyless checks run while the key is derived; its error (a wrong passphrase) wins
+        master ??= unlockAhead(ctx, o, t, copies.repository);
+        const report = await verifyRepository(t.destination, { ...expect, master, readData: o.readData === true });
+        await master;
+        reports.push(report);
       }
     }
   } finally {
@@ -161,8 +164,12 @@ async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpt
     const t = await firstReachable(copies);
     const name = expectedName(copies, t, o.from);
     prewarmReadPool(); // its workers start while the key is derived
-    const master = await unlockWith(ctx, o, t, copies.repository);
-    const seal = await sealTrust(ctx, o, copies);
+    // …and the trust, the lock, the chain and the seal are checked meanwhile (restoreSnapshot)
+    const master = unlockAhead(ctx, o, t, copies.repository);
+    const seal = await sealTrust(ctx, o, copies).catch(async (e: unknown) => {
+      await master; // a wrong passphrase is reported first, as before
+      throw e;
+    });
     const r = await restoreSnapshot(t.destination, {
       master, to: o.to !== undefined ? resolve(ctx.io.cwd, o.to) : defaultTo(ctx), seal,
       ...(copies.repository ? { repository: copies.repository } : {}), ...(name ? { destination: name } : {}),
@@ -189,9 +196,13 @@ async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
     const t = await firstReachable(copies);
     const name = expectedName(copies, t, o.from);
     prewarmReadPool(); // its workers start while the key is derived
-    const master = await unlockWith(ctx, o, t, copies.repository);
+    const master = unlockAhead(ctx, o, t, copies.repository);
+    const seal = await sealTrust(ctx, o, copies).catch(async (e: unknown) => {
+      await master; // a wrong passphrase is reported first, as before
+      throw e;
+    });
     const r = await drillRestore(t.destination, {
-      master, seal: await sealTrust(ctx, o, copies), ...(copies.stateDir ? { stateDir: copies.stateDir } : {}),
+      master, seal, ...(copies.stateDir ? { stateDir: copies.stateDir } : {}),
       ...(copies.repository ? { repository: copies.repository } : {}), ...(name ? { destination: name } : {}),
     });
     if (ctx.json) ctx.emitJson({ ...r, destination: t.spec.name });

@@ -21,7 +21,12 @@ import type { SnapshotDoc } from './snapshot.js';
 
 /** Options of {@link verifyRepository}. */
 export interface VerifyRepositoryOptions extends CopyExpectations {
-  master: MasterSecret;
+  /**
+   * The repository's key, or its derivation under way: the keyless checks (lock, repository,
+   * chain, signatures, key slots, the listing of the packs) run meanwhile, and its error
+   * (WRONG_PASSWORD…) is thrown when it is needed.
+   */
+  master: MasterSecret | Promise<MasterSecret>;
   /** Read every pack, decrypt and authenticate every chunk. */
   readData?: boolean;
   onObject?: (done: number, total: number) => void;
@@ -43,6 +48,8 @@ export async function verifyRepository(d: Destination, options: VerifyRepository
 }
 
 async function withKey(d: Destination, options: VerifyRepositoryOptions): Promise<VerifyReport> {
+  // a derivation that fails while the copy check ends early is not left unhandled (the caller has it)
+  Promise.resolve(options.master).catch(() => undefined);
   const report = emptyReport(d, options.readData ? 'read-data' : 'structure');
   const copy = await checkCopy(d, report, options);
   if (copy === undefined) return settle(report);
@@ -64,11 +71,12 @@ async function withKey(d: Destination, options: VerifyRepositoryOptions): Promis
   }
   const recipient = Buffer.from(config.recipient, 'hex');
   const live = new Set(chain.live.map((c) => `snapshots/${c.seal.snapshot}`));
-  const ref = await checkSnapshots(d, options.master, recipient, live, report);
+  const master = await options.master;
+  const ref = await checkSnapshots(d, master, recipient, live, report);
   const data = await listing;
-  const index = await loadIndex(d, writeKeysOf(options.master).indexKey, (key, e) => problem(e.code, key, e.message));
+  const index = await loadIndex(d, writeKeysOf(master).indexKey, (key, e) => problem(e.code, key, e.message));
   checkPacks(d, index, ref, data, report);
-  if (options.readData) report.problems.push(...await readAllPacks(d, options, index, ref, data, report));
+  if (options.readData) report.problems.push(...await readAllPacks(d, { ...options, master }, index, ref, data, report));
   return settle(report);
 }
 
@@ -133,7 +141,7 @@ function checkPacks(d: Destination, index: RepoIndex, ref: Referenced, data: Map
 }
 
 /** Reads every pack on worker threads: its SHA-256, every chunk authenticated and checked. */
-async function readAllPacks(d: Destination, options: VerifyRepositoryOptions, index: RepoIndex, ref: Referenced, data: Map<string, number>, report: VerifyReport): Promise<Problem[]> {
+async function readAllPacks(d: Destination, options: VerifyRepositoryOptions & { master: MasterSecret }, index: RepoIndex, ref: Referenced, data: Map<string, number>, report: VerifyReport): Promise<Problem[]> {
   const keys = writeKeysOf(options.master);
   const byPack = new Map<string, { id: string; offset: number; length: number; rawLength: number; z: number }[]>();
   for (const [id, loc] of index.blobs) {

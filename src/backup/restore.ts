@@ -51,7 +51,11 @@ export interface CopySelection {
 
 /** Options of {@link restoreSnapshot}. */
 export interface RestoreOptions extends CopySelection {
-  master: MasterSecret;
+  /**
+   * The repository's key, or its derivation under way: the keyless checks (lock, repository,
+   * chain, seal) run meanwhile, and its error (WRONG_PASSWORD…) is thrown when it is needed.
+   */
+  master: MasterSecret | Promise<MasterSecret>;
   /** Snapshot name or prefix; default the latest sealed one. */
   snapshot?: string;
   /** Folder to restore into (created). */
@@ -112,13 +116,16 @@ export async function checkSnapshotSeal(d: Destination, chain: Chain, listing: S
 }
 
 /** The copy, its repository, the chosen snapshot and its decrypted document, seal checked. */
-async function openSnapshot(d: Destination, options: RestoreOptions): Promise<{ config: RepoConfig; listing: SnapshotListing; doc: SnapshotDoc; destination: string; seal: SealCheck }> {
+async function openSnapshot(d: Destination, options: RestoreOptions): Promise<{ config: RepoConfig; listing: SnapshotListing; doc: SnapshotDoc; destination: string; seal: SealCheck; master: MasterSecret }> {
   const config = await expectRepository(d, options.repository);
   const { snapshots, chain } = await listSnapshots(d, { repository: config.id, ...(options.destination !== undefined ? { destination: options.destination } : {}) });
   const listing = findSnapshot(snapshots, d.info.name, options.snapshot);
   const seal = await checkSnapshotSeal(d, chain, listing, options.seal);
-  const doc = await readSnapshot(d, options.master, listing.snapshot, config);
-  return { config, listing, doc, destination: chain.destination ?? d.info.name, seal };
+  // the key is awaited only now: the lock, the repository, the chain and the seal were checked
+  // while it was being derived (scrypt, ~0.6 s)
+  const master = await options.master;
+  const doc = await readSnapshot(d, master, listing.snapshot, config);
+  return { config, listing, doc, destination: chain.destination ?? d.info.name, seal, master };
 }
 
 /** Fetches a pack: a bounded read; on an immutable copy, an older sound version when needed. */
@@ -138,7 +145,9 @@ export async function restoreSnapshot(d: Destination, options: RestoreOptions): 
 }
 
 async function restoreLocked(d: Destination, options: RestoreOptions): Promise<RestoreResult> {
-  const { config, listing, doc, destination, seal } = await openSnapshot(d, options);
+  // a derivation that fails while a keyless check fails first is not left unhandled
+  Promise.resolve(options.master).catch(() => undefined);
+  const { config, listing, doc, destination, seal, master } = await openSnapshot(d, options);
   const entries = selectEntries(doc.entries, options.path);
   if (entries.length === 0) throw new ScelleError('SNAPSHOT_NOT_FOUND', `nothing in snapshot ${listing.snapshot.slice(0, 12)} matches ${options.path}`, { params: { snapshot: listing.snapshot, file: options.path ?? '' } });
   for (const e of entries) assertSafePath(e.path);
@@ -155,7 +164,7 @@ async function restoreLocked(d: Destination, options: RestoreOptions): Promise<R
   const made = dirs.reduce<Promise<unknown>>((p, dir) => p.then(() => mkdir(join(to, dir.path), { recursive: true })), Promise.resolve());
   made.catch(() => undefined);
   const files = entries.filter((e) => e.type === 'file');
-  const pool = startReadPool({ readKey: options.master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(d) }, packFetcher(d));
+  const pool = startReadPool({ readKey: master.readKey, recipient: Buffer.from(config.recipient, 'hex'), ...readerSource(d) }, packFetcher(d));
   try {
     await restoreFiles(pool, doc, files, to, result, options);
   } finally {
@@ -280,7 +289,8 @@ export interface DrillResult {
 
 /** Options of {@link drillRestore}. */
 export interface DrillOptions extends CopySelection {
-  master: MasterSecret;
+  /** The repository's key, or its derivation under way (see {@link RestoreOptions.master}). */
+  master: MasterSecret | Promise<MasterSecret>;
   stateDir?: string;
   tempDir?: string;
   clock?: () => Date;
@@ -301,7 +311,7 @@ export async function drillRestore(d: Destination, options: DrillOptions): Promi
     const { master, stateDir: _s, tempDir: _t, clock: _c, fromKit: _f, ...select } = options;
     const r = await restoreSnapshot(d, { ...select, master, to: join(dir, 'r') });
     const config = await expectRepository(d, r.repository);
-    const doc = await readSnapshot(d, master, r.snapshot, config);
+    const doc = await readSnapshot(d, await master, r.snapshot, config);
     const problems = [...r.problems];
     let files = 0;
     for (const e of doc.entries) {

@@ -134,6 +134,26 @@ describe('scelle backup (CLI)', () => {
     expect(scelle(['backup', 'verify', '--crl', join(tmp.dir, 'pki', 'crl.pem'), '--config', cfg, '--dest', 'usb1', '--no-key']).status).toBe(0);
   }, 120_000);
 
+  it('a wrong passphrase: verify, restore and drill say WRONG_PASSWORD (exit 12) though their keyless checks run while the key is derived; nothing restored', () => {
+    const root = join(tmp.dir, 'wrong');
+    const src = join(root, 'dossiers');
+    makeDataset(src, 3, 20, 20_000);
+    const cfg = init('wrong', [`disque=file://${root}/disque`], [src]);
+    expect(scelle(['backup', 'run', '--config', cfg], { env }).status).toBe(0);
+    writeFileSync(join(root, 'autre'), 'Autre-Phrase#2026!\n', { mode: 0o600 });
+    const wrong = ['--config', cfg, '--pass-file', join(root, 'autre'), '--json'];
+    for (const args of [['verify', '--read-data'], ['verify'], ['restore', '--to', join(root, 'restaure')], ['drill']]) {
+      const r = scelle(['backup', ...args, ...wrong]);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(12);
+      expect(r.json().error.code, args.join(' ')).toBe('WRONG_PASSWORD');
+      expect(r.stderr).not.toMatch(/Unhandled|at .*\.js:\d+/);
+    }
+    expect(existsSync(join(root, 'restaure'))).toBe(false);
+    // and the right one still works
+    expect(scelle(['backup', 'restore', '--config', cfg, '--to', join(root, 'restaure'), '--pass-file', join(tmp.dir, 'pass')]).status).toBe(0);
+    expect(hashes(join(root, 'restaure', 'dossiers'))).toEqual(hashes(src));
+  }, 120_000);
+
   it('verify --no-key passes with no key material present, and names a flipped byte', () => {
     const root = join(tmp.dir, 'nokey');
     const src = join(root, 'dossiers');
