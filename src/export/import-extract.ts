@@ -16,7 +16,6 @@ import { printable } from '../crypto/zip/names.js';
 import type { ZipWorkers } from '../crypto/zip/zip-pool.js';
 import { errorFromData, type DecodeJob, type DecodeResult } from '../crypto/zip/entry-jobs.js';
 import type { WinZipAesKeys } from '../crypto/zip/winzip-aes.js';
-import type { KeysAhead } from './import-keys.js';
 import type { ManifestFile } from './manifest.js';
 import { targetOf, type ImportPlan } from './import-plan.js';
 import { manifestKey } from './import-manifest.js';
@@ -29,8 +28,6 @@ export interface ExtractOptions extends ImportOptions {
   maxTotal: number;
   outDir?: string;
   firstKeys?: WinZipAesKeys;
-  /** Keys the workers derived while the archive was being checked. */
-  keysAhead?: KeysAhead;
   manifest?: Map<string, ManifestFile>;
 }
 
@@ -135,10 +132,6 @@ class Extraction {
     const jobs = batch.map((p) => {
       const job: DecodeJob = { entry: p.entry, maxRatio: this.o.maxRatio, ratioFloor: this.o.ratioFloor, maxBytes: this.o.maxTotal };
       if (p.entry === this.plan.firstEncrypted && this.o.firstKeys !== undefined) job.keys = this.o.firstKeys;
-      else if (p.entry.aes !== undefined) {
-        const keys = this.o.keysAhead?.take(p.entry.index);
-        if (keys !== undefined) job.keys = keys;
-      }
       if (p.temp !== undefined) {
         job.temp = p.temp;
         job.path = p.target!;

@@ -33,7 +33,6 @@ import { checkTargets, makeFolders, vetEntries } from './import-plan.js';
 import { readManifest, type ManifestSignatureReport } from './import-manifest.js';
 import { extractAll } from './import-extract.js';
 import { startZipWorkers, type ZipWorkers } from '../crypto/zip/zip-pool.js';
-import { KeysAhead } from './import-keys.js';
 
 export type { ManifestSignatureReport } from './import-manifest.js';
 export { DEFAULT_MAX_ENTRIES } from '../crypto/zip/reader.js';
@@ -131,11 +130,8 @@ export async function importZip(zipPath: string, options: ImportOptions): Promis
   // The workers start now: each loads its modules (~0.2 s of a core) while this thread vets the
   // central directory, the target, the password and the manifest, instead of after.
   let workers: ZipWorkers | undefined;
-  let ahead: KeysAhead | undefined;
   try {
     workers = startZipWorkers({ zipPath: resolve(reader.path), centralDirectoryOffset: reader.centralDirectoryOffset, ...(options.password ? { password: options.password } : {}) }, reader.entryReader, options.workers);
-    // …and derive the first entries' keys meanwhile (import-keys.ts).
-    if (options.password && !workers.local) ahead = new KeysAhead(reader.entries, workers);
     // 1. The whole central directory, and the target.
     const plan = vetEntries(reader.entries, { maxTotal, ...(options.requireEncryption === true ? { requireEncryption: true } : {}) });
     const outDir = verifyOnly ? undefined : resolve(options.outDir!);
@@ -151,8 +147,7 @@ export async function importZip(zipPath: string, options: ImportOptions): Promis
     const { manifest, signature } = await readManifest(reader, plan, { password: options.password, ...limits, ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}), ...(options.crls ? { crls: options.crls } : {}) }, keysOf);
     // 4. Every file, authenticated before it is moved into place.
     const dirTimes = outDir !== undefined ? await makeFolders(outDir, reader.entries) : [];
-    ahead?.stop();
-    const entries = await extractAll(reader, plan, { ...options, ...limits, maxTotal, ...(outDir !== undefined ? { outDir } : {}), ...(firstKeys ? { firstKeys } : {}), ...(manifest ? { manifest } : {}), ...(ahead ? { keysAhead: ahead } : {}) }, workers);
+    const entries = await extractAll(reader, plan, { ...options, ...limits, maxTotal, ...(outDir !== undefined ? { outDir } : {}), ...(firstKeys ? { firstKeys } : {}), ...(manifest ? { manifest } : {}) }, workers);
     // Folder times last: writing the files inside changed them.
     for (const d of dirTimes.reverse()) await utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
     const files = entries.filter((x) => !x.directory);
@@ -168,7 +163,6 @@ export async function importZip(zipPath: string, options: ImportOptions): Promis
       plainEntries: plan.plainEntries,
     };
   } finally {
-    ahead?.stop();
     await workers?.close();
     await reader.close();
   }

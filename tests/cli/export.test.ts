@@ -7,7 +7,6 @@ import { scelle } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { havePeers, runPeer, tryPeer } from '../helpers/peers.js';
 import { writeZip, findSignature } from '../helpers/zip-build.js';
-import { ZipReader } from '../../src/internal.js';
 
 const tmp = makeTempDir('scelle-export-cli-');
 const pki = join(tmp.dir, 'pki');
@@ -139,23 +138,6 @@ describe('scelle import', () => {
     expect(['DECRYPTION_FAILED', 'MANIFEST_MISMATCH', 'TRUNCATED']).toContain(t.json().error.code);
     const left = existsSync(f('tampered')) ? readdirSync(f('tampered'), { recursive: true }).map(String).filter((n) => n.endsWith('.txt')) : [];
     expect(left).toEqual([]);
-  });
-
-  it('keys derived ahead skip no check: one letter tampered with deep in the archive is refused (exit 3) and not left behind', async () => {
-    // mixte-1.zip is the export of 300 letters above; while the archive is vetted the workers
-    // derive the first entries' keys (src/export/import-keys.ts), this letter's among them
-    const zip = f('mixte-1.zip');
-    const reader = await ZipReader.open(zip);
-    const letter = reader.entries.filter((e) => !e.directory && e.name.includes('/lettre-'))[150]!;
-    const start = await reader.dataOffset(letter);
-    await reader.close();
-    const bad = Buffer.from(readFileSync(zip));
-    bad[start + 16 + 2 + 5]! ^= 0x01; // AES-256: 16 bytes of salt, 2 of verifier, then the ciphertext
-    writeFileSync(f('mixte-bad.zip'), bad);
-    const t = scelle(['import', f('mixte-bad.zip'), '--out', f('mixte-bad'), '--json'], { env: env() });
-    expect(t.status, t.stderr).toBe(3);
-    expect(t.json().error).toMatchObject({ code: 'DECRYPTION_FAILED' });
-    expect(existsSync(join(f('mixte-bad'), letter.name))).toBe(false);
   });
 
   it('refuses hostile archives: ../ paths (exit 3, nothing written outside)', async () => {

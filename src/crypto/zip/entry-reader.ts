@@ -146,11 +146,9 @@ export class EntryReader {
 
   /**
    * Where an entry's data starts, after checking its local header against the central directory.
-   * With `withData` (the default) a small entry's data is read in the same system call, for the
-   * reads that follow.
    * @throws ScelleError `MALFORMED_ARCHIVE`, `TRUNCATED`.
    */
-  async dataOffset(entry: ZipEntry, withData = true): Promise<number> {
+  async dataOffset(entry: ZipEntry): Promise<number> {
     const cached = this.offsets.get(entry.index);
     if (cached !== undefined) return cached;
     // The header and the name in one read (the name is usually as long as the central directory's).
@@ -160,7 +158,7 @@ export class EntryReader {
     const expectedName = entry.rawName?.byteLength ?? Buffer.byteLength(entry.name, 'utf8');
     const room = Math.max(30, this.centralDirectoryOffset - entry.localHeaderOffset);
     this.window = undefined;
-    if (withData && entry.compressedSize <= SMALL_ENTRY) {
+    if (entry.compressedSize <= SMALL_ENTRY) {
       const length = Math.min(30 + expectedName + LOCAL_EXTRA_ROOM + entry.compressedSize, room);
       if (this.windowBuffer === undefined || this.windowBuffer.byteLength < length) this.windowBuffer = new Uint8Array(Math.max(length, 64 * 1024));
       this.window = { position: entry.localHeaderOffset, bytes: await this.readAt(entry.localHeaderOffset, length, false, this.windowBuffer) };
@@ -198,13 +196,12 @@ export class EntryReader {
    * The salt and verifier of an AES entry, and its derived keys; checks the password verifier.
    * @throws ScelleError `WRONG_PASSWORD`, `PASSWORD_REQUIRED`, `MALFORMED_ARCHIVE`, `TRUNCATED`.
    */
-  async deriveKeys(entry: ZipEntry, password: string | undefined, ahead = false): Promise<WinZipAesKeys> {
+  async deriveKeys(entry: ZipEntry, password: string | undefined): Promise<WinZipAesKeys> {
     if (entry.aes === undefined) throw new ScelleError('INTERNAL', `"${entry.name}" is not AES-encrypted`);
     if (password === undefined) throw new ScelleError('PASSWORD_REQUIRED', `"${entry.name}" is encrypted: a password is needed`, { params: { entry: entry.name } });
     const saltBytes = WINZIP_AES.saltBytes[entry.aes.strength];
     if (entry.compressedSize < saltBytes + 2 + WINZIP_AES.macBytes) throw malformedZip(`"${entry.name}" is too short for a WinZip AES entry`, { entry: entry.name });
-    // ahead of the entry's reading (keys derived in advance), only the header and salt are read
-    const start = await this.dataOffset(entry, !ahead);
+    const start = await this.dataOffset(entry);
     const head = await this.readAt(start, saltBytes + 2);
     const pw = new TextEncoder().encode(password);
     const salt = head.subarray(0, saltBytes);

@@ -6,8 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EntryReader, ZipEntry } from './entry-reader.js';
-import type { WinZipAesKeys } from './winzip-aes.js';
+import type { EntryReader } from './entry-reader.js';
 import type { ScelleError } from '../../errors.js';
 import {
   decodeEntry, encodeFile, errorData, errorFromData, renameAll,
@@ -31,18 +30,11 @@ function workerUrl(): URL | undefined {
 export interface ZipWorkers {
   /** Jobs that run at once (callers keep a few times this many in flight). */
   readonly parallel: number;
-  /** The jobs run in the caller's thread (no worker threads). */
-  readonly local: boolean;
   /**
    * Reads entries of the archive given at start (`zipPath`), one batch per message (a message per
    * letter cost more than the letter): one outcome per job, in order.
    */
   decode(jobs: DecodeJob[]): Promise<Outcome<DecodeResult>[]>;
-  /**
-   * Derives the keys of AES entries (and checks each one's password verifier), one outcome per
-   * entry: the work a decode job would do first, done ahead while the cores would be idle.
-   */
-  derive(entries: ZipEntry[]): Promise<Outcome<WinZipAesKeys>[]>;
   /** Renames temp files into place (one error or null per file). */
   rename(files: { temp: string; path: string }[]): Promise<(ScelleError | null)[]>;
   /** Encodes a small file with the settings given at start (`encode`). */
@@ -71,23 +63,11 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
     };
     return {
       parallel: 1,
-      local: true,
       decode: (jobs) => serial(async () => {
         const outcomes: Outcome<DecodeResult>[] = [];
         for (const job of jobs) {
           try {
             outcomes.push({ ok: true, result: await decodeEntry(local!, data.password, job) });
-          } catch (e) {
-            outcomes.push({ ok: false, error: errorData(e) });
-          }
-        }
-        return outcomes;
-      }),
-      derive: (entries) => serial(async () => {
-        const outcomes: Outcome<WinZipAesKeys>[] = [];
-        for (const entry of entries) {
-          try {
-            outcomes.push({ ok: true, result: await local!.deriveKeys(entry, data.password, true) });
           } catch (e) {
             outcomes.push({ ok: false, error: errorData(e) });
           }
@@ -111,7 +91,7 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
       pending.delete(m.id);
       w.busy--;
       if (m.type === 'failed') p?.reject(errorFromData(m.error));
-      else if (m.type === 'decoded' || m.type === 'derived') p?.resolve(m.outcomes as never);
+      else if (m.type === 'decoded') p?.resolve(m.outcomes as never);
       else if (m.type === 'renamed') p?.resolve(m.errors.map((e) => (e === null ? null : errorFromData(e))) as never);
       else p?.resolve(m.result as never);
     });
@@ -134,9 +114,7 @@ export function startZipWorkers(data: ZipWorkerData, local: EntryReader | undefi
   };
   return {
     parallel: workers,
-    local: false,
     decode: (jobs) => send<Outcome<DecodeResult>[]>((id) => ({ type: 'decode', id, jobs })),
-    derive: (entries) => send<Outcome<WinZipAesKeys>[]>((id) => ({ type: 'derive', id, entries })),
     rename: (files) => send<(ScelleError | null)[]>((id) => ({ type: 'rename', id, files })),
     encode: (job) => send<EncodeResult>((id) => ({ type: 'encode', id, job })),
     async close(options = {}) {

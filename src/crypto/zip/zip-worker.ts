@@ -6,8 +6,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { EntryReader, type ZipEntry } from './entry-reader.js';
-import type { WinZipAesKeys } from './winzip-aes.js';
+import { EntryReader } from './entry-reader.js';
 import {
   decodeEntry, encodeFile, errorData, renameAll,
   type DecodeJob, type DecodeResult, type EncodeJob, type EncodeResult, type EncodeSettings, type ErrorData, type ReadScratch,
@@ -29,7 +28,6 @@ export type ToZipWorker =
   | { type: 'decode'; id: number; jobs: DecodeJob[] }
   | { type: 'encode'; id: number; job: EncodeJob }
   | { type: 'rename'; id: number; files: { temp: string; path: string }[] }
-  | { type: 'derive'; id: number; entries: ZipEntry[] }
   | { type: 'close' };
 
 /** One job's outcome in a batch. */
@@ -40,7 +38,6 @@ export type FromZipWorker =
   | { type: 'decoded'; id: number; outcomes: Outcome<DecodeResult>[] }
   | { type: 'encoded'; id: number; result: EncodeResult }
   | { type: 'renamed'; id: number; errors: (ErrorData | null)[] }
-  | { type: 'derived'; id: number; outcomes: Outcome<WinZipAesKeys>[] }
   | { type: 'failed'; id: number; error: ErrorData };
 
 if (parentPort !== null) {
@@ -75,16 +72,6 @@ if (parentPort !== null) {
             }
           }
           port.postMessage({ type: 'decoded', id: m.id, outcomes } satisfies FromZipWorker);
-        } else if (m.type === 'derive') {
-          const outcomes: Outcome<WinZipAesKeys>[] = [];
-          for (const entry of m.entries) {
-            try {
-              outcomes.push({ ok: true, result: await readerOf().deriveKeys(entry, init.password, true) });
-            } catch (e) {
-              outcomes.push({ ok: false, error: errorData(e) });
-            }
-          }
-          port.postMessage({ type: 'derived', id: m.id, outcomes } satisfies FromZipWorker);
         } else if (m.type === 'rename') {
           port.postMessage({ type: 'renamed', id: m.id, errors: renameAll(m.files) } satisfies FromZipWorker);
         } else {
