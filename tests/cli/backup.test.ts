@@ -239,12 +239,18 @@ describe('scelle backup (CLI)', () => {
     mkdirSync(join(root, 'usb'), { recursive: true });
     const cfg = init('kill', [`disque=file://${root}/disque`, `usb=usb://${root}/usb`], [src]);
     expect(scelle(['backup', 'run', '--config', cfg], { env }).status).toBe(0);
+    // how long a run with a new lot takes here and now: the kills fall inside such a run, however
+    // fast the machine (and scelle) is
+    makeDataset(join(src, 'lot-mesure'), 99, 12, 200_000);
+    const t0 = Date.now();
+    expect(scelle(['backup', 'run', '--config', cfg], { env }).status).toBe(0);
+    const span = Date.now() - t0;
     const r = lcg(20261123);
     const started = Date.now();
     let killedMidRun = 0;
     for (let i = 0; i < 20; i++) {
       makeDataset(join(src, `lot-${i}`), 100 + i, 12, 200_000); // new work for the run to be killed in
-      const delay = 120 + Math.floor(r() * 700);
+      const delay = 30 + Math.floor(r() * Math.max(100, span * 0.85 - 30));
       const child = spawn(process.execPath, [BIN, 'backup', 'run', '--config', cfg], { env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...env }, stdio: 'ignore' });
       const exited = await new Promise<boolean>((res) => {
         const t = setTimeout(() => { child.kill('SIGKILL'); res(false); }, delay);
