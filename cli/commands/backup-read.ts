@@ -157,6 +157,14 @@ function defaultTo(ctx: Ctx): string {
   return resolve(ctx.io.cwd, `${ctx.lang === 'fr' ? 'Restauration' : 'Restore'}-${new Date().toISOString().slice(0, 10)}`);
 }
 
+/** The seal's trust settings; if they fail while the key is being derived, the key's error (a wrong passphrase) is reported first. */
+function sealTrustOrKeyError(ctx: Ctx, o: CopyOpts, copies: Copies, master: Promise<unknown>): ReturnType<typeof sealTrust> {
+  return sealTrust(ctx, o, copies).catch(async (e: unknown) => {
+    await master;
+    throw e;
+  });
+}
+
 /** Restores from one copy: the config's, or `--from URL` with the kit alone. */
 async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpts & { to?: string; path?: string; force?: boolean; journal?: string }): Promise<Outcome> {
   const copies = await openCopies(ctx, o);
@@ -166,10 +174,7 @@ async function restoreCommand(ctx: Ctx, snapshot: string | undefined, o: CopyOpt
     prewarmReadPool(); // its workers start while the key is derived
     // …and the trust, the lock, the chain and the seal are checked meanwhile (restoreSnapshot)
     const master = unlockAhead(ctx, o, t, copies.repository);
-    const seal = await sealTrust(ctx, o, copies).catch(async (e: unknown) => {
-      await master; // a wrong passphrase is reported first, as before
-      throw e;
-    });
+    const seal = await sealTrustOrKeyError(ctx, o, copies, master);
     const r = await restoreSnapshot(t.destination, {
       master, to: o.to !== undefined ? resolve(ctx.io.cwd, o.to) : defaultTo(ctx), seal,
       ...(copies.repository ? { repository: copies.repository } : {}), ...(name ? { destination: name } : {}),
@@ -197,10 +202,7 @@ async function drillCommand(ctx: Ctx, o: CopyOpts & { fromKit?: string | boolean
     const name = expectedName(copies, t, o.from);
     prewarmReadPool(); // its workers start while the key is derived
     const master = unlockAhead(ctx, o, t, copies.repository);
-    const seal = await sealTrust(ctx, o, copies).catch(async (e: unknown) => {
-      await master; // a wrong passphrase is reported first, as before
-      throw e;
-    });
+    const seal = await sealTrustOrKeyError(ctx, o, copies, master);
     const r = await drillRestore(t.destination, {
       master, seal, ...(copies.stateDir ? { stateDir: copies.stateDir } : {}),
       ...(copies.repository ? { repository: copies.repository } : {}), ...(name ? { destination: name } : {}),
